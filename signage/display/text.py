@@ -1,0 +1,137 @@
+"""Text rendering with the bundled CJK font, per-glyph system-font fallback and a bounded cache."""
+
+from __future__ import annotations
+
+import collections
+import logging
+from pathlib import Path
+
+import pygame
+import pygame.freetype
+
+
+__all__ = ["TextRenderer", "Color"]
+
+log = logging.getLogger(__name__)
+
+Color = tuple[int, int, int]
+
+REGULAR = "NotoSansSC-Regular-GB2312.otf"
+BOLD = "NotoSansSC-Bold-GB2312.otf"
+# Tried in order for characters outside the bundled GB2312 subset.
+FALLBACK_FONTS = ("notosanscjksc", "notosanscjk", "wenquanyizenhei", "wenquanyimicrohei", "droidsansfallback", "dejavusans")
+CACHE_LIMIT = 400
+
+
+class TextRenderer:
+    """Render text to surfaces; identical requests come from an LRU cache."""
+
+    def __init__(self, font_dir: Path) -> None:
+        if not pygame.freetype.get_init():
+            pygame.freetype.init()
+        self.faces: dict[bool, pygame.freetype.Font] = {}
+        for bold, name in ((False, REGULAR), (True, BOLD)):
+            path = font_dir / name
+            try:
+                self.faces[bold] = pygame.freetype.Font(str(path))
+            except (OSError, FileNotFoundError):
+                log.error("bundled font missing: %s; using a system font", path)
+                self.faces[bold] = self._system_font(bold) or pygame.freetype.Font(None)
+        for face in self.faces.values():
+            face.antialiased = True
+            face.kerning = False
+            face.pad = False
+        self._fallback: pygame.freetype.Font | None | bool = False  # False: not looked up yet
+        self._cache: collections.OrderedDict[tuple[object, ...], pygame.Surface] = collections.OrderedDict()
+        self.renders = 0
+
+    @staticmethod
+    def _system_font(bold: bool) -> pygame.freetype.Font | None:
+        for name in FALLBACK_FONTS:
+            path = pygame.font.match_font(name, bold=bold)
+            if path:
+                try:
+                    return pygame.freetype.Font(path)
+                except OSError:
+                    continue
+        return None
+
+    def _fallback_face(self) -> pygame.freetype.Font | None:
+        if self._fallback is False:
+            self._fallback = self._system_font(False)
+            if self._fallback is None:
+                log.warning("no system fallback font; characters outside GB2312 show as boxes")
+            else:
+                self._fallback.antialiased = True
+        return self._fallback or None
+
+    def _runs(self, text: str, face: pygame.freetype.Font, size: int) -> list[tuple[str, pygame.freetype.Font]]:
+        metrics = face.get_metrics(text, size=size)
+        if all(m is not None for m in metrics):
+            return [(text, face)]
+        fb = self._fallback_face()
+        runs: list[tuple[str, pygame.freetype.Font]] = []
+        for ch, m in zip(text, metrics):
+            use = face if m is not None or fb is None else fb
+            if runs and runs[-1][1] is use:
+                runs[-1] = (runs[-1][0] + ch, use)
+            else:
+                runs.append((ch, use))
+        return runs
+
+    def render(self, text: str, size: int, color: Color, *, bold: bool = False) -> pygame.Surface:
+        """Return ``text`` rendered at ``size`` px on a transparent surface."""
+        size = max(6, int(size))
+        key = (text, size, color, bold)
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            return hit
+        face = self.faces[bold]
+        runs = self._runs(text, face, size) if text else [("", face)]
+        if len(runs) == 1 and runs[0][1] is face:
+            surf, _ = face.render(text or " ", color, size=size)
+            asc = face.get_sized_ascender(size)
+            height = asc - face.get_sized_descender(size)
+            out = pygame.Surface((surf.get_width() if text else 0, height), pygame.SRCALPHA)
+            # Place on the font's baseline so that every line of a size has the same box.
+            out.blit(surf, (0, asc - _top(face, text or " ", size)))
+        else:
+            parts = []
+            for chunk, f in runs:
+                s, _ = f.render(chunk, color, size=size)
+                parts.append((s, f.get_sized_ascender(size), f.get_sized_descender(size), _top(f, chunk, size)))
+            asc = max(p[1] for p in parts)
+            desc = min(p[2] for p in parts)
+            out = pygame.Surface((sum(p[0].get_width() for p in parts), asc - desc), pygame.SRCALPHA)
+            x = 0
+            for s, _a, _d, top in parts:
+                out.blit(s, (x, asc - top))
+                x += s.get_width()
+        self.renders += 1
+        self._cache[key] = out
+        if len(self._cache) > CACHE_LIMIT:
+            self._cache.popitem(last=False)
+        return out
+
+    def fit(self, text: str, size: int, color: Color, max_width: int, *, bold: bool = False, min_size: int = 10) -> pygame.Surface:
+        """Render ``text`` at ``size`` or smaller so that it is at most ``max_width`` wide."""
+        surf = self.render(text, size, color, bold=bold)
+        if surf.get_width() <= max_width or size <= min_size:
+            return surf
+        size = max(min_size, int(size * max_width / surf.get_width()))
+        surf = self.render(text, size, color, bold=bold)
+        while surf.get_width() > max_width and size > min_size:
+            size -= 1
+            surf = self.render(text, size, color, bold=bold)
+        return surf
+
+    @property
+    def cache_size(self) -> int:
+        """Number of rendered texts held."""
+        return len(self._cache)
+
+
+def _top(face: pygame.freetype.Font, text: str, size: int) -> int:
+    """Return how far above the baseline the rendered surface of ``text`` starts."""
+    return face.get_rect(text, size=size).y

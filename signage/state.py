@@ -1,0 +1,171 @@
+"""The display.state wire message, parsed into frozen values (pure)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from signage.errors import InvalidState
+
+
+__all__ = ["Call", "Service", "HallInfo", "DisplayState", "parse_message", "parse_state", "STATE_TYPE"]
+
+STATE_TYPE = "display.state"
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Call:
+    """One call of a ticket to a window; a recall is a separate entry with recall=True."""
+
+    ticket: str
+    window: str
+    called_at: datetime
+    recall: bool = False
+    service: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """Identity of the call across states and reconnects."""
+        return (self.ticket, self.window, self.called_at.isoformat())
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Service:
+    """Waiting figures of one service."""
+
+    id: str
+    name: str
+    name_en: str
+    prefix: str
+    waiting: int
+    expected_wait_s: float | None
+    expected_wait_range_s: tuple[float, float] | None
+    open_windows: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class HallInfo:
+    """Identity of the hall."""
+
+    id: str
+    name: str
+    name_en: str
+    timezone: str
+    date: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class DisplayState:
+    """A full display.state: everything a lobby screen shows from the server."""
+
+    seq: int
+    at: datetime
+    hall: HallInfo
+    calls: tuple[Call, ...]
+    services: tuple[Service, ...]
+    waiting_total: int
+    open_windows: int
+    busy: bool
+
+
+def _get(d: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    value = d.get(key)
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+        raise InvalidState(f"{where}.{key}: expected {getattr(kind, '__name__', kind)}, got {value!r}")
+    return value
+
+
+def _time(d: Mapping[str, Any], key: str, where: str) -> datetime:
+    raw = _get(d, key, str, where)
+    try:
+        t = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise InvalidState(f"{where}.{key}: not an ISO time: {raw!r}") from exc
+    if t.tzinfo is None:
+        raise InvalidState(f"{where}.{key}: time without UTC offset: {raw!r}")
+    return t
+
+
+def _opt_num(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidState(f"{where}: expected a number or null, got {value!r}")
+    return float(value)
+
+
+def parse_state(msg: Mapping[str, Any]) -> DisplayState:
+    """Parse a display.state message; unknown extra fields are ignored.
+
+    Raises:
+        InvalidState: a required field is missing or has the wrong type.
+    """
+    hall = _get(msg, "hall", dict, "state")
+    calls = []
+    for i, c in enumerate(_get(msg, "calls", list, "state")):
+        where = f"state.calls[{i}]"
+        if not isinstance(c, dict):
+            raise InvalidState(f"{where}: expected an object")
+        service = c.get("service")
+        calls.append(
+            Call(
+                ticket=str(_get(c, "ticket", str, where)),
+                window=str(_get(c, "window", (str, int), where)),
+                called_at=_time(c, "called_at", where),
+                recall=bool(c.get("recall", False)),
+                service=service if isinstance(service, str) else None,
+            )
+        )
+    services = []
+    for i, s in enumerate(_get(msg, "services", list, "state")):
+        where = f"state.services[{i}]"
+        if not isinstance(s, dict):
+            raise InvalidState(f"{where}: expected an object")
+        rng = s.get("expected_wait_range_s")
+        if rng is not None:
+            if not isinstance(rng, list) or len(rng) != 2:
+                raise InvalidState(f"{where}.expected_wait_range_s: expected [low, high] or null")
+            lo, hi = (_opt_num(v, f"{where}.expected_wait_range_s") for v in rng)
+            rng = None if lo is None or hi is None else (min(lo, hi), max(lo, hi))
+        services.append(
+            Service(
+                id=str(_get(s, "id", str, where)),
+                name=str(s.get("name") or s.get("id")),
+                name_en=str(s.get("name_en") or ""),
+                prefix=str(s.get("prefix") or ""),
+                waiting=int(_get(s, "waiting", int, where)),
+                expected_wait_s=_opt_num(s.get("expected_wait_s"), f"{where}.expected_wait_s"),
+                expected_wait_range_s=rng,
+                open_windows=int(s.get("open_windows") or 0),
+            )
+        )
+    alerts = msg.get("alerts")
+    return DisplayState(
+        seq=int(_get(msg, "seq", int, "state")),
+        at=_time(msg, "at", "state"),
+        hall=HallInfo(
+            id=str(hall.get("id") or ""),
+            name=str(hall.get("name") or ""),
+            name_en=str(hall.get("name_en") or ""),
+            timezone=str(hall.get("timezone") or "UTC"),
+            date=str(hall.get("date") or ""),
+        ),
+        calls=tuple(calls),
+        services=tuple(services),
+        waiting_total=int(msg.get("waiting_total") or 0),
+        open_windows=int(msg.get("open_windows") or 0),
+        busy=bool(isinstance(alerts, dict) and alerts.get("open_windows")),
+    )
+
+
+def parse_message(msg: Any) -> DisplayState | None:
+    """Return the state in a decoded wire message, or None for any other message type.
+
+    Raises:
+        InvalidState: the message is a display.state but malformed.
+    """
+    if not isinstance(msg, dict) or msg.get("type") != STATE_TYPE:
+        return None
+    return parse_state(msg)
