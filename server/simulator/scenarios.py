@@ -1,0 +1,184 @@
+"""Scenario parameters and the sample hall for the hall simulator.
+
+Pure data, stdlib only. A *hall* is what does not change from day to day (services, windows,
+clerk speeds); a *scenario* is what kind of day it is (volume, arrival profile, staffing plan,
+customer behaviour).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, replace
+
+__all__ = [
+    "Service",
+    "Window",
+    "Hall",
+    "Scenario",
+    "SCENARIOS",
+    "sample_hall",
+    "scenario_for_date",
+    "get_scenario",
+]
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service (queue) of the hall: id, ticket prefix and service-time distribution."""
+
+    id: str
+    prefix: str
+    mean_s: float  # mean service time at a window of speed 1.0
+    cv: float = 0.4  # coefficient of variation of the lognormal service time
+
+
+@dataclass(frozen=True)
+class Window:
+    """A counter; ``services`` None means it serves every service."""
+
+    id: str
+    services: tuple[str, ...] | None = None
+
+    def serves(self, service: str) -> bool:
+        return self.services is None or service in self.services
+
+
+@dataclass(frozen=True)
+class Hall:
+    """The fixed part of a hall: services, windows, opening hours and clerk speeds."""
+
+    id: str
+    services: tuple[Service, ...]
+    windows: tuple[Window, ...]
+    timezone: str = "Asia/Shanghai"
+    open_time: dt.time = dt.time(9, 0)  # doors and kiosk open
+    close_time: dt.time = dt.time(17, 0)  # kiosk stops issuing tickets
+    windows_open_before_s: float = 300.0  # windows open at 08:55
+    speed_cv: float = 0.15  # per-window speed factor spread (stable across days)
+
+    def service(self, service_id: str) -> Service:
+        for s in self.services:
+            if s.id == service_id:
+                return s
+        raise KeyError(service_id)
+
+    @property
+    def day_length_s(self) -> float:
+        o = self.open_time.hour * 3600 + self.open_time.minute * 60 + self.open_time.second
+        c = self.close_time.hour * 3600 + self.close_time.minute * 60 + self.close_time.second
+        return float(c - o)
+
+
+SAMPLE_SERVICES = (
+    Service("quick", "A", 180.0, 0.4),
+    Service("standard", "B", 480.0, 0.4),
+    Service("complex", "C", 780.0, 0.3),
+)
+
+
+def sample_hall(n_windows: int = 8) -> Hall:
+    """The sample hall of content/hall.yaml (window 8 serves complex+standard only).
+
+    ``n_windows`` > 8 gives the larger config: windows 9.. serve every service.
+    """
+    if n_windows < 1:
+        raise ValueError("a hall needs at least one window")
+    windows = []
+    for i in range(1, n_windows + 1):
+        services = ("complex", "standard") if i == 8 else None
+        windows.append(Window(str(i), services))
+    return Hall(id="sample-hall", services=SAMPLE_SERVICES, windows=tuple(windows))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What kind of day: volume, arrival shape, staffing plan and customer behaviour."""
+
+    name: str
+    expected_tickets: float  # mean of the (Poisson) number of tickets over the day
+    hourly_profile: tuple[float, ...]  # share of the day's arrivals per opening hour
+    mix: dict[str, float]  # service id -> share of tickets
+    windows: int  # staffed-hall size this plan is written for
+    # Counter plan: (seconds after opening, number of windows open from then on). The first
+    # entry is applied when the windows open (before the doors). Windows 1..k are open.
+    plan: tuple[tuple[float, int], ...]
+    opening_burst: float = 0.0  # mean extra customers queued at the door at opening
+    priority_share: float = 0.03
+    patience_mean_s: float = 100 * 60.0  # exponential patience of most customers
+    impatient_share: float = 0.04  # share who leave soon (self-service, greeter, errand)
+    impatient_mean_s: float = 6 * 60.0
+    cancel_share_of_leavers: float = 0.12  # leavers who cancel at the kiosk/app (not silent)
+    no_show_recall_share: float = 0.6  # an absent holder is recalled once before no_show
+    no_show_cost_s: float = 30.0  # window time lost on an absent holder
+    slow_share: float = 0.03  # present holders who are slow to come: recalled, then served
+    transfer_share: float = 0.02  # quick/standard tickets sent on to another service
+    break_s: float = 15 * 60.0  # each clerk's break
+    morning_breaks: tuple[float, float] = (4500.0, 10200.0)  # 10:15-11:50 after a 09:00 open
+    afternoon_breaks: tuple[float, float] = (19800.0, 26400.0)  # 14:30-16:20
+    lunch: tuple[float, float] = (10800.0, 16200.0)  # 12:00-13:30: informational
+
+    def scaled(self, factor: float) -> "Scenario":
+        """The same day with the counter plan scaled by ``factor`` (at least one window)."""
+        plan = tuple((t, max(1, round(k * factor))) for t, k in self.plan)
+        return replace(self, plan=plan, windows=max(1, round(self.windows * factor)))
+
+
+_MIX = {"quick": 0.6, "standard": 0.3, "complex": 0.1}
+
+SCENARIOS: dict[str, Scenario] = {
+    "month_end": Scenario(
+        name="month_end",
+        expected_tickets=960.0,
+        hourly_profile=(0.08, 0.14, 0.15, 0.13, 0.11, 0.13, 0.14, 0.12),
+        mix=dict(_MIX),
+        windows=15,
+        plan=((-300.0, 12), (3600.0, 15), (10800.0, 8), (16200.0, 12), (18000.0, 15)),
+        opening_burst=12.0,
+        patience_mean_s=90 * 60.0,
+    ),
+    "normal": Scenario(
+        name="normal",
+        expected_tickets=600.0,
+        hourly_profile=(0.08, 0.14, 0.14, 0.14, 0.11, 0.13, 0.14, 0.12),
+        mix=dict(_MIX),
+        windows=10,
+        plan=((-300.0, 8), (3600.0, 10), (10800.0, 6), (16200.0, 9), (18000.0, 10)),
+        opening_burst=5.0,
+    ),
+    "quiet": Scenario(
+        name="quiet",
+        expected_tickets=300.0,
+        hourly_profile=(0.10, 0.15, 0.14, 0.11, 0.10, 0.14, 0.14, 0.12),
+        mix=dict(_MIX),
+        windows=8,
+        plan=((-300.0, 5), (3600.0, 6), (10800.0, 4), (16200.0, 5), (18000.0, 6)),
+        opening_burst=2.0,
+        patience_mean_s=120 * 60.0,
+    ),
+}
+
+# Dates a single-day run uses when none is given: a month-end Monday, a Wednesday, a Sunday.
+DEFAULT_DATES = {
+    "month_end": dt.date(2026, 11, 30),
+    "normal": dt.date(2026, 11, 18),
+    "quiet": dt.date(2026, 11, 22),
+}
+
+
+def get_scenario(name: str) -> Scenario:
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        raise ValueError(f"unknown scenario {name!r} (one of {', '.join(SCENARIOS)})") from None
+
+
+def scenario_for_date(day: dt.date) -> str:
+    """The kind of day a calendar date is: month end/start, weekend (quiet) or normal."""
+    last = calendar.monthrange(day.year, day.month)[1]
+    if day.day >= last - 1 or day.day == 1:
+        return "month_end"
+    if day.weekday() >= 5:
+        return "quiet"
+    return "normal"
+
