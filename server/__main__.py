@@ -1,0 +1,8 @@
+"""``python -m server`` runs the ``waitwell`` command."""
+
+import sys
+
+from .cli import main
+
+
+sys.exit(main())

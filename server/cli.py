@@ -1,0 +1,93 @@
+"""The ``waitwell`` command: serve, display, simulate, demo."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from .config import load_config
+from .errors import ConfigError
+
+
+__all__ = ["main", "build_parser"]
+
+# Subcommands that live in other packages: (module, help). Each module has
+# add_arguments(parser) and run(args) -> int, imported only when used.
+_PLUGGED = {
+    "display": ("signage.cli", "run a lobby screen (pygame)"),
+    "simulate": ("server.simulator.cli", "generate or push a simulated hall day"),
+    "demo": ("server.demo", "run the sample hall: server, simulated day, a lobby screen"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="waitwell", description="WaitWell: queue displays and staff alerts.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = sub.add_parser("serve", help="run the hall server", description="Run the hall server.")
+    serve.add_argument("--config", type=Path, help="hall config YAML (default: the sample hall)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    serve.add_argument("--data-dir", type=Path, help="journal and tokens (default: config data_dir, else ./var)")
+    serve.add_argument("--queue-token", help="token the queue system must present")
+    serve.add_argument("--staff-token", help="token staff tablets must present")
+    serve.add_argument("--clock", choices=("wall", "event"), default="wall",
+                       help="wall: hall time is the real clock; event: the largest 'at' seen (replays)")
+    serve.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    for name, (module, help_text) in _PLUGGED.items():
+        sub_parser = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
+        sub_parser.set_defaults(plugged_module=module)
+        try:
+            importlib.import_module(module).add_arguments(sub_parser)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not module.startswith(exc.name):
+                raise
+            sub_parser.set_defaults(unavailable=f"'waitwell {name}' is not installed in this build")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    if getattr(args, "unavailable", None):
+        print(args.unavailable, file=sys.stderr)
+        return 2
+    module = importlib.import_module(args.plugged_module)
+    return int(module.run(args))
+
+
+def serve(args: Any) -> int:
+    """Run the server until interrupted."""
+    from aiohttp import web
+
+    from .web.app import create_app
+    from .web.tokens import resolve_tokens
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"waitwell: {exc}", file=sys.stderr)
+        return 2
+    data_dir = args.data_dir or Path(config.data_dir or "var")
+    tokens = resolve_tokens(config, data_dir, queue=args.queue_token, staff=args.staff_token)
+    app = create_app(config, data_dir=data_dir, tokens=tokens, clock=args.clock)
+    base = f"http://{args.host}:{args.port}"
+    print(f"WaitWell serving {config.name} / {config.name_en} ({args.clock} clock), data in {data_dir}")
+    for name in tokens.generated:
+        print(f"  generated {name} token (kept in {data_dir / 'tokens.json'}): {getattr(tokens, name)}")
+    print(f"  queue events:  ws://{args.host}:{args.port}/ws/queue   (queue token)")
+    print(f"  lobby screens: ws://{args.host}:{args.port}/ws/display")
+    print(f"  staff tablets: {base}/staff?token={tokens.staff}")
+    print(f"  manager:       {base}/manager?token={tokens.staff}")
+    sys.stdout.flush()
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

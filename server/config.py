@@ -1,0 +1,223 @@
+"""Hall configuration: YAML in, frozen dataclasses out, errors that name the field."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+
+__all__ = [
+    "AlertSettings",
+    "HallConfig",
+    "ServiceConfig",
+    "WindowConfig",
+    "DEFAULT_CONFIG_PATH",
+    "DEFAULT_SERVICE_MEAN_S",
+    "load_config",
+    "parse_config",
+]
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[1] / "content" / "hall.yaml"
+"""The sample hall, used when no --config is given."""
+
+DEFAULT_SERVICE_MEAN_S = 330.0
+"""Prior mean service time for a service nobody configured (5.5 min, the field's average)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceConfig:
+    id: str
+    name: str
+    name_en: str
+    prefix: str = ""
+    mean_service_s: float = DEFAULT_SERVICE_MEAN_S
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WindowConfig:
+    id: str
+    services: tuple[str, ...] | None = None
+    """Services this window serves when opened without a list; ``None``: all."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertSettings:
+    care_first_min: float = 15.0
+    care_second_min: float = 30.0
+    open_windows_per_window: float = 5.0
+    open_windows_clear_per_window: float = 4.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HallConfig:
+    id: str = "hall"
+    name: str = "营业厅"
+    name_en: str = "Service Hall"
+    timezone: str = "Asia/Shanghai"
+    services: tuple[ServiceConfig, ...] = ()
+    windows: tuple[WindowConfig, ...] = ()
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    queue_token: str | None = None
+    staff_token: str | None = None
+    display_token: str | None = None
+    staff_pins: Mapping[str, str] = field(default_factory=dict)
+    data_dir: str | None = None
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def service(self, service_id: str) -> ServiceConfig | None:
+        for service in self.services:
+            if service.id == service_id:
+                return service
+        return None
+
+
+def load_config(path: str | Path | None = None) -> HallConfig:
+    """Read a hall config file; ``None`` reads the sample hall.
+
+    Raises:
+        ConfigError: the file is missing, not YAML, or a field is wrong.
+    """
+    path = Path(path) if path is not None else DEFAULT_CONFIG_PATH
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    return parse_config(data if data is not None else {}, source=str(path))
+
+
+def parse_config(data: Any, *, source: str = "config") -> HallConfig:
+    """Build a :class:`HallConfig` from decoded YAML.
+
+    Raises:
+        ConfigError: naming ``source`` and the dotted path of the wrong field.
+    """
+    reader = _Reader(source)
+    root = reader.mapping(data, "")
+    hall = reader.mapping(root.get("hall", {}), "hall")
+    timezone = reader.string(hall, "hall.timezone", "timezone", "Asia/Shanghai")
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{source}: hall.timezone: unknown IANA time zone {timezone!r}") from None
+
+    services = []
+    seen: set[str] = set()
+    for i, raw in enumerate(reader.sequence(root.get("services", []), "services")):
+        where = f"services[{i}]"
+        item = reader.mapping(raw, where)
+        service_id = reader.string(item, f"{where}.id", "id")
+        if service_id in seen:
+            raise ConfigError(f"{source}: {where}.id: service {service_id!r} is listed twice")
+        seen.add(service_id)
+        mean = reader.number(item, f"{where}.mean_service_s", "mean_service_s", DEFAULT_SERVICE_MEAN_S)
+        if mean <= 0:
+            raise ConfigError(f"{source}: {where}.mean_service_s: must be positive")
+        services.append(ServiceConfig(
+            id=service_id,
+            name=reader.string(item, f"{where}.name", "name", service_id),
+            name_en=reader.string(item, f"{where}.name_en", "name_en", service_id),
+            prefix=reader.string(item, f"{where}.prefix", "prefix", ""),
+            mean_service_s=mean,
+        ))
+
+    windows = []
+    for i, raw in enumerate(reader.sequence(root.get("windows", []), "windows")):
+        where = f"windows[{i}]"
+        item = reader.mapping(raw, where)
+        window_services = item.get("services")
+        if window_services is not None:
+            listed = reader.sequence(window_services, f"{where}.services")
+            if not all(isinstance(s, str) for s in listed):
+                raise ConfigError(f"{source}: {where}.services: must be a list of service ids")
+            window_services = tuple(listed)
+        windows.append(WindowConfig(id=reader.string(item, f"{where}.id", "id"), services=window_services))
+
+    raw_alerts = reader.mapping(root.get("alerts", {}), "alerts")
+    defaults = AlertSettings()
+    alerts = AlertSettings(**{
+        name: reader.number(raw_alerts, f"alerts.{name}", name, getattr(defaults, name))
+        for name in ("care_first_min", "care_second_min", "open_windows_per_window",
+                     "open_windows_clear_per_window")
+    })
+    if not 0 < alerts.care_first_min < alerts.care_second_min:
+        raise ConfigError(f"{source}: alerts: need 0 < care_first_min < care_second_min")
+    if not 0 < alerts.open_windows_clear_per_window <= alerts.open_windows_per_window:
+        raise ConfigError(f"{source}: alerts: need 0 < open_windows_clear_per_window <= open_windows_per_window")
+
+    tokens = reader.mapping(root.get("tokens", {}) or {}, "tokens")
+    staff = reader.mapping(root.get("staff", {}) or {}, "staff")
+    pins_raw = reader.mapping(staff.get("pins", {}) or {}, "staff.pins")
+    pins = {str(pin): str(name) for pin, name in pins_raw.items()}
+    data_dir = root.get("data_dir")
+    if data_dir is not None and not isinstance(data_dir, str):
+        raise ConfigError(f"{source}: data_dir: must be a path string")
+
+    return HallConfig(
+        id=reader.string(hall, "hall.id", "id", "hall"),
+        name=reader.string(hall, "hall.name", "name", "营业厅"),
+        name_en=reader.string(hall, "hall.name_en", "name_en", "Service Hall"),
+        timezone=timezone,
+        services=tuple(services),
+        windows=tuple(windows),
+        alerts=alerts,
+        queue_token=reader.optional_string(tokens, "tokens.queue", "queue"),
+        staff_token=reader.optional_string(tokens, "tokens.staff", "staff"),
+        display_token=reader.optional_string(tokens, "tokens.display", "display"),
+        staff_pins=pins,
+        data_dir=data_dir,
+    )
+
+
+class _Reader:
+    """Typed field access that raises ConfigError with the source and dotted path."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, message: str) -> ConfigError:
+        return ConfigError(f"{self.source}: {where or 'top level'}: {message}")
+
+    def mapping(self, value: Any, where: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(where, "must be a mapping of names to values")
+        return value
+
+    def sequence(self, value: Any, where: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.fail(where, "must be a list")
+        return value
+
+    def string(self, item: Mapping[str, Any], where: str, key: str, default: str | None = None) -> str:
+        value = item.get(key, default)
+        if value is None:
+            raise self.fail(where, "is required")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(where, "must be a non-empty string")
+        return value.strip()
+
+    def optional_string(self, item: Mapping[str, Any], where: str, key: str) -> str | None:
+        if item.get(key) is None:
+            return None
+        return self.string(item, where, key)
+
+    def number(self, item: Mapping[str, Any], where: str, key: str, default: float) -> float:
+        value = item.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(where, f"must be a number, got {value!r}")
+        return float(value)

@@ -1,0 +1,577 @@
+"""The live state of one hall: tickets, windows, calls and the alerts they raise.
+
+Feed it with :meth:`Hall.receive` (queue events), :meth:`Hall.advance` (time) and
+:meth:`Hall.acknowledge` (staff); then drain :meth:`Hall.alerts_to_send`. It never
+reads a clock: every input carries its time, so a journal replays to the same state.
+"""
+
+from __future__ import annotations
+
+import enum
+import heapq
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from .alerts import (
+    Alert,
+    AlertChange,
+    AlertKind,
+    care_message,
+    care_thresholds,
+    open_windows_message,
+    open_windows_should_raise,
+    open_windows_should_resolve,
+    recommended_windows,
+)
+from .config import DEFAULT_SERVICE_MEAN_S, HallConfig
+from .errors import InvalidEvent
+from .estimate import Estimate, ServiceTimes, estimate_wait
+from .events import EventType, QueueEvent
+
+
+__all__ = ["Hall", "Ticket", "TicketStatus", "Window", "Call", "AckRejected", "RECENT_CALLS"]
+
+RECENT_CALLS = 10
+"""Calls kept for the lobby screens, newest first."""
+
+
+class TicketStatus(enum.StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVED = "served"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+
+@dataclass(slots=True, kw_only=True)
+class Ticket:
+    label: str
+    service: str
+    priority: bool = False
+    status: TicketStatus = TicketStatus.WAITING
+    issued_at: datetime | None = None
+    waiting_since: datetime | None = None
+    """Start of the current wait: issue, or the latest transfer."""
+    episode: int = 0
+    """Counts the ticket's waits: a transfer starts a new one with its own care visits."""
+    order: int = 0
+    """Tie-break for tickets that started waiting at the same instant: arrival order."""
+    called_at: datetime | None = None
+    window: str | None = None
+    ended_at: datetime | None = None
+    first_wait_s: float | None = None
+    """From issue to first call: the wait the customer felt, for the day's report."""
+
+
+@dataclass(slots=True, kw_only=True)
+class Window:
+    id: str
+    open: bool = False
+    services: tuple[str, ...] | None = None
+    serving: str | None = None
+
+    def serves(self, service: str) -> bool:
+        return self.services is None or service in self.services
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Call:
+    ticket: str
+    window: str
+    called_at: datetime
+    recall: bool
+    service: str | None
+
+
+class AckRejected(Exception):
+    """A staff acknowledgement that cannot be applied; nothing changed."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(order=True, slots=True)
+class _Due:
+    at: datetime
+    seq: int
+    ticket: str = field(compare=False)
+    episode: int = field(compare=False)
+    kind: AlertKind = field(compare=False)
+    after: timedelta = field(compare=False)
+
+
+class Hall:
+    """Waiting-room state for one hall and one business day at a time."""
+
+    def __init__(self, config: HallConfig) -> None:
+        self.config = config
+        self.tz = config.tz
+        self.service_times = ServiceTimes(
+            {s.id: s.mean_service_s for s in config.services}, default_s=DEFAULT_SERVICE_MEAN_S)
+        self.now: datetime | None = None
+        self.day: date | None = None
+        self.resets = 0
+        """hall.reset events within this date: part of the day id so alert ids stay unique."""
+        self._outbox: list[tuple[AlertChange, Alert]] = []
+        self.version = 0
+        """Bumped on every change the lobby screens or staff would see."""
+        self._start_day()
+
+    # -- inputs ---------------------------------------------------------------------
+
+    def check(self, event: QueueEvent) -> None:
+        """Raise :class:`InvalidEvent` if ``event`` cannot be applied; change nothing."""
+        event_day = event.at.astimezone(self.tz).date()
+        if self.day is not None and event_day < self.day:
+            raise InvalidEvent("stale_day",
+                               f"event is dated {event_day.isoformat()}, before the hall's current day "
+                               f"{self.day.isoformat()}")
+        fresh = self.day is None or event_day > self.day or event.type is EventType.HALL_RESET
+        if fresh or event.ticket is None:
+            return
+        ticket = self.tickets.get(event.ticket)
+        if event.type is EventType.TICKET_ISSUED:
+            if ticket is not None and ticket.issued_at is not None:
+                raise InvalidEvent("ticket_exists",
+                                   f"ticket {event.ticket} was already issued today at "
+                                   f"{ticket.issued_at.astimezone(self.tz):%H:%M:%S}")
+        elif event.type in (EventType.TICKET_NO_SHOW, EventType.TICKET_CANCELLED,
+                            EventType.TICKET_TRANSFERRED) and ticket is None:
+            raise InvalidEvent("unknown_ticket", f"ticket {event.ticket} was never issued today")
+
+    def receive(self, event: QueueEvent) -> None:
+        """Apply one queue event: advance the clock to its time, then apply it.
+
+        Raises:
+            InvalidEvent: the event was rejected and nothing changed.
+        """
+        self.check(event)
+        self.advance(event.at)
+        handler = _HANDLERS[event.type]
+        handler(self, event)
+        self._check_open_windows(event.at)
+
+    def advance(self, now: datetime) -> None:
+        """Move the hall's clock forward to ``now``, firing every rule due by then.
+
+        A time earlier than the hall's clock changes nothing (events may arrive late).
+        """
+        if self.now is not None and now <= self.now:
+            return
+        local_day = now.astimezone(self.tz).date()
+        if self.day is not None and local_day > self.day:
+            midnight = datetime.combine(self.day + timedelta(days=1), time(), self.tz)
+            self._fire_due(midnight - timedelta(microseconds=1))
+            self.now = now
+            self.day = local_day
+            self.resets = 0
+            self._start_day(at=now)
+            return
+        if self.day is None:
+            self.day = local_day
+        self._fire_due(now)
+        self.now = now
+
+    def acknowledge(self, alert_id: str, by: str, now: datetime) -> Alert:
+        """Record that ``by`` took care of an active alert.
+
+        Raises:
+            AckRejected: unknown, resolved or already acknowledged alert, or no name.
+        """
+        by = by.strip() if isinstance(by, str) else ""
+        if not by or len(by) > 64:
+            raise AckRejected("invalid_field", "field 'by' must name who takes the alert (1-64 characters)")
+        alert = self.alerts.get(alert_id)
+        if alert is None or not alert.active:
+            raise AckRejected("unknown_alert", f"no active alert {alert_id!r}")
+        if alert.acknowledged_by is not None:
+            raise AckRejected("already_acknowledged",
+                              f"alert {alert_id} was already taken by {alert.acknowledged_by}")
+        alert.acknowledged_by = by
+        alert.acknowledged_at = max(now, alert.raised_at)
+        self._emit(AlertChange.ACKNOWLEDGED, alert)
+        return alert
+
+    # -- outputs --------------------------------------------------------------------
+
+    def alerts_to_send(self) -> list[tuple[AlertChange, Alert]]:
+        """Return alert changes since the last call, oldest first; each is returned once."""
+        out, self._outbox = self._outbox, []
+        return out
+
+    @property
+    def day_id(self) -> str:
+        """The business day: the date, plus the reset count after a hall.reset."""
+        base = self.day.isoformat() if self.day else "none"
+        return base if self.resets == 0 else f"{base}r{self.resets}"
+
+    def active_alerts(self) -> list[Alert]:
+        return [a for a in self.alerts.values() if a.active]
+
+    def open_window_count(self, service: str | None = None) -> int:
+        return sum(1 for w in self.windows.values() if w.open and (service is None or w.serves(service)))
+
+    def waiting_by_service(self) -> dict[str, list[Ticket]]:
+        """Return the waiting tickets of each service in call order: priority first, then FIFO."""
+        queues: dict[str, list[Ticket]] = {}
+        for ticket in self.waiting.values():
+            queues.setdefault(ticket.service, []).append(ticket)
+        for queue in queues.values():
+            queue.sort(key=_call_order)
+        return queues
+
+    def estimates(self) -> dict[str, tuple[int, Estimate]]:
+        """Return, per waiting ticket, its position in its service and its expected wait."""
+        out: dict[str, tuple[int, Estimate]] = {}
+        for service, queue in self.waiting_by_service().items():
+            mean = self.service_times.mean(service)
+            windows, free = self._capacity(service)
+            ahead_s = 0.0
+            for position, ticket in enumerate(queue, start=1):
+                out[ticket.label] = (position, estimate_wait(ahead_s, position - 1, mean, windows, free))
+                ahead_s += mean
+        return out
+
+    def newcomer_estimate(self, service: str, waiting_count: int) -> Estimate | None:
+        """Return the expected wait of a ticket taken now; ``None`` when no window serves it."""
+        windows, free = self._capacity(service)
+        if windows == 0:
+            return None
+        mean = self.service_times.mean(service)
+        return estimate_wait(mean * waiting_count, waiting_count, mean, windows, free)
+
+    def service_ids(self) -> list[str]:
+        """Configured services first, in config order, then those met on the wire."""
+        ids = [s.id for s in self.config.services]
+        ids.extend(sorted(self.extra_services - set(ids)))
+        return ids
+
+    def export_snapshot(self) -> dict[str, Any]:
+        """Return what outlives a business day: learned times and the day's identity.
+
+        Taken just before an event that starts a new day, so the hall's tickets need
+        not be in it: replaying from here rebuilds them.
+        """
+        return {"service_times": self.service_times.export(),
+                "day": self.day.isoformat() if self.day else None, "resets": self.resets,
+                "now": self.now.isoformat() if self.now else None}
+
+    def restore_snapshot(self, data: Mapping[str, Any]) -> None:
+        """Load what :meth:`export_snapshot` returned into a new hall."""
+        self.service_times.restore(data.get("service_times", {}))
+        if data.get("day"):
+            self.day = date.fromisoformat(data["day"])
+            self.resets = int(data.get("resets", 0))
+        if data.get("now"):
+            self.now = datetime.fromisoformat(data["now"])
+
+    def starts_new_day(self, event: QueueEvent) -> bool:
+        """Tell whether applying ``event`` would start a new business day."""
+        if event.type is EventType.HALL_RESET:
+            return True
+        return self.day is not None and event.at.astimezone(self.tz).date() > self.day
+
+    def time_starts_new_day(self, now: datetime) -> bool:
+        """Tell whether advancing the clock to ``now`` would start a new business day."""
+        return self.day is not None and now.astimezone(self.tz).date() > self.day
+
+    # -- event handlers ----------------------------------------------------------------
+
+    def _issued(self, event: QueueEvent) -> None:
+        assert event.ticket is not None and event.service is not None
+        self._note_service(event.service)
+        ticket = self.tickets.get(event.ticket)
+        if ticket is not None:
+            # The call came before the create: fill in what the call could not know.
+            ticket.service = event.service
+            ticket.priority = event.priority
+            ticket.issued_at = event.at
+            if ticket.called_at is not None:
+                ticket.first_wait_s = max(0.0, (ticket.called_at - event.at).total_seconds())
+            self._changed()
+            return
+        ticket = Ticket(label=event.ticket, service=event.service, priority=event.priority,
+                        issued_at=event.at)
+        self.tickets[ticket.label] = ticket
+        self._start_waiting(ticket, event.at)
+
+    def _called(self, event: QueueEvent) -> None:
+        self._call(event, recall=event.type is EventType.TICKET_RECALLED)
+
+    def _call(self, event: QueueEvent, *, recall: bool) -> None:
+        assert event.ticket is not None and event.window is not None
+        ticket = self.tickets.get(event.ticket)
+        if ticket is None:
+            ticket = Ticket(label=event.ticket, service=self._service_from_label(event.ticket),
+                            status=TicketStatus.CALLED)
+            self.tickets[ticket.label] = ticket
+        if ticket.status is TicketStatus.CALLED and ticket.window == event.window:
+            recall = True
+        self._stop_waiting(ticket, TicketStatus.CALLED, event.at)
+        if not recall or ticket.called_at is None:
+            ticket.called_at = event.at
+        if ticket.first_wait_s is None and ticket.issued_at is not None:
+            ticket.first_wait_s = max(0.0, (event.at - ticket.issued_at).total_seconds())
+        if ticket.window is not None and ticket.window != event.window:
+            self._free_window(ticket.window, ticket.label)
+        ticket.window = event.window
+        window = self._window(event.window)
+        if window.serving is not None and window.serving != ticket.label:
+            # The window moved on without saying the previous customer was done.
+            self._end_service(window.serving, TicketStatus.SERVED, event.at, learn=False)
+        window.serving = ticket.label
+        self.calls.appendleft(Call(ticket=ticket.label, window=event.window, called_at=event.at,
+                                   recall=recall, service=ticket.service))
+        self._changed()
+
+    def _served(self, event: QueueEvent) -> None:
+        assert event.ticket is not None
+        ticket = self.tickets.get(event.ticket)
+        if ticket is None:
+            ticket = Ticket(label=event.ticket, service=self._service_from_label(event.ticket),
+                            status=TicketStatus.CALLED, window=event.window)
+            self.tickets[ticket.label] = ticket
+        if event.window is not None and ticket.window is None:
+            ticket.window = event.window
+        self._stop_waiting(ticket, TicketStatus.CALLED, event.at)
+        self._end_service(ticket.label, TicketStatus.SERVED, event.at, learn=True)
+
+    def _no_show(self, event: QueueEvent) -> None:
+        self._finish(event, TicketStatus.NO_SHOW)
+
+    def _cancelled(self, event: QueueEvent) -> None:
+        self._finish(event, TicketStatus.CANCELLED)
+
+    def _finish(self, event: QueueEvent, status: TicketStatus) -> None:
+        assert event.ticket is not None
+        ticket = self.tickets[event.ticket]
+        self._stop_waiting(ticket, status, event.at)
+        self._end_service(ticket.label, status, event.at, learn=False)
+
+    def _transferred(self, event: QueueEvent) -> None:
+        assert event.ticket is not None and event.service is not None
+        ticket = self.tickets[event.ticket]
+        self._note_service(event.service)
+        self._stop_waiting(ticket, TicketStatus.CALLED, event.at)
+        if ticket.window is not None:
+            self._free_window(ticket.window, ticket.label)
+        if ticket.status is TicketStatus.CALLED and ticket.called_at is not None:
+            self._learn(ticket, event.at)
+        ticket.service = event.service
+        ticket.window = None
+        ticket.called_at = None
+        ticket.ended_at = None
+        ticket.episode += 1
+        self._start_waiting(ticket, event.at)
+
+    def _window_opened(self, event: QueueEvent) -> None:
+        assert event.window is not None
+        window = self._window(event.window)
+        window.open = True
+        if event.services is not None:
+            window.services = event.services
+            for service in event.services:
+                self._note_service(service)
+        else:
+            window.services = self._configured_window_services(event.window)
+        self._changed()
+
+    def _window_closed(self, event: QueueEvent) -> None:
+        assert event.window is not None
+        window = self._window(event.window)
+        window.open = False
+        self._changed()
+
+    def _tick(self, event: QueueEvent) -> None:
+        pass
+
+    def _reset(self, event: QueueEvent) -> None:
+        self.resets += 1
+        self._start_day(at=event.at)
+
+    # -- internals -------------------------------------------------------------------
+
+    def _start_day(self, at: datetime | None = None) -> None:
+        old_alerts = getattr(self, "alerts", {})
+        for alert in old_alerts.values():
+            if alert.active and at is not None:
+                alert.resolved_at = at
+                self._emit(AlertChange.RESOLVED, alert)
+        self.tickets: dict[str, Ticket] = {}
+        self.waiting: dict[str, Ticket] = {}
+        self.windows: dict[str, Window] = {
+            w.id: Window(id=w.id, services=w.services) for w in self.config.windows}
+        self.calls: deque[Call] = deque(maxlen=RECENT_CALLS)
+        self.alerts: dict[str, Alert] = {}
+        self.extra_services: set[str] = set()
+        self._due: list[_Due] = []
+        self._seq = 0
+        self._open_windows_alert: Alert | None = None
+        self._open_windows_count = 0
+        self.counts = {"issued": 0, "served": 0, "no_show": 0, "cancelled": 0, "transferred": 0}
+        self._changed()
+
+    def _start_waiting(self, ticket: Ticket, at: datetime) -> None:
+        ticket.status = TicketStatus.WAITING
+        ticket.waiting_since = at
+        self._seq += 1
+        ticket.order = self._seq
+        self.waiting[ticket.label] = ticket
+        self.counts["issued" if ticket.episode == 0 else "transferred"] += 1
+        for kind, after in care_thresholds(self.config.alerts):
+            heapq.heappush(self._due, _Due(at + after, self._seq, ticket.label, ticket.episode, kind, after))
+        # A late event may start a wait whose care time has already passed.
+        if self.now is not None:
+            self._fire_due(self.now)
+        self._changed()
+
+    def _stop_waiting(self, ticket: Ticket, status: TicketStatus, at: datetime) -> None:
+        was_waiting = self.waiting.pop(ticket.label, None) is not None
+        ticket.status = status
+        if not was_waiting:
+            return
+        for kind in (AlertKind.CARE_15, AlertKind.CARE_30):
+            alert = self.alerts.get(self._care_alert_id(kind, ticket.label, ticket.episode))
+            if alert is not None and alert.active:
+                alert.resolved_at = at
+                self._emit(AlertChange.RESOLVED, alert)
+        self._changed()
+
+    def _end_service(self, label: str, status: TicketStatus, at: datetime, *, learn: bool) -> None:
+        ticket = self.tickets[label]
+        if ticket.ended_at is None:
+            self.counts["served" if status is TicketStatus.SERVED else str(status)] += 1
+        if learn and ticket.called_at is not None and ticket.ended_at is None:
+            self._learn(ticket, at)
+        ticket.status = status
+        ticket.ended_at = at
+        if ticket.window is not None:
+            self._free_window(ticket.window, label)
+        self._changed()
+
+    def _learn(self, ticket: Ticket, at: datetime) -> None:
+        assert ticket.called_at is not None
+        self.service_times.observe(ticket.service, (at - ticket.called_at).total_seconds())
+
+    def _free_window(self, window_id: str, label: str) -> None:
+        window = self.windows.get(window_id)
+        if window is not None and window.serving == label:
+            window.serving = None
+
+    def _fire_due(self, now: datetime) -> None:
+        while self._due and self._due[0].at <= now:
+            due = heapq.heappop(self._due)
+            ticket = self.waiting.get(due.ticket)
+            if ticket is None or ticket.episode != due.episode:
+                continue
+            alert_id = self._care_alert_id(due.kind, ticket.label, ticket.episode)
+            if alert_id in self.alerts:
+                continue
+            minutes = int(due.after.total_seconds() // 60)
+            alert = Alert(
+                id=alert_id, kind=due.kind, ticket=ticket.label, service=ticket.service,
+                raised_at=due.at, waited_s=int(due.after.total_seconds()),
+                waiting=len(self.waiting), open_windows=self.open_window_count(),
+                recommended_windows=None, message=care_message(due.kind, ticket.label, minutes),
+                waiting_since=ticket.waiting_since)
+            self.alerts[alert.id] = alert
+            self._emit(AlertChange.RAISED, alert)
+
+    def _check_open_windows(self, at: datetime) -> None:
+        settings = self.config.alerts
+        waiting = len(self.waiting)
+        open_windows = self.open_window_count()
+        current = self._open_windows_alert
+        if current is None:
+            if open_windows_should_raise(waiting, open_windows, settings):
+                self._open_windows_count += 1
+                recommended = recommended_windows(waiting, self._known_windows(), settings)
+                alert = Alert(
+                    id=f"{self.day_id}:open_windows:{self._open_windows_count}",
+                    kind=AlertKind.OPEN_WINDOWS, ticket=None, service=None, raised_at=at,
+                    waited_s=self._longest_wait_s(at), waiting=waiting, open_windows=open_windows,
+                    recommended_windows=recommended,
+                    message=open_windows_message(waiting, open_windows, recommended))
+                self.alerts[alert.id] = alert
+                self._open_windows_alert = alert
+                self._emit(AlertChange.RAISED, alert)
+        elif open_windows_should_resolve(waiting, open_windows, settings):
+            current.resolved_at = at
+            self._open_windows_alert = None
+            self._emit(AlertChange.RESOLVED, current)
+
+    def _longest_wait_s(self, at: datetime) -> int:
+        starts = [t.waiting_since for t in self.waiting.values() if t.waiting_since is not None]
+        return int((at - min(starts)).total_seconds()) if starts else 0
+
+    def _known_windows(self) -> int:
+        return len(self.windows)
+
+    def _care_alert_id(self, kind: AlertKind, label: str, episode: int) -> str:
+        base = f"{self.day_id}:{kind}:{label}"
+        return base if episode == 0 else f"{base}:{episode}"
+
+    def _window(self, window_id: str) -> Window:
+        window = self.windows.get(window_id)
+        if window is None:
+            window = Window(id=window_id, services=self._configured_window_services(window_id))
+            self.windows[window_id] = window
+        return window
+
+    def _configured_window_services(self, window_id: str) -> tuple[str, ...] | None:
+        for w in self.config.windows:
+            if w.id == window_id:
+                return w.services
+        return None
+
+    def _note_service(self, service: str) -> None:
+        if self.config.service(service) is None:
+            self.extra_services.add(service)
+
+    def _service_from_label(self, label: str) -> str:
+        """Guess a service for a ticket called before it was issued, from its prefix."""
+        for service in sorted(self.config.services, key=lambda s: -len(s.prefix)):
+            if service.prefix and label.startswith(service.prefix):
+                return service.id
+        return "unknown"
+
+    def _capacity(self, service: str) -> tuple[int, int]:
+        windows = free = 0
+        for window in self.windows.values():
+            if window.open and window.serves(service):
+                windows += 1
+                if window.serving is None:
+                    free += 1
+        return windows, free
+
+    def _emit(self, change: AlertChange, alert: Alert) -> None:
+        self._outbox.append((change, alert))
+        self._changed()
+
+    def _changed(self) -> None:
+        self.version += 1
+
+
+def _call_order(ticket: Ticket) -> tuple[bool, datetime, int]:
+    assert ticket.waiting_since is not None
+    return (not ticket.priority, ticket.waiting_since, ticket.order)
+
+
+_HANDLERS = {
+    EventType.TICKET_ISSUED: Hall._issued,
+    EventType.TICKET_CALLED: Hall._called,
+    EventType.TICKET_RECALLED: Hall._called,
+    EventType.TICKET_SERVED: Hall._served,
+    EventType.TICKET_NO_SHOW: Hall._no_show,
+    EventType.TICKET_CANCELLED: Hall._cancelled,
+    EventType.TICKET_TRANSFERRED: Hall._transferred,
+    EventType.WINDOW_OPENED: Hall._window_opened,
+    EventType.WINDOW_CLOSED: Hall._window_closed,
+    EventType.CLOCK_TICK: Hall._tick,
+    EventType.HALL_RESET: Hall._reset,
+}

@@ -1,0 +1,1 @@
+"""The aiohttp shell around the pure hall: routes, hub, journal, fan-out."""

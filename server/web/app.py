@@ -1,0 +1,50 @@
+"""Build the aiohttp application for one hall."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from pathlib import Path
+
+from aiohttp import web
+
+from ..config import HallConfig
+from .hub import ClockMode, Hub, utcnow
+from .journal import SQLiteJournal
+from .keys import HUB, SOCKETS, TOKENS
+from .metrics import Metrics
+from .pages import setup_pages
+from .routes import close_sockets, routes
+from .tokens import Tokens
+
+
+__all__ = ["create_app", "JOURNAL_FILE"]
+
+JOURNAL_FILE = "journal.sqlite3"
+
+MAX_POST_BYTES = 16 * 1024 * 1024
+"""A POST batch may hold a whole day of events."""
+
+
+def create_app(config: HallConfig, *, data_dir: Path, tokens: Tokens, clock: ClockMode = "wall",
+               wall_clock: Callable[[], datetime] = utcnow) -> web.Application:
+    """Return the application; the hall is rebuilt from ``data_dir`` when it starts."""
+    app = web.Application(client_max_size=MAX_POST_BYTES)
+    metrics = Metrics()
+    journal = SQLiteJournal(data_dir / JOURNAL_FILE, on_commit=metrics.observe_commit)
+    hub = Hub(config, journal, clock=clock, wall_clock=wall_clock, metrics=metrics)
+    app[HUB] = hub
+    app[TOKENS] = tokens
+    app[SOCKETS] = weakref.WeakSet()
+
+    async def run_hub(app: web.Application) -> AsyncIterator[None]:
+        await hub.start()
+        yield
+        await hub.stop()
+
+    app.cleanup_ctx.append(run_hub)
+    app.on_shutdown.append(close_sockets)
+    app.add_routes(routes)
+    setup_pages(app)
+    return app

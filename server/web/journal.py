@@ -1,0 +1,196 @@
+"""The durable journal: every accepted input, on disk before it is acknowledged.
+
+:class:`Journal` is the small interface the hub needs; :class:`SQLiteJournal` keeps it
+in one SQLite file (WAL, synchronous=FULL) and commits in groups from a writer thread,
+so durability costs one fsync per batch, not per event. A message log (NATS JetStream)
+or PostgreSQL would be another class with the same five methods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+
+__all__ = ["Journal", "Record", "SQLiteJournal", "JournalError"]
+
+log = logging.getLogger(__name__)
+
+
+class JournalError(Exception):
+    """The journal could not make a record durable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One journal entry.
+
+    Attributes:
+        kind: ``event`` (a queue event), ``ack`` (a staff acknowledgement), ``tick``
+            (the wall clock moved the hall and something happened), ``snapshot``
+            (what outlives a business day, written just before a new one starts).
+        body: the JSON object stored.
+        event_id: for ``event`` records, the sender's id (unique in the journal).
+    """
+
+    kind: str
+    body: dict[str, Any]
+    event_id: str | None = None
+
+
+class Journal(Protocol):
+    """What the hub needs from durable storage."""
+
+    def load(self) -> tuple[dict[str, Any] | None, Iterator[Record]]:
+        """Return the latest snapshot and the records written after it, in order."""
+
+    def contains(self, event_id: str) -> bool:
+        """Tell whether a durable event record carries ``event_id``."""
+
+    def append(self, records: list[Record]) -> asyncio.Future[None]:
+        """Queue records in order; the future resolves once they are durable.
+
+        Futures resolve in the order of the calls; a failure raises :class:`JournalError`.
+        """
+
+    async def close(self) -> None:
+        """Make everything appended durable, then release the storage."""
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS journal (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    event_id TEXT,
+    body TEXT NOT NULL,
+    written_at REAL NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS journal_event_id ON journal(event_id) WHERE event_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS journal_snapshots ON journal(kind) WHERE kind = 'snapshot';
+"""
+
+_STOP = object()
+
+
+class SQLiteJournal:
+    """A journal in one SQLite database file with group commit.
+
+    Args:
+        path: the database file; its folder is created.
+        on_commit: called from the writer thread after each commit with the
+            seconds it took and the number of records (for metrics).
+    """
+
+    def __init__(self, path: str | Path, on_commit: Callable[[float, int], None] | None = None) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._on_commit = on_commit
+        self._reader = self._connect()
+        self._reader.executescript(_SCHEMA)
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: in WAL mode every commit syncs the log, so an ack survives power loss.
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA busy_timeout=5000")
+        return conn
+
+    def load(self) -> tuple[dict[str, Any] | None, Iterator[Record]]:
+        row = self._reader.execute(
+            "SELECT seq, body FROM journal WHERE kind = 'snapshot' ORDER BY seq DESC LIMIT 1").fetchone()
+        start, snapshot = (row[0], json.loads(row[1])) if row else (0, None)
+        cursor = self._reader.execute(
+            "SELECT kind, event_id, body FROM journal WHERE seq > ? ORDER BY seq", (start,))
+        return snapshot, (Record(kind, json.loads(body), event_id) for kind, event_id, body in cursor)
+
+    def contains(self, event_id: str) -> bool:
+        return self._reader.execute(
+            "SELECT 1 FROM journal WHERE event_id = ?", (event_id,)).fetchone() is not None
+
+    def count(self) -> int:
+        return int(self._reader.execute("SELECT count(*) FROM journal").fetchone()[0])
+
+    def append(self, records: list[Record]) -> asyncio.Future[None]:
+        loop = asyncio.get_running_loop()
+        if self._thread is None:
+            self._loop = loop
+            self._thread = threading.Thread(target=self._write_loop, name="journal-writer", daemon=True)
+            self._thread.start()
+        future: asyncio.Future[None] = loop.create_future()
+        self._queue.put((records, future))
+        return future
+
+    async def close(self) -> None:
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            await asyncio.to_thread(self._thread.join)
+            self._thread = None
+        self._reader.close()
+
+    def _write_loop(self) -> None:
+        conn = self._connect()
+        try:
+            while True:
+                batch = [self._queue.get()]
+                # Group commit: take everything queued while the last commit was syncing.
+                while True:
+                    try:
+                        batch.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                stop = any(item is _STOP for item in batch)
+                batch = [item for item in batch if item is not _STOP]
+                if batch:
+                    self._commit(conn, batch)
+                if stop:
+                    return
+        finally:
+            conn.close()
+
+    def _commit(self, conn: sqlite3.Connection, batch: list[tuple[list[Record], asyncio.Future[None]]]) -> None:
+        rows = [(r.kind, r.event_id, json.dumps(r.body, ensure_ascii=False, separators=(",", ":")), time.time())
+                for records, _ in batch for r in records]
+        started = time.perf_counter()
+        error: Exception | None = None
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany("INSERT INTO journal (kind, event_id, body, written_at) VALUES (?, ?, ?, ?)", rows)
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            error = JournalError(f"journal write failed: {exc}")
+            log.error("journal: %s (%d records not written)", exc, len(rows))
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+        if self._on_commit is not None and error is None:
+            self._on_commit(time.perf_counter() - started, len(rows))
+        assert self._loop is not None
+        futures = [future for _, future in batch]
+        try:
+            self._loop.call_soon_threadsafe(_resolve, futures, error)
+        except RuntimeError:
+            pass  # The loop is gone: nobody waits for these acks any more.
+
+
+def _resolve(futures: list[asyncio.Future[None]], error: Exception | None) -> None:
+    for future in futures:
+        if future.done():
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)

@@ -1,0 +1,30 @@
+"""The web pages the server hosts (staff tablets, manager, browser lobby screen)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+
+__all__ = ["setup_pages", "STATIC_DIR"]
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+PAGES = {"/staff": "staff.html", "/manager": "manager.html", "/display": "display.html"}
+
+
+def setup_pages(app: web.Application) -> None:
+    """Serve each page that exists, and the shared static files under /static/."""
+    for path, filename in PAGES.items():
+        if (STATIC_DIR / filename).exists():
+            app.router.add_get(path, _page(STATIC_DIR / filename))
+    if STATIC_DIR.is_dir():
+        app.router.add_static("/static/", STATIC_DIR)
+
+
+def _page(file: Path) -> web.RequestHandler:  # type: ignore[name-defined]
+    async def handler(request: web.Request) -> web.FileResponse:
+        return web.FileResponse(file, headers={"Cache-Control": "no-cache"})
+
+    return handler

@@ -1,0 +1,241 @@
+"""HTTP and WebSocket endpoints; each handler only moves JSON between the wire and the hub."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from ..errors import InvalidEvent
+from ..events import parse_json
+from ..wire import hall_state, report, ticket_status
+from .fanout import DisplayClient, StaffClient
+from .hub import Hub, Reply, dumps, error_reply
+from .keys import HUB, SOCKETS, TOKENS
+from .tokens import request_token, token_matches
+
+
+__all__ = ["routes", "MAX_FRAME", "CLOSE_UNAUTHORIZED", "HEARTBEAT_S"]
+
+log = logging.getLogger(__name__)
+
+routes = web.RouteTableDef()
+
+MAX_FRAME = 64 * 1024
+"""Largest WebSocket frame accepted; aiohttp closes with 1009 above it."""
+
+CLOSE_UNAUTHORIZED = 4401
+"""Close code for a socket without a valid token (HTTP's 401 plus 4000)."""
+
+HEARTBEAT_S = 20.0
+"""Ping interval that finds tablets and screens that vanished without closing."""
+
+REPLY_BACKLOG = 4096
+"""Unanswered events a queue socket may have in flight before we stop reading it."""
+
+
+def _json_error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status,
+                             dumps=dumps)
+
+
+def _authorized(request: web.Request, expected: str | None) -> bool:
+    return token_matches(request_token(request), expected)
+
+
+async def _open_socket(request: web.Request, feed: str, expected_token: str | None) -> web.WebSocketResponse | None:
+    """Upgrade; close at once with 4401 when the token is wrong (browsers see the code)."""
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=MAX_FRAME)
+    await ws.prepare(request)
+    if not _authorized(request, expected_token):
+        log.warning("%s socket from %s refused: missing or wrong token", feed, request.remote)
+        await ws.close(code=CLOSE_UNAUTHORIZED, message=b"missing or wrong token")
+        return None
+    request.app[SOCKETS].add(ws)
+    return ws
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    if not hub.ready:
+        return web.json_response({"status": "starting"}, status=503)
+    return web.json_response({"status": "ok", "day": hub.hall.day_id, "clock": hub.clock})
+
+
+@routes.get("/ws/queue")
+async def queue_socket(request: web.Request) -> web.StreamResponse:
+    hub = request.app[HUB]
+    ws = await _open_socket(request, "queue", request.app[TOKENS].queue)
+    if ws is None:
+        return web.Response()
+    gauge = hub.metrics.connections.labels("queue")
+    gauge.inc()
+    replies: asyncio.Queue[Reply | asyncio.Future[Reply] | None] = asyncio.Queue(maxsize=REPLY_BACKLOG)
+    writer = asyncio.create_task(_write_replies(ws, replies))
+    try:
+        async for msg in ws:
+            if msg.type is WSMsgType.TEXT:
+                reply = hub.submit_text(msg.data)
+            elif msg.type is WSMsgType.BINARY:
+                reply = hub.reject(None, InvalidEvent(
+                    "binary_frame", "events must be sent as text frames of JSON, not binary"))
+            else:
+                break
+            # A full backlog blocks here, so TCP pushes back on a sender outrunning the disk.
+            await replies.put(reply)
+    finally:
+        await replies.put(None)
+        with contextlib.suppress(ConnectionError, asyncio.CancelledError):
+            await writer
+        gauge.dec()
+        request.app[SOCKETS].discard(ws)
+    return ws
+
+
+async def _write_replies(ws: web.WebSocketResponse, replies: asyncio.Queue[Any]) -> None:
+    while True:
+        item = await replies.get()
+        if item is None:
+            return
+        reply = await item if isinstance(item, asyncio.Future) else item
+        if ws.closed:
+            continue
+        try:
+            await ws.send_str(dumps(reply))
+        except ConnectionError:
+            continue
+
+
+@routes.post("/api/events")
+async def post_events(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    if not _authorized(request, request.app[TOKENS].queue):
+        return _json_error(401, "unauthorized", "missing or wrong queue token")
+    body = await request.read()
+    try:
+        data = parse_json(body)
+    except InvalidEvent as exc:
+        hub.metrics.rejects.labels(exc.code).inc()
+        return _json_error(400, exc.code, f"the request body is {exc.message}")
+    items = data if isinstance(data, list) else [data]
+    pending = [hub.submit(item) for item in items]
+    replies = [await p if isinstance(p, asyncio.Future) else p for p in pending]
+    return web.json_response(replies, dumps=dumps)
+
+
+@routes.get("/ws/staff")
+async def staff_socket(request: web.Request) -> web.StreamResponse:
+    hub = request.app[HUB]
+    ws = await _open_socket(request, "staff", request.app[TOKENS].staff)
+    if ws is None:
+        return web.Response()
+    client = StaffClient(ws)
+    gauge = hub.metrics.connections.labels("staff")
+    gauge.inc()
+    # Snapshot and registration in one step: no alert change can fall between them.
+    await ws.send_str(hub.staff_snapshot())
+    hub.fanout.staff.add(client)  # type: ignore[attr-defined]
+    sender = asyncio.create_task(client.run_sender())
+    try:
+        async for msg in ws:
+            if msg.type is not WSMsgType.TEXT:
+                if msg.type is WSMsgType.BINARY:
+                    await ws.send_str(dumps(error_reply(None, "binary_frame", "send JSON text frames")))
+                    continue
+                break
+            reply = _staff_command(hub, msg.data)
+            if isinstance(reply, asyncio.Future):
+                reply = await reply
+            # The acknowledgement itself reaches this tablet through the fan-out.
+            if reply.get("type") == "error":
+                await ws.send_str(dumps(reply))
+    finally:
+        hub.fanout.staff.discard(client)  # type: ignore[attr-defined]
+        sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+            await sender
+        gauge.dec()
+        request.app[SOCKETS].discard(ws)
+    return ws
+
+
+def _staff_command(hub: Hub, text: str) -> Reply | asyncio.Future[Reply]:
+    try:
+        message = parse_json(text)
+    except InvalidEvent as exc:
+        return error_reply(None, exc.code, exc.message)
+    if not isinstance(message, dict):
+        return error_reply(None, "not_an_object", "a staff message must be a JSON object")
+    kind = message.get("type")
+    if kind == "alert.ack":
+        return hub.acknowledge(message.get("id"), message.get("by"))
+    if kind == "ping":
+        return {"type": "pong"}
+    return error_reply(message.get("id") if isinstance(message.get("id"), str) else None,
+                       "unknown_type", f"unknown staff message type {str(kind)[:40]!r}; expected 'alert.ack'")
+
+
+@routes.get("/ws/display")
+async def display_socket(request: web.Request) -> web.StreamResponse:
+    hub = request.app[HUB]
+    ws = await _open_socket(request, "display", request.app[TOKENS].display)
+    if ws is None:
+        return web.Response()
+    client = DisplayClient(ws)
+    gauge = hub.metrics.connections.labels("display")
+    gauge.inc()
+    client.offer(hub.display_text())
+    hub.fanout.displays.add(client)  # type: ignore[attr-defined]
+    sender = asyncio.create_task(client.run_sender())
+    try:
+        async for msg in ws:
+            if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+                break  # Screens only listen; anything they send is ignored.
+    finally:
+        hub.fanout.displays.discard(client)  # type: ignore[attr-defined]
+        sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+            await sender
+        gauge.dec()
+        request.app[SOCKETS].discard(ws)
+    return ws
+
+
+@routes.get("/api/state")
+async def get_state(request: web.Request) -> web.Response:
+    if not _authorized(request, request.app[TOKENS].staff):
+        return _json_error(401, "unauthorized", "missing or wrong staff token")
+    return web.json_response(hall_state(request.app[HUB].hall), dumps=dumps)
+
+
+@routes.get("/api/report")
+async def get_report(request: web.Request) -> web.Response:
+    if not _authorized(request, request.app[TOKENS].staff):
+        return _json_error(401, "unauthorized", "missing or wrong staff token")
+    return web.json_response(report(request.app[HUB].hall), dumps=dumps)
+
+
+@routes.get("/api/tickets/{label}")
+async def get_ticket(request: web.Request) -> web.Response:
+    label = request.match_info["label"]
+    status = ticket_status(request.app[HUB].hall, label)
+    if status is None:
+        return _json_error(404, "unknown_ticket", f"no ticket {label[:64]!r} today")
+    return web.json_response(status, dumps=dumps)
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    body = request.app[HUB].metrics.render()
+    return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+
+
+async def close_sockets(app: web.Application) -> None:
+    """On shutdown, tell every client we are going away so it reconnects to the next server."""
+    for ws in list(app[SOCKETS]):
+        with contextlib.suppress(Exception):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")

@@ -1,0 +1,144 @@
+"""What the server sends: the hall's state turned into the JSON messages of the wire format."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from .alerts import Alert, AlertChange, AlertKind
+from .hall import Hall, TicketStatus
+
+
+__all__ = [
+    "alert_message",
+    "display_state",
+    "hall_state",
+    "report",
+    "snapshot_message",
+    "ticket_status",
+]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def alert_message(change: AlertChange, alert: Alert) -> dict[str, Any]:
+    """Return ``alert.raised`` / ``alert.resolved`` / ``alert.acknowledged``."""
+    return {"type": f"alert.{change}", "alert": alert.to_json()}
+
+
+def snapshot_message(hall: Hall) -> dict[str, Any]:
+    """Return the staff feed's first message: every active alert."""
+    return {"type": "snapshot", "alerts": [a.to_json() for a in _by_urgency(hall.active_alerts())],
+            "at": _iso(hall.now)}
+
+
+def display_state(hall: Hall, seq: int) -> dict[str, Any]:
+    """Return the lobby screens' ``display.state``: no personal data, calls newest first."""
+    queues = hall.waiting_by_service()
+    services = []
+    for service_id in hall.service_ids():
+        config = hall.config.service(service_id)
+        waiting = len(queues.get(service_id, ()))
+        estimate = hall.newcomer_estimate(service_id, waiting)
+        services.append({
+            "id": service_id,
+            "name": config.name if config else service_id,
+            "name_en": config.name_en if config else service_id,
+            "prefix": config.prefix if config else "",
+            "waiting": waiting,
+            "expected_wait_s": estimate.expected_s if estimate else None,
+            "expected_wait_range_s": [estimate.low_s, estimate.high_s] if estimate else None,
+            "open_windows": hall.open_window_count(service_id),
+        })
+    return {
+        "type": "display.state",
+        "seq": seq,
+        "at": _iso(hall.now),
+        "hall": {"id": hall.config.id, "name": hall.config.name, "name_en": hall.config.name_en,
+                 "timezone": hall.config.timezone,
+                 "date": hall.day.isoformat() if hall.day else None},
+        "calls": [{"ticket": c.ticket, "window": c.window, "called_at": c.called_at.isoformat(),
+                   "recall": c.recall, "service": c.service} for c in hall.calls],
+        "services": services,
+        "waiting_total": len(hall.waiting),
+        "open_windows": hall.open_window_count(),
+        "alerts": {"open_windows": any(a.kind is AlertKind.OPEN_WINDOWS for a in hall.active_alerts())},
+    }
+
+
+def hall_state(hall: Hall) -> dict[str, Any]:
+    """Return ``GET /api/state``: who waits, in call order, the windows and the active alerts."""
+    estimates = hall.estimates()
+    now = hall.now
+    waiting = []
+    for queue in hall.waiting_by_service().values():
+        for ticket in queue:
+            position, estimate = estimates[ticket.label]
+            waiting.append({
+                "ticket": ticket.label, "service": ticket.service, "priority": ticket.priority,
+                "position": position, "waiting_since": _iso(ticket.waiting_since),
+                "waited_s": int((now - ticket.waiting_since).total_seconds())
+                if now and ticket.waiting_since else 0,
+                "expected_wait_s": estimate.expected_s,
+                "expected_wait_range_s": [estimate.low_s, estimate.high_s],
+            })
+    waiting.sort(key=lambda t: (t["waiting_since"] or "", t["ticket"]))
+    return {
+        "at": _iso(now),
+        "date": hall.day.isoformat() if hall.day else None,
+        "waiting_total": len(hall.waiting),
+        "waiting": waiting,
+        "windows": [{"id": w.id, "open": w.open,
+                     "services": list(w.services) if w.services is not None else None,
+                     "serving": w.serving} for w in hall.windows.values()],
+        "alerts": [a.to_json() for a in _by_urgency(hall.active_alerts())],
+    }
+
+
+def ticket_status(hall: Hall, label: str) -> dict[str, Any] | None:
+    """Return the public status of one ticket, or ``None`` if the hall does not know it."""
+    ticket = hall.tickets.get(label)
+    if ticket is None:
+        return None
+    out: dict[str, Any] = {"ticket": ticket.label, "status": str(ticket.status), "service": ticket.service,
+                           "position": None, "expected_wait_s": None, "expected_wait_range_s": None,
+                           "window": ticket.window if ticket.status is TicketStatus.CALLED else None}
+    if ticket.status is TicketStatus.WAITING:
+        position, estimate = hall.estimates()[ticket.label]
+        out.update(position=position, expected_wait_s=estimate.expected_s,
+                   expected_wait_range_s=[estimate.low_s, estimate.high_s])
+    return out
+
+
+def report(hall: Hall) -> dict[str, Any]:
+    """Return the day so far for the manager: counts, waits by hour, the care alerts."""
+    by_hour: dict[int, list[float]] = defaultdict(list)
+    for ticket in hall.tickets.values():
+        if ticket.first_wait_s is not None and ticket.issued_at is not None:
+            by_hour[ticket.issued_at.astimezone(hall.tz).hour].append(ticket.first_wait_s)
+    hours = []
+    for hour in sorted(by_hour):
+        waits = sorted(by_hour[hour])
+        hours.append({"hour": hour, "called": len(waits), "mean_wait_s": int(sum(waits) / len(waits)),
+                      "max_wait_s": int(waits[-1]),
+                      "over_15_min": sum(1 for w in waits if w >= 15 * 60)})
+    care = []
+    for alert in hall.alerts.values():
+        entry = alert.to_json()
+        entry["time_to_ack_s"] = (int((alert.acknowledged_at - alert.raised_at).total_seconds())
+                                  if alert.acknowledged_at else None)
+        care.append(entry)
+    care.sort(key=lambda a: a["raised_at"])
+    return {"date": hall.day.isoformat() if hall.day else None, "at": _iso(hall.now),
+            **hall.counts, "waiting_total": len(hall.waiting), "open_windows": hall.open_window_count(),
+            "waits_by_hour": hours, "alerts": care}
+
+
+_URGENCY = {AlertKind.CARE_30: 0, AlertKind.CARE_15: 1, AlertKind.OPEN_WINDOWS: 2}
+
+
+def _by_urgency(alerts: list[Alert]) -> list[Alert]:
+    return sorted(alerts, key=lambda a: (_URGENCY.get(a.kind, 9), a.raised_at))
