@@ -1,0 +1,301 @@
+"""The lobby-screen process: the Screen (view -> dirty zones) and the asyncio frame loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+import pygame
+
+from signage.calls import BannerQueue
+from signage.content import Content, ContentWatcher
+from signage.display.assets import ImageCache
+from signage.display.chime import Chime
+from signage.display.text import TextRenderer
+from signage.display.zones import ZONES, Layout, Painter, layout
+from signage.feed import Feed
+from signage.state import DisplayState
+from signage.view import View, build_view
+
+
+__all__ = ["Screen", "DisplayApp"]
+
+log = logging.getLogger(__name__)
+
+# How often the loop wakes when nothing arrives: enough for the 1-minute clock,
+# 8-second ticker pages and slide changes, cheap enough for an idle screen.
+IDLE_WAKE_S = 0.25
+CONTENT_POLL_S = 2.0
+
+
+class Screen:
+    """Render views onto a surface, redrawing only the zones whose data changed.
+
+    Feed states with :meth:`receive_state`; call :meth:`frame` with the
+    monotonic and wall time; it returns the dirty rectangles to present.
+    """
+
+    def __init__(self, surface: pygame.Surface, content: Content, *, font_dir: Path | None = None, chime: Chime | None = None) -> None:
+        self.surface = surface
+        self.content = content
+        self.text = TextRenderer(font_dir or content.root / "fonts")
+        self.images = ImageCache(content.root)
+        self.painter = Painter(self.text, self.images)
+        self.layout: Layout = layout(*surface.get_size())
+        self.banners = BannerQueue(content.screen.banner_seconds)
+        self.chime = chime
+        self.state: DisplayState | None = None
+        self.state_mono = 0.0
+        self.offline_since: datetime | None = None
+        self._drawn: dict[str, Any] = {}
+        self._banner_key: tuple[str, str, str] | None = None
+        self.view: View | None = None
+        self.frames = 0
+        self.bad_slides: set[str] = set()
+
+    def receive_state(self, state: DisplayState, resync: bool, mono: float) -> None:
+        """Take a new display.state received at monotonic time ``mono``."""
+        self.state = state
+        self.state_mono = mono
+        self.banners.receive_state(state, resync=resync)
+
+    def set_content(self, content: Content) -> None:
+        """Use new content (after a hot reload): everything is redrawn."""
+        self.content = content
+        self.images.root = content.root
+        self.banners.banner_s = content.screen.banner_seconds
+        self.bad_slides.clear()
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        """Force a full redraw at the next frame."""
+        self._drawn.clear()
+
+    def _hall_now(self, mono: float, wall: datetime) -> datetime:
+        if self.state is None:
+            return wall
+        from signage.view import hall_now
+
+        return hall_now(self.state, mono - self.state_mono)
+
+    def build(self, mono: float, wall: datetime) -> View:
+        """Return the view model at this instant."""
+        banner = self.banners.current(mono)
+        now = self._hall_now(mono, wall)
+        excluded = self.bad_slides | {s.id for s in self.content.playlist.slides if s.image and self.images.is_bad(s.image)}
+        slide = self.content.playlist.slide_at(now, exclude=excluded)
+        return build_view(
+            self.state,
+            elapsed_s=mono - self.state_mono,
+            mono_now=mono,
+            wall_now=wall,
+            screen=self.content.screen,
+            banner=banner,
+            pending=self.banners.pending,
+            slide=slide,
+            offline_since=self.offline_since,
+        )
+
+    def frame(self, mono: float, wall: datetime) -> list[pygame.Rect]:
+        """Draw what changed since the last frame; return the dirty rectangles."""
+        view = self.build(mono, wall)
+        self.view = view
+        L, p, s = self.layout, self.painter, self.surface
+        dirty: list[pygame.Rect] = []
+        key = view.banner.key if view.banner else None
+        if key != self._banner_key:
+            if key is not None and self.chime is not None and self.content.screen.chime:
+                self.chime.play()
+            if self._banner_key is not None and key is None:
+                # The banner covered the body: every zone under it comes back.
+                for z in ZONES:
+                    if z != "header" and z != "ticker":
+                        self._drawn.pop(z, None)
+            self._banner_key = key
+            self._drawn.pop("banner", None)
+        parts: dict[str, Any] = {
+            "header": view.header,
+            "ticker": view.ticker,
+        }
+        if view.banner is not None:
+            parts["banner"] = view.banner
+        else:
+            parts.update(calls=view.calls, waiting=view.waiting, promo=(view.promo.slide, view.promo.fallback), qr=self.content.screen.qr)
+        for zone, data in parts.items():
+            if zone in self._drawn and self._drawn[zone] == data:
+                continue
+            if zone == "banner":
+                p.banner(s, L, view.banner)  # type: ignore[arg-type]
+                dirty.append(L.body.copy())
+            elif zone == "promo":
+                self._draw_promo(mono, wall, view)
+                data = (self.view.promo.slide, self.view.promo.fallback)
+                dirty.append(L.promo.copy())
+            else:
+                getattr(p, zone)(s, L, data)
+                dirty.append(L.rect(zone).copy())
+            self._drawn[zone] = data
+        if dirty:
+            self.frames += 1
+        return dirty
+
+    def _draw_promo(self, mono: float, wall: datetime, view: View) -> None:
+        # A broken image is excluded and the next slide drawn in the same frame:
+        # never a blank panel.
+        for _ in range(len(self.content.playlist.slides) + 1):
+            promo = view.promo
+            if self.painter.promo(self.surface, self.layout, promo):
+                nxt = promo.next
+                if nxt is not None and nxt.image and nxt is not promo.slide:
+                    self.images.get(nxt.image, self.layout.promo.size)  # load ahead of time
+                self.view = view
+                return
+            if promo.slide is not None:
+                self.bad_slides.add(promo.slide.id)
+            view = self.build(mono, wall)
+
+    def cache_sizes(self) -> dict[str, int]:
+        """Sizes of the bounded caches, for soak tests and metrics."""
+        return {"text": self.text.cache_size, "images": self.images.size, "qr": len(self.painter._qr)}
+
+
+class DisplayApp:
+    """Run the screen: feed task, content reload and the frame loop on one asyncio loop."""
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        content_dir: Path,
+        size: tuple[int, int] | None,
+        fullscreen: bool,
+        display_index: int = 0,
+        trace: IO[str] | None = None,
+        screenshot: Path | None = None,
+        screenshot_timeout: float = 5.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.url = url
+        self.content_dir = content_dir
+        self.size = size
+        self.fullscreen = fullscreen
+        self.display_index = display_index
+        self.trace = trace
+        self.screenshot = screenshot
+        self.screenshot_timeout = screenshot_timeout
+        self.monotonic = monotonic
+        self._wake = asyncio.Event()
+        self._pending_trace: int | None = None
+        self.screen: Screen | None = None
+
+    def _open_window(self) -> pygame.Surface:
+        pygame.display.init()
+        pygame.display.set_caption("WaitWell lobby screen")
+        flags = 0
+        size = self.size
+        if self.fullscreen and self.screenshot is None:
+            flags |= pygame.FULLSCREEN
+            if size is None:
+                sizes = pygame.display.get_desktop_sizes()
+                size = sizes[self.display_index] if self.display_index < len(sizes) else sizes[0]
+        size = size or (1920, 1080)
+        surface = pygame.display.set_mode(size, flags, display=self.display_index)
+        pygame.mouse.set_visible(not self.fullscreen)
+        return surface
+
+    def _on_state(self, state: DisplayState, resync: bool) -> None:
+        assert self.screen is not None
+        self.screen.receive_state(state, resync, self.monotonic())
+        self._pending_trace = state.seq
+        self._wake.set()
+
+    def _on_status(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> int:
+        """Run until the window is closed (or the screenshot is written); return an exit code."""
+        surface = self._open_window()
+        pygame.font.init()
+        watcher = ContentWatcher(self.content_dir)
+        chime = None if self.screenshot is not None else Chime(watcher.content.screen.chime)
+        self.screen = screen = Screen(surface, watcher.content, chime=chime)
+        feed = Feed(self.url, self._on_state, on_status=self._on_status)
+        feed_task = asyncio.create_task(feed.run(), name="feed")
+        started = self.monotonic()
+        next_poll = started + CONTENT_POLL_S
+        first_state_at: float | None = None
+        try:
+            while True:
+                for event in pygame.event.get():
+                    if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key in (pygame.K_ESCAPE, pygame.K_q)):
+                        return 0
+                    if event.type in (pygame.VIDEOEXPOSE, pygame.WINDOWEXPOSED, pygame.WINDOWRESTORED):
+                        screen.invalidate()
+                mono = self.monotonic()
+                if mono >= next_poll:
+                    next_poll = mono + CONTENT_POLL_S
+                    if watcher.poll():
+                        screen.set_content(watcher.content)
+                if feed.offline_since is not None:
+                    screen.offline_since = feed.offline_since.astimezone(_hall_tz(screen.state))
+                else:
+                    screen.offline_since = None
+                if feed_task.done() and not feed_task.cancelled():
+                    feed_task.result()  # surface a crash of the feed loop
+                pending = self._pending_trace
+                self._pending_trace = None
+                dirty = screen.frame(mono, datetime.now().astimezone(_hall_tz(screen.state)))
+                if dirty:
+                    pygame.display.update(dirty)
+                if pending is not None and self.trace is not None:
+                    self.trace.write(f"{pending} {time.monotonic():.6f}\n")
+                    self.trace.flush()
+                if self.screenshot is not None:
+                    if screen.state is not None and first_state_at is None:
+                        first_state_at = mono
+                    settled = first_state_at is not None and mono - first_state_at >= 0.3
+                    if settled or mono - started >= self.screenshot_timeout:
+                        if not settled:
+                            screen.offline_since = screen.offline_since or datetime.now().astimezone()
+                            screen.invalidate()
+                            screen.frame(self.monotonic(), datetime.now().astimezone())
+                        self.screenshot.parent.mkdir(parents=True, exist_ok=True)
+                        pygame.image.save(surface, str(self.screenshot))
+                        log.info("screenshot written: %s", self.screenshot)
+                        return 0
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), IDLE_WAKE_S)
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            feed_task.cancel()
+            try:
+                await feed_task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down
+                pass
+            pygame.display.quit()
+
+
+def _hall_tz(state: DisplayState | None) -> Any:
+    """Return the hall's tzinfo (the local zone before the first state)."""
+    if state is not None:
+        try:
+            from zoneinfo import ZoneInfo
+
+            return ZoneInfo(state.hall.timezone)
+        except Exception:  # noqa: BLE001 - unknown zone names fall back to local time
+            pass
+    return datetime.now().astimezone().tzinfo
+
+
+def configure_sdl_for_headless() -> None:
+    """Select SDL's dummy video and audio drivers (screenshots, tests)."""
+    os.environ["SDL_VIDEODRIVER"] = "dummy"
+    os.environ["SDL_AUDIODRIVER"] = "dummy"
