@@ -6,6 +6,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from .staff_auth import setup_staff_auth
+
 
 __all__ = ["setup_pages", "STATIC_DIR"]
 
@@ -15,7 +17,8 @@ PAGES = {"/staff": "staff.html", "/manager": "manager.html", "/display": "displa
 
 
 def setup_pages(app: web.Application) -> None:
-    """Serve each page that exists, and the shared static files under /static/."""
+    """Serve each page that exists, the shared static files under /static/, and staff sign-in."""
+    setup_staff_auth(app)
     for path, filename in PAGES.items():
         if (STATIC_DIR / filename).exists():
             app.router.add_get(path, _page(STATIC_DIR / filename))
