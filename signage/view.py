@@ -157,8 +157,8 @@ def format_wait(
     """Return the expected wait as (Chinese, English) text, or None when unknown.
 
     The range is counted down by ``elapsed_s`` (seconds since the state's
-    ``at``); the low end is rounded down and the high end up, so the range
-    never claims more precision than the estimate has.
+    ``at``); both ends are rounded to the nearest minute, so the text changes
+    at half-minutes rather than flickering at the exact values the server sends.
     """
     if waiting <= 0:
         return "无需等待", "no wait"
@@ -168,7 +168,8 @@ def format_wait(
         range_s = (expected_s, expected_s)
     lo = max(0.0, range_s[0] - elapsed_s) / 60
     hi = max(0.0, range_s[1] - elapsed_s) / 60
-    lo_m, hi_m = math.floor(lo), math.ceil(hi)
+    lo_m = math.floor(lo + 0.5)
+    hi_m = max(lo_m, math.floor(hi + 0.5))
     if hi_m <= 1:
         return "即将叫号", "any moment"
     if lo_m >= 120:

@@ -159,7 +159,13 @@ class Painter:
         nr = self._blit(surf, n1, r.x + pad, y)
         self._blit(surf, n2, r.x + pad, nr.bottom)
         if v.offline:
-            self._tag(surf, v.offline, round(26 * u), nr.x + left_w + pad, r.centery, (255, 255, 255), self.t.offline)
+            bx = nr.x + max(n1.get_width(), n2.get_width()) + pad
+            room = dx - max(d1.get_width(), d2.get_width()) - pad - bx
+            size = round(26 * u)
+            text = v.offline
+            if self.text.render(text, size, (255, 255, 255), bold=True).get_width() + size > room:
+                text = text.replace(" / offline since ", " ")  # narrow portrait header: "离线 10:12"
+            self._tag(surf, text, size, bx, r.centery, (255, 255, 255), self.t.offline)
 
     def calls(self, surf: pygame.Surface, L: Layout, v: CallsView) -> None:
         r, u = L.calls, L.unit
@@ -237,9 +243,9 @@ class Painter:
         r, u = L.body, L.unit
         surf.fill(self.t.accent, r)
         inner = r.inflate(-round(80 * u), -round(60 * u))
-        big = min(round(inner.height * 0.42), round(inner.width * (0.24 if not L.portrait else 0.22)))
+        big = min(round(inner.height * 0.42), round(inner.width * (0.24 if not L.portrait else 0.36)))
         top = self.text.fit(v.text, round(big * 0.36), self.t.accent_dark, inner.width, bold=True)
-        ticket = self.text.render(v.ticket, big, self.t.accent_dark, bold=True)
+        ticket = self.text.fit(v.ticket, big, self.t.accent_dark, inner.width, bold=True)
         arrow = self.text.render(f"→ {v.window}", round(big * 0.8), self.t.accent_dark, bold=True)
         en = self.text.fit(v.text_en, round(big * 0.22), self.t.accent_dark, inner.width)
         if L.portrait:
