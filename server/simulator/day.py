@@ -244,6 +244,13 @@ class _Sim:
         if idle:
             w = min(idle, key=lambda w: (w.idle_since, w.index))
             self._dispatch(w, now)
+        elif self.day_over and tk.in_queue and not any(
+                w.state != "closed" and w.spec.serves(tk.service) for w in self.wins):
+            # after closing time every window that serves it has gone home: one comes back
+            for w in self.wins:
+                if w.spec.serves(tk.service) and w.state == "closed" and not w.on_break:
+                    self._open(w, now)
+                    break
 
     def cancel(self, tk: _Ticket, now: float) -> None:
         if not tk.in_queue or tk.called is not None:
