@@ -52,9 +52,9 @@ class DisplayClient:
 class StaffClient:
     """One tablet: every alert change, in order, up to a bound."""
 
-    def __init__(self, ws: web.WebSocketResponse, limit: int = STAFF_QUEUE_LIMIT) -> None:
+    def __init__(self, ws: web.WebSocketResponse, limit: int | None = None) -> None:
         self.ws = ws
-        self._queue: asyncio.Queue[str] = asyncio.Queue(maxsize=limit)
+        self._queue: asyncio.Queue[str] = asyncio.Queue(maxsize=limit or STAFF_QUEUE_LIMIT)
         self.too_slow = False
 
     def offer(self, text: str) -> None:
