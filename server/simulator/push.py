@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import IO, Any, Callable
 
 from websockets.asyncio.client import connect
@@ -46,8 +47,6 @@ def write_jsonl(events: Iterable[dict[str, Any]], fp: IO[str]) -> int:
 
 
 def _parse_at(at: str) -> float:
-    from datetime import datetime
-
     return datetime.fromisoformat(at).timestamp()
 
 

@@ -116,7 +116,6 @@ class Scenario:
     break_s: float = 15 * 60.0  # each clerk's break
     morning_breaks: tuple[float, float] = (4500.0, 10200.0)  # 10:15-11:50 after a 09:00 open
     afternoon_breaks: tuple[float, float] = (19800.0, 26400.0)  # 14:30-16:20
-    lunch: tuple[float, float] = (10800.0, 16200.0)  # 12:00-13:30: informational
 
     def scaled(self, factor: float) -> "Scenario":
         """The same day with the counter plan scaled by ``factor`` (at least one window)."""
