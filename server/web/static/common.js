@@ -1,0 +1,183 @@
+/* WaitWell — helpers shared by the staff app and the manager page. Plain JS, no build step. */
+(function () {
+  "use strict";
+
+  const LANG_KEY = "waitwell.lang";
+  const STAFF_KEY = "waitwell.staff";
+
+  /* ---- storage (private mode or a full disk must never break the page) ---- */
+  function load(key) {
+    try {
+      const raw = window.localStorage.getItem(key);
+      return raw ? JSON.parse(raw) : null;
+    } catch (e) {
+      return null;
+    }
+  }
+  function save(key, value) {
+    try {
+      if (value === null || value === undefined) window.localStorage.removeItem(key);
+      else window.localStorage.setItem(key, JSON.stringify(value));
+    } catch (e) { /* ignore */ }
+  }
+
+  /* ---- language: Chinese by default, English on request; remembered ---- */
+  let lang = load(LANG_KEY) === "en" ? "en" : "zh";
+  const langListeners = [];
+  function getLang() { return lang; }
+  function setLang(value) {
+    lang = value === "en" ? "en" : "zh";
+    save(LANG_KEY, lang);
+    document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
+    langListeners.forEach((fn) => fn(lang));
+  }
+  function onLang(fn) { langListeners.push(fn); }
+
+  /** Pick the string for the current language from {zh, en}; fills {name} placeholders. */
+  function tr(entry, params) {
+    let text = entry ? (entry[lang] || entry.zh || entry.en || "") : "";
+    if (params) {
+      Object.keys(params).forEach((k) => { text = text.split("{" + k + "}").join(String(params[k])); });
+    }
+    return text;
+  }
+
+  /** Fill every element with data-i18n="key" (and data-i18n-placeholder) from a dictionary. */
+  function applyStrings(dict, root) {
+    (root || document).querySelectorAll("[data-i18n]").forEach((el) => {
+      const entry = dict[el.getAttribute("data-i18n")];
+      if (entry) el.textContent = tr(entry);
+    });
+    (root || document).querySelectorAll("[data-i18n-placeholder]").forEach((el) => {
+      const entry = dict[el.getAttribute("data-i18n-placeholder")];
+      if (entry) el.setAttribute("placeholder", tr(entry));
+    });
+    (root || document).querySelectorAll("[data-i18n-title]").forEach((el) => {
+      const entry = dict[el.getAttribute("data-i18n-title")];
+      if (entry) { el.setAttribute("title", tr(entry)); el.setAttribute("aria-label", tr(entry)); }
+    });
+  }
+
+  /** The server's messages are "中文句子 / English sentence": return the half for the language. */
+  function pickMessage(message) {
+    if (!message) return "";
+    const at = message.indexOf(" / ");
+    if (at < 0) return message;
+    return lang === "en" ? message.slice(at + 3).trim() : message.slice(0, at).trim();
+  }
+
+  /* ---- hall time ----
+   * The server's clock may not be the browser's (a replay, an event clock, a tablet set wrong):
+   * never compare hall times with Date.now(). Keep the latest hall time we were told and the
+   * browser moment we heard it; hall "now" is that time plus the browser time elapsed since. */
+  function HallClock() {
+    this.refHall = null;   // ms since epoch, hall time
+    this.refLocal = null;  // Date.now() when refHall was learnt
+  }
+  HallClock.prototype.set = function (iso) {
+    const t = Date.parse(iso);
+    if (!isNaN(t)) { this.refHall = t; this.refLocal = Date.now(); }
+  };
+  /** Learn a hall time that is known to have passed (raised_at, acknowledged_at): never go back. */
+  HallClock.prototype.observe = function (iso) {
+    const t = Date.parse(iso);
+    if (isNaN(t)) return;
+    if (this.refHall === null || t > this.now()) { this.refHall = t; this.refLocal = Date.now(); }
+  };
+  HallClock.prototype.now = function () {
+    if (this.refHall === null) return Date.now();
+    return this.refHall + (Date.now() - this.refLocal);
+  };
+
+  /** "4:05", "15:00", "1:02:03" — minutes and seconds, hours when needed. */
+  function formatDuration(seconds) {
+    if (seconds === null || seconds === undefined || isNaN(seconds)) return "–";
+    const s = Math.max(0, Math.floor(seconds));
+    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    const pad = (n) => (n < 10 ? "0" : "") + n;
+    return h > 0 ? h + ":" + pad(m) + ":" + pad(sec) : m + ":" + pad(sec);
+  }
+
+  /** Whole minutes, rounded: for expected waits ("约 12 分钟"). */
+  function minutes(seconds) {
+    if (seconds === null || seconds === undefined || isNaN(seconds)) return null;
+    return Math.max(0, Math.round(seconds / 60));
+  }
+
+  /** "09:16" from a hall ISO time: the wall time in the hall's own offset, not the browser's. */
+  function hallClockTime(iso) {
+    if (!iso || iso.length < 16) return "–";
+    return iso.slice(11, 16);
+  }
+
+  /* ---- staff credentials, remembered on the device ---- */
+  function loadStaff() {
+    const v = load(STAFF_KEY);
+    return v && typeof v.token === "string" && v.token ? v : null;
+  }
+  function saveStaff(creds) { save(STAFF_KEY, creds); }
+
+  /** Read ?token=&name= (provisioning links) and strip them from the address bar. */
+  function takeQueryCredentials() {
+    const url = new URL(window.location.href);
+    const token = url.searchParams.get("token");
+    const name = url.searchParams.get("name");
+    if (token === null && name === null) return null;
+    url.searchParams.delete("token");
+    url.searchParams.delete("name");
+    const rest = url.searchParams.toString();
+    window.history.replaceState(null, "", url.pathname + (rest ? "?" + rest : "") + url.hash);
+    return { token: token || "", name: (name || "").trim() };
+  }
+
+  /** GET JSON with the staff token; rejects with {status, body} on an HTTP error. */
+  async function getJSON(path, token) {
+    const response = await fetch(path, {
+      headers: token ? { Authorization: "Bearer " + token } : {},
+      cache: "no-store",
+    });
+    let body = null;
+    try { body = await response.json(); } catch (e) { body = null; }
+    if (!response.ok) throw { status: response.status, body: body };
+    return body;
+  }
+
+  async function postJSON(path, data) {
+    const response = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(data),
+      cache: "no-store",
+    });
+    let body = null;
+    try { body = await response.json(); } catch (e) { body = null; }
+    return { status: response.status, ok: response.ok, body: body };
+  }
+
+  function wsURL(path, token) {
+    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    return scheme + "//" + window.location.host + path + "?token=" + encodeURIComponent(token);
+  }
+
+  /** Small element builder: el("div", {class: "x", text: "y"}, [children]). */
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach((k) => {
+      const v = attrs[k];
+      if (v === null || v === undefined || v === false) return;
+      if (k === "text") node.textContent = v;
+      else if (k === "class") node.className = v;
+      else node.setAttribute(k, v === true ? "" : v);
+    });
+    (children || []).forEach((c) => { if (c) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return node;
+  }
+
+  document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
+
+  window.WaitWell = {
+    load, save, getLang, setLang, onLang, tr, applyStrings, pickMessage, HallClock,
+    formatDuration, minutes, hallClockTime, loadStaff, saveStaff, takeQueryCredentials,
+    getJSON, postJSON, wsURL, el,
+  };
+})();

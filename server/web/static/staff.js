@@ -1,0 +1,588 @@
+/* WaitWell staff tablet app: live care alerts, "I'm on it", sound, offline-safe. */
+(function () {
+  "use strict";
+  const W = window.WaitWell;
+  const $ = (id) => document.getElementById(id);
+
+  const S = {
+    title: { zh: "员工提醒", en: "Staff alerts" },
+    signout: { zh: "退出", en: "Sign out" },
+    mute: { zh: "静音 / 取消静音", en: "Mute / unmute" },
+    offline: { zh: "离线：正在重新连接…", en: "Offline: reconnecting…" },
+    offline_detail: { zh: "下面的提醒可能已过时，请勿据此行动。", en: "The alerts below may be out of date; do not act on them." },
+    signin_title: { zh: "登录", en: "Sign in" },
+    pin_label: { zh: "个人 PIN", en: "Personal PIN" },
+    pin_placeholder: { zh: "输入 PIN", en: "Enter PIN" },
+    signin: { zh: "登录", en: "Sign in" },
+    or: { zh: "或使用员工令牌和名字", en: "or use the staff token and your name" },
+    token_label: { zh: "员工令牌", en: "Staff token" },
+    token_placeholder: { zh: "粘贴令牌", en: "Paste the token" },
+    name_label: { zh: "你的名字", en: "Your name" },
+    name_placeholder: { zh: "如：王芳", en: "e.g. Wang Fang" },
+    empty: { zh: "暂无需要处理的提醒", en: "No alerts need you right now" },
+    empty_sub: { zh: "新的提醒会响铃并振动。", en: "New alerts ring and vibrate." },
+    status_live: { zh: "在线", en: "Live" },
+    status_connecting: { zh: "连接中", en: "Connecting" },
+    status_offline: { zh: "离线", en: "Offline" },
+    summary: { zh: "{n} 条提醒 · {open} 条待接手", en: "{n} alerts · {open} not taken" },
+    token_changed: { zh: "令牌已更换或无效，请重新登录。", en: "The staff token has changed or is not valid: please sign in again." },
+    wrong_pin: { zh: "PIN 不正确。", en: "That PIN is not right." },
+    too_many: { zh: "错误次数过多，请稍后再试。", en: "Too many wrong PINs: try again in a minute." },
+    need_name: { zh: "请填写你的名字，确认提醒时会显示。", en: "Please enter your name: it is shown when you take an alert." },
+    net_error: { zh: "无法连接服务器，请检查网络。", en: "Cannot reach the server: check the network." },
+    ack: { zh: "我来处理", en: "I'm on it" },
+    ack_sending: { zh: "提交中…", en: "Sending…" },
+    taken_by: { zh: "{name} 已接手", en: "{name} is on it" },
+    taken_by_me: { zh: "你已接手", en: "You are on it" },
+    already_taken: { zh: "已有同事接手：{msg}", en: "Someone already took it: {msg}" },
+    ack_failed: { zh: "未能确认：{msg}", en: "Could not take it: {msg}" },
+    ack_timeout: { zh: "未收到服务器确认，请重试。", en: "No answer from the server: try again." },
+    waited: { zh: "已等候", en: "Waited" },
+    raised_ago: { zh: "提醒已持续", en: "Raised for" },
+    stale: { zh: "离线 · 可能已过时", en: "Offline · may be out of date" },
+    signed_in_as: { zh: "登录为 {name}", en: "Signed in as {name}" },
+    earlier_taken: { zh: "15 分钟关怀：{name} 已探访", en: "15-minute care visit: {name}" },
+    earlier_none: { zh: "15 分钟关怀：尚无人探访", en: "15-minute care visit: nobody went yet" },
+  };
+
+  const KINDS = {
+    care_30: {
+      rank: 0,
+      label: { zh: "致歉探访", en: "Apology visit" },
+      todo: { zh: "再次前往探访并当面致歉，告知大约还需等候多久。", en: "Visit again and apologise; tell them roughly how much longer it will be." },
+    },
+    care_15: {
+      rank: 1,
+      label: { zh: "关怀探访", en: "Care visit" },
+      todo: { zh: "前往探访：询问需求、提供帮助、解释等候原因、引导自助办理。", en: "Visit: ask what they need, offer help, explain the wait, suggest self-service." },
+    },
+    open_windows: {
+      rank: 2,
+      label: { zh: "增开窗口", en: "Open more windows" },
+      todo: { zh: "{waiting} 人等候，仅开 {open} 个窗口：建议共开 {rec} 个（再开 {more} 个）。", en: "{waiting} waiting, {open} windows open: open {more} more ({rec} in all)." },
+    },
+    staffing: {
+      rank: 3,
+      label: { zh: "人手安排", en: "Staffing" },
+      todo: null,
+    },
+    care_soon: {
+      rank: 4,
+      label: { zh: "即将超时", en: "Wait nearly long" },
+      todo: { zh: "留意这位客户，可提前前往关怀。", en: "Keep an eye on this customer; you may visit early." },
+    },
+  };
+  const UNKNOWN_RANK = 9;
+  const ICON_SOUND = '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path fill="currentColor" d="M3 9v6h4l5 5V4L7 9H3z"/><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M16 8.5a5 5 0 0 1 0 7M18.5 6a8.5 8.5 0 0 1 0 12"/></svg>';
+  const ICON_MUTED = '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path fill="currentColor" d="M3 9v6h4l5 5V4L7 9H3z"/><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M16 9l6 6M22 9l-6 6"/></svg>';
+  const ACK_TIMEOUT_MS = 8000;
+  const BACKOFF_MS = [500, 1000, 2000, 4000, 6000];
+
+  const state = {
+    creds: null,              // {token, name}
+    alerts: new Map(),        // id -> ALERT
+    pendingAcks: new Map(),   // id -> timer
+    services: {},             // id -> {name, name_en}
+    hallName: null,
+    clock: new W.HallClock(),
+    socket: null,
+    online: false,
+    attempt: 0,
+    reconnectTimer: null,
+    seenIds: new Set(),
+    firstSnapshot: true,
+    muted: !!W.load("waitwell.muted"),
+    beeps: 0,
+  };
+
+  /* -------------------------------- sign-in -------------------------------- */
+
+  function showSignIn(messageKey) {
+    disconnect();
+    state.creds = null;
+    state.alerts.clear();
+    document.body.className = "signed-out";
+    $("board").hidden = true;
+    $("signin").hidden = false;
+    $("offline-banner").hidden = true;
+    const msg = $("signin-message");
+    if (messageKey) {
+      msg.textContent = W.tr(S[messageKey]);
+      msg.setAttribute("data-key", messageKey);
+      msg.hidden = false;
+    } else {
+      msg.hidden = true;
+      msg.removeAttribute("data-key");
+    }
+    renderHeader();
+  }
+
+  function signIn(creds) {
+    state.creds = { token: creds.token, name: creds.name };
+    W.saveStaff(state.creds);
+    document.body.className = "signed-in";
+    $("signin").hidden = true;
+    $("board").hidden = false;
+    $("signin-message").hidden = true;
+    state.firstSnapshot = true;
+    renderHeader();
+    render();
+    connect();
+  }
+
+  function signOut() {
+    W.saveStaff(null);
+    showSignIn(null);
+  }
+
+  $("pin-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    unlockAudio();
+    const pin = $("pin").value.trim();
+    if (!pin) return;
+    let result;
+    try {
+      result = await W.postJSON("/api/staff/login", { pin: pin });
+    } catch (e) {
+      return showSignIn("net_error");
+    }
+    $("pin").value = "";
+    if (result.ok && result.body && result.body.token) {
+      signIn({ token: result.body.token, name: result.body.name });
+    } else {
+      showSignIn(result.status === 429 ? "too_many" : "wrong_pin");
+    }
+  });
+
+  $("token-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    unlockAudio();
+    const token = $("token").value.trim();
+    const name = $("name").value.trim();
+    if (!token) return;
+    if (!name) return showSignIn("need_name");
+    try {
+      await W.getJSON("/api/staff/hall", token);
+    } catch (e) {
+      return showSignIn(e && e.status === 401 ? "token_changed" : "net_error");
+    }
+    $("token").value = "";
+    signIn({ token: token, name: name });
+  });
+
+  $("signout").addEventListener("click", signOut);
+
+  /* -------------------------------- connection ----------------------------- */
+
+  function connect() {
+    if (!state.creds) return;
+    clearTimeout(state.reconnectTimer);
+    state.reconnectTimer = null;
+    setStatus(state.attempt === 0 ? "connecting" : "offline");
+    let socket;
+    try {
+      socket = new WebSocket(W.wsURL("/ws/staff", state.creds.token));
+    } catch (e) {
+      return scheduleReconnect();
+    }
+    state.socket = socket;
+    socket.onmessage = (event) => {
+      if (socket !== state.socket) return;
+      let message;
+      try { message = JSON.parse(event.data); } catch (e) { return; }
+      handle(message);
+    };
+    socket.onclose = (event) => {
+      if (socket !== state.socket) return;
+      state.socket = null;
+      if (event.code === 4401) {
+        W.saveStaff(null);
+        showSignIn("token_changed");
+        return;
+      }
+      goOffline();
+      // 4008: this tablet fell behind; the snapshot on reconnect brings it up to date at once.
+      if (event.code === 4008) state.attempt = 0;
+      scheduleReconnect();
+    };
+    socket.onerror = () => { /* onclose follows and handles it */ };
+  }
+
+  function disconnect() {
+    clearTimeout(state.reconnectTimer);
+    state.reconnectTimer = null;
+    const socket = state.socket;
+    state.socket = null;
+    state.online = false;
+    if (socket) { try { socket.close(1000); } catch (e) { /* ignore */ } }
+  }
+
+  function scheduleReconnect() {
+    if (!state.creds || state.reconnectTimer) return;
+    const base = BACKOFF_MS[Math.min(state.attempt, BACKOFF_MS.length - 1)];
+    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+    state.attempt += 1;
+    state.reconnectTimer = setTimeout(() => { state.reconnectTimer = null; connect(); }, delay);
+  }
+
+  function goOffline() {
+    state.online = false;
+    state.pendingAcks.forEach((timer) => clearTimeout(timer));
+    state.pendingAcks.clear();
+    setStatus("offline");
+    $("offline-banner").hidden = false;
+    document.body.classList.add("offline");
+    render();
+  }
+
+  function goOnline() {
+    state.online = true;
+    state.attempt = 0;
+    setStatus("live");
+    $("offline-banner").hidden = true;
+    document.body.classList.remove("offline");
+  }
+
+  window.addEventListener("offline", () => {
+    // The network is gone: say so now rather than when TCP notices.
+    if (state.socket) {
+      const socket = state.socket;
+      state.socket = null;
+      try { socket.close(); } catch (e) { /* ignore */ }
+      goOffline();
+      scheduleReconnect();
+    }
+  });
+  window.addEventListener("online", () => {
+    if (state.creds && !state.socket) { state.attempt = 0; connect(); }
+  });
+
+  /* -------------------------------- messages ------------------------------- */
+
+  function handle(message) {
+    switch (message.type) {
+      case "snapshot": {
+        state.clock.set(message.at);
+        const fresh = [];
+        state.alerts.clear();
+        (message.alerts || []).forEach((a) => {
+          state.alerts.set(a.id, a);
+          if (!state.seenIds.has(a.id)) { state.seenIds.add(a.id); if (!a.acknowledged_by) fresh.push(a); }
+          state.clock.observe(a.raised_at);
+        });
+        goOnline();
+        if (!state.firstSnapshot && fresh.length) notify();
+        state.firstSnapshot = false;
+        loadHall();
+        render();
+        break;
+      }
+      case "alert.raised": {
+        const a = message.alert;
+        state.clock.observe(a.raised_at);
+        state.alerts.set(a.id, a);
+        const isNew = !state.seenIds.has(a.id);
+        state.seenIds.add(a.id);
+        if (a.service && !state.services[a.service]) loadHall();
+        render();
+        if (isNew && !a.acknowledged_by) notify();
+        break;
+      }
+      case "alert.acknowledged": {
+        const a = message.alert;
+        if (a.acknowledged_at) state.clock.observe(a.acknowledged_at);
+        clearPending(a.id);
+        if (!a.resolved_at) state.alerts.set(a.id, a);
+        render();
+        break;
+      }
+      case "alert.resolved": {
+        const a = message.alert;
+        if (a.resolved_at) state.clock.observe(a.resolved_at);
+        clearPending(a.id);
+        state.alerts.delete(a.id);
+        render();
+        break;
+      }
+      case "error": {
+        if (message.id) clearPending(message.id);
+        const text = message.message || message.code || "";
+        toast(W.tr(message.code === "already_acknowledged" ? S.already_taken : S.ack_failed, { msg: text }));
+        if (message.code === "unknown_alert" && message.id) state.alerts.delete(message.id);
+        render();
+        break;
+      }
+      default:
+        break;  // pong and later message types: nothing to do
+    }
+  }
+
+  async function loadHall() {
+    if (!state.creds) return;
+    try {
+      const info = await W.getJSON("/api/staff/hall", state.creds.token);
+      state.hallName = info.hall || null;
+      (info.services || []).forEach((s) => { state.services[s.id] = s; });
+      renderHeader();
+      render();
+    } catch (e) {
+      if (e && e.status === 401) { W.saveStaff(null); showSignIn("token_changed"); }
+    }
+  }
+
+  /* -------------------------------- acknowledge ---------------------------- */
+
+  function acknowledge(id) {
+    if (!state.online || !state.socket || state.pendingAcks.has(id)) return;
+    unlockAudio();
+    state.socket.send(JSON.stringify({ type: "alert.ack", id: id, by: state.creds.name }));
+    state.pendingAcks.set(id, setTimeout(() => {
+      state.pendingAcks.delete(id);
+      toast(W.tr(S.ack_timeout));
+      render();
+    }, ACK_TIMEOUT_MS));
+    render();
+  }
+
+  function clearPending(id) {
+    const timer = state.pendingAcks.get(id);
+    if (timer !== undefined) { clearTimeout(timer); state.pendingAcks.delete(id); }
+  }
+
+  $("alerts").addEventListener("click", (event) => {
+    const button = event.target.closest("[data-action='ack']");
+    if (!button) return;
+    const item = button.closest("[data-alert-id]");
+    if (item) acknowledge(item.getAttribute("data-alert-id"));
+  });
+
+  /* -------------------------------- sound ---------------------------------- */
+
+  let audio = null;
+  function unlockAudio() {
+    const Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) return;
+    try {
+      if (!audio) audio = new Ctx();
+      if (audio.state === "suspended") audio.resume();
+    } catch (e) { audio = null; }
+  }
+  document.addEventListener("pointerdown", unlockAudio, { passive: true });
+
+  function notify() {
+    if (state.muted) return;
+    state.beeps += 1;
+    try { if (navigator.vibrate) navigator.vibrate([200, 100, 200]); } catch (e) { /* ignore */ }
+    if (!audio) unlockAudio();
+    if (!audio) return;
+    try {
+      const t0 = audio.currentTime + 0.02;
+      [[880, 0], [1175, 0.22]].forEach(([freq, offset]) => {
+        const osc = audio.createOscillator();
+        const gain = audio.createGain();
+        osc.type = "sine";
+        osc.frequency.value = freq;
+        gain.gain.setValueAtTime(0.0001, t0 + offset);
+        gain.gain.exponentialRampToValueAtTime(0.35, t0 + offset + 0.02);
+        gain.gain.exponentialRampToValueAtTime(0.0001, t0 + offset + 0.2);
+        osc.connect(gain).connect(audio.destination);
+        osc.start(t0 + offset);
+        osc.stop(t0 + offset + 0.22);
+      });
+    } catch (e) { /* no sound on this device: vibration and the list still work */ }
+  }
+
+  $("mute").addEventListener("click", () => {
+    state.muted = !state.muted;
+    W.save("waitwell.muted", state.muted);
+    renderHeader();
+  });
+
+  $("lang").addEventListener("click", () => W.setLang(W.getLang() === "zh" ? "en" : "zh"));
+  W.onLang(() => { W.applyStrings(S); renderHeader(); render(); const m = $("signin-message"); if (!m.hidden && m.dataset.key) m.textContent = W.tr(S[m.dataset.key]); });
+
+  /* -------------------------------- rendering ------------------------------ */
+
+  function setStatus(which) {
+    const status = $("status");
+    status.setAttribute("data-state", which);
+    $("status-text").textContent = W.tr(S["status_" + which]);
+  }
+
+  function renderHeader() {
+    const hall = state.hallName;
+    $("hall-name").textContent = hall ? (W.getLang() === "en" ? hall.name_en : hall.name) : "";
+    $("who").textContent = state.creds ? W.tr(S.signed_in_as, { name: state.creds.name }) : "";
+    $("mute").innerHTML = state.muted ? ICON_MUTED : ICON_SOUND;
+    $("mute").setAttribute("aria-pressed", state.muted ? "true" : "false");
+    $("mute").classList.toggle("muted", state.muted);
+    $("lang").textContent = W.getLang() === "zh" ? "EN" : "中文";
+    const s = $("status");
+    $("status-text").textContent = W.tr(S["status_" + s.getAttribute("data-state")]);
+  }
+
+  function serviceName(id) {
+    if (!id) return "";
+    const s = state.services[id];
+    if (!s) return id;
+    return W.getLang() === "en" ? s.name_en || s.name || id : s.name || id;
+  }
+
+  function rank(alert) {
+    const k = KINDS[alert.kind];
+    return k ? k.rank : UNKNOWN_RANK;
+  }
+
+  /** The care_15 alert of a ticket that now has a care_30: one card per customer, not two. */
+  function supersededCare15(alert) {
+    if (alert.kind !== "care_15" || !alert.ticket) return false;
+    for (const other of state.alerts.values()) {
+      if (other.kind === "care_30" && other.ticket === alert.ticket) return true;
+    }
+    return false;
+  }
+
+  function earlierVisit(alert) {
+    if (alert.kind !== "care_30") return null;
+    for (const other of state.alerts.values()) {
+      if (other.kind === "care_15" && other.ticket === alert.ticket) return other;
+    }
+    return null;
+  }
+
+  function sorted() {
+    // Untaken first (they need someone), then by urgency, then longest-raised first.
+    return Array.from(state.alerts.values()).filter((a) => !supersededCare15(a)).sort((a, b) =>
+      (a.acknowledged_by ? 1 : 0) - (b.acknowledged_by ? 1 : 0) ||
+      rank(a) - rank(b) ||
+      Date.parse(a.raised_at) - Date.parse(b.raised_at) ||
+      (a.id < b.id ? -1 : 1));
+  }
+
+  /** Seconds the customer has waited, in hall time, or null for hall-wide alerts. */
+  function waitedSeconds(alert) {
+    const now = state.clock.now();
+    if (alert.waiting_since) return (now - Date.parse(alert.waiting_since)) / 1000;
+    if (alert.ticket) return (alert.waited_s || 0) + (now - Date.parse(alert.raised_at)) / 1000;
+    return null;
+  }
+
+  function raisedSeconds(alert) {
+    return (state.clock.now() - Date.parse(alert.raised_at)) / 1000;
+  }
+
+  function todo(alert) {
+    const k = KINDS[alert.kind];
+    if (alert.kind === "open_windows") {
+      const rec = alert.recommended_windows || alert.open_windows + 1;
+      return W.tr(k.todo, { waiting: alert.waiting, open: alert.open_windows, rec: rec,
+                            more: Math.max(rec - alert.open_windows, 1) });
+    }
+    if (k && k.todo) return W.tr(k.todo);
+    return W.pickMessage(alert.message);
+  }
+
+  function alertElement(alert) {
+    const k = KINDS[alert.kind];
+    const offline = !state.online;
+    const pending = state.pendingAcks.has(alert.id);
+    const item = W.el("li", {
+      class: "alert kind-" + (k ? alert.kind : "other") + (alert.acknowledged_by ? " taken" : "") + (offline ? " stale" : ""),
+      "data-alert-id": alert.id,
+      "data-alert-kind": alert.kind,
+      "data-stale": offline ? "true" : null,
+    });
+    const label = k ? W.tr(k.label) : alert.kind;
+    const head = W.el("div", { class: "alert-head" }, [
+      W.el("span", { class: "kind", text: label }),
+      alert.ticket ? W.el("span", { class: "ticket", text: alert.ticket }) : null,
+      alert.service ? W.el("span", { class: "service", text: serviceName(alert.service) }) : null,
+    ]);
+    item.appendChild(head);
+
+    const waited = waitedSeconds(alert);
+    const timer = W.el("div", { class: "wait" }, [
+      W.el("span", { class: "wait-label", text: W.tr(waited !== null ? S.waited : S.raised_ago) }),
+      W.el("span", { class: "wait-value", "data-live": waited !== null ? "wait" : "raised",
+                     text: W.formatDuration(waited !== null ? waited : raisedSeconds(alert)) }),
+    ]);
+    item.appendChild(timer);
+    item.appendChild(W.el("p", { class: "todo", text: todo(alert) }));
+    const earlier = earlierVisit(alert);
+    if (earlier) {
+      item.appendChild(W.el("p", { class: "earlier", text: earlier.acknowledged_by
+        ? W.tr(S.earlier_taken, { name: earlier.acknowledged_by })
+        : W.tr(S.earlier_none) }));
+    }
+    if (offline) item.appendChild(W.el("div", { class: "stale-note", text: W.tr(S.stale) }));
+
+    const foot = W.el("div", { class: "alert-foot" });
+    if (alert.acknowledged_by) {
+      const mine = state.creds && alert.acknowledged_by === state.creds.name;
+      foot.appendChild(W.el("span", { class: "taken-by" + (mine ? " mine" : ""),
+        text: (mine ? W.tr(S.taken_by_me) : W.tr(S.taken_by, { name: alert.acknowledged_by })) +
+              (alert.acknowledged_at ? " · " + W.hallClockTime(alert.acknowledged_at) : "") }));
+    } else {
+      foot.appendChild(W.el("button", {
+        type: "button", class: "ack", "data-action": "ack",
+        disabled: offline || pending ? true : null,
+        text: pending ? W.tr(S.ack_sending) : W.tr(S.ack),
+      }));
+    }
+    item.appendChild(foot);
+    return item;
+  }
+
+  function render() {
+    const list = $("alerts");
+    const alerts = state.creds ? sorted() : [];
+    list.replaceChildren.apply(list, alerts.map(alertElement));
+    $("empty").hidden = alerts.length > 0 || !state.creds;
+    const open = alerts.filter((a) => !a.acknowledged_by).length;
+    $("summary").textContent = alerts.length ? W.tr(S.summary, { n: alerts.length, open: open }) : "";
+    document.title = (open ? "(" + open + ") " : "") + "WaitWell " + W.tr(S.title);
+  }
+
+  function tick() {
+    document.querySelectorAll("#alerts [data-alert-id]").forEach((item) => {
+      const alert = state.alerts.get(item.getAttribute("data-alert-id"));
+      const value = item.querySelector(".wait-value");
+      if (!alert || !value) return;
+      const s = value.getAttribute("data-live") === "wait" ? waitedSeconds(alert) : raisedSeconds(alert);
+      value.textContent = W.formatDuration(s);
+    });
+  }
+  setInterval(tick, 1000);
+
+  let toastTimer = null;
+  function toast(text) {
+    const t = $("toast");
+    t.textContent = text;
+    t.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { t.hidden = true; }, 5000);
+  }
+
+  /* -------------------------------- start ---------------------------------- */
+
+  // For tests and field diagnostics (read-only view of the app's state).
+  window.WaitWellStaff = {
+    get beeps() { return state.beeps; },
+    get online() { return state.online; },
+    hallNow: () => new Date(state.clock.now()).toISOString(),
+  };
+
+  W.applyStrings(S);
+  const fromLink = W.takeQueryCredentials();
+  if (fromLink && fromLink.token && fromLink.name) {
+    signIn(fromLink);
+  } else if (fromLink && fromLink.token) {
+    showSignIn("need_name");
+    $("token").value = fromLink.token;
+    $("name").focus();
+  } else {
+    const stored = W.loadStaff();
+    if (stored && stored.name) signIn(stored);
+    else showSignIn(null);
+  }
+})();
