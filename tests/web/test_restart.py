@@ -1,0 +1,174 @@
+"""Kill -9 a real server mid-stream and restart it on the same data dir: nothing lost, nothing twice."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from server.config import load_config
+from server.events import parse_event
+from server.hall import Hall
+from server.simulator.day import simulate_day
+from server.wire import hall_state
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    def __init__(self, data_dir: Path, port: int) -> None:
+        self.data_dir, self.port = data_dir, port
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc: subprocess.Popen | None = None
+
+    async def start(self) -> None:
+        self.log = (self.data_dir / "server.log").open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "server", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir),
+             "--clock", "event", "--queue-token", "q", "--staff-token", "s", "--log-level", "WARNING"],
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=self.log)
+        async with aiohttp.ClientSession() as session:
+            for _ in range(300):
+                try:
+                    async with session.get(self.url + "/healthz") as resp:
+                        if resp.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                assert self.proc.poll() is None, (self.data_dir / "server.log").read_text()
+                await asyncio.sleep(0.05)
+        raise AssertionError("server did not become healthy")
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self.log.close()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        if not self.log.closed:
+            self.log.close()
+
+
+@pytest.fixture
+def events():
+    day = simulate_day("month_end", seed=5, plan_scale=0.7)
+    return day.events[:2500]
+
+
+async def test_kill_9_mid_stream_loses_no_acked_event_and_raises_no_alert_twice(tmp_path, events):
+    """Acked events survive kill -9; the restarted hall equals a replay; no alert is raised twice."""
+    server = ServerProcess(tmp_path, free_port())
+    await server.start()
+    acked: list[str] = []
+    raised_before: set[str] = set()
+    try:
+        async with aiohttp.ClientSession() as session:
+            staff = await session.ws_connect(server.url.replace("http", "ws") + "/ws/staff?token=s")
+            queue = await session.ws_connect(server.url.replace("http", "ws") + "/ws/queue?token=q")
+
+            async def send_all():
+                for event in events:
+                    await queue.send_str(json.dumps(event))
+
+            sender = asyncio.create_task(send_all())
+            while len(acked) < 1200:
+                reply = json.loads((await queue.receive()).data)
+                assert reply["type"] == "ack", reply
+                acked.append(reply["id"])
+            server.kill9()  # events are still in flight: some durable, some not
+            sender.cancel()
+            while True:
+                msg = await staff.receive()
+                if msg.type is not aiohttp.WSMsgType.TEXT:
+                    break
+                message = json.loads(msg.data)
+                if message["type"] == "alert.raised":
+                    raised_before.add(message["alert"]["id"])
+        assert raised_before, "the first part of the day should raise alerts"
+
+        await server.start()
+        async with aiohttp.ClientSession() as session:
+            staff = await session.ws_connect(server.url.replace("http", "ws") + "/ws/staff?token=s")
+            snapshot = json.loads((await staff.receive()).data)
+            # Resend the whole day: every acked event must come back as a duplicate.
+            async with session.post(server.url + "/api/events?token=q", json=events) as resp:
+                replies = await resp.json()
+            by_id = {r["id"]: r for r in replies}
+            assert all(by_id[i].get("duplicate") for i in acked), "an acked event was lost"
+            assert all(r["type"] == "ack" for r in replies)
+            durable_prefix = sum(1 for r in replies if r.get("duplicate"))
+            assert len(acked) <= durable_prefix < len(events), "the kill should land mid-stream"
+            assert [r.get("duplicate", False) for r in replies] == (
+                [True] * durable_prefix + [False] * (len(events) - durable_prefix)), "journal is not a prefix"
+
+            raised_after: list[str] = []
+            while True:
+                try:
+                    msg = await staff.receive(timeout=1.0)
+                except asyncio.TimeoutError:
+                    break
+                message = json.loads(msg.data)
+                if message["type"] == "alert.raised":
+                    raised_after.append(message["alert"]["id"])
+            async with session.get(server.url + "/api/state?token=s") as resp:
+                state = await resp.json()
+
+        assert not raised_before & set(raised_after), "an alert was raised again after the restart"
+        assert len(raised_after) == len(set(raised_after))
+        active_before_ids = {a["id"] for a in snapshot["alerts"]}
+        assert active_before_ids <= raised_before | active_before_ids  # snapshot holds what was active
+
+        reference = Hall(load_config())
+        for event in events:
+            reference.receive(parse_event(event))
+        assert state == json.loads(json.dumps(hall_state(reference), ensure_ascii=False))
+    finally:
+        server.stop()
+
+
+async def test_restart_keeps_acknowledgements_and_active_alerts(tmp_path):
+    """An alert acknowledged before a kill -9 is still active and still taken after restart."""
+    server = ServerProcess(tmp_path, free_port())
+    await server.start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            base = server.url
+            events = [{"id": "1", "type": "ticket.issued", "at": "2026-11-30T09:00:00+08:00", "ticket": "A001",
+                       "service": "quick"},
+                      {"id": "2", "type": "clock.tick", "at": "2026-11-30T09:15:00+08:00"}]
+            async with session.post(base + "/api/events?token=q", json=events) as resp:
+                assert [r["type"] for r in await resp.json()] == ["ack", "ack"]
+            staff = await session.ws_connect(base.replace("http", "ws") + "/ws/staff?token=s")
+            snapshot = json.loads((await staff.receive()).data)
+            care = next(a for a in snapshot["alerts"] if a["kind"] == "care_15")
+            await staff.send_str(json.dumps({"type": "alert.ack", "id": care["id"], "by": "王芳"}))
+            acked = json.loads((await staff.receive()).data)
+            assert acked["type"] == "alert.acknowledged"
+        server.kill9()
+        await server.start()
+        async with aiohttp.ClientSession() as session:
+            staff = await session.ws_connect(server.url.replace("http", "ws") + "/ws/staff?token=s")
+            snapshot = json.loads((await staff.receive()).data)
+        again = next(a for a in snapshot["alerts"] if a["id"] == care["id"])
+        assert again["acknowledged_by"] == "王芳" and again["raised_at"] == care["raised_at"]
+    finally:
+        server.stop()
