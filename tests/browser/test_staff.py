@@ -1,0 +1,207 @@
+"""The staff tablet app (/staff) in headless Chromium against the real server."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from .conftest import STAFF_TOKEN, WAIT_MS, LiveServer, at, care_15_scene
+
+
+APPEAR_MS = 1_000
+"""The issue's promise: a raised alert is on the tablet within a second of the event's ack."""
+
+
+async def signed_in_page(browser: Any, server: LiveServer, name: str, *, viewport: dict[str, int] | None = None) -> Any:
+    """Open /staff in a fresh context (own storage) through a provisioning link; wait until live."""
+    context = await browser.new_context(viewport=viewport or {"width": 1024, "height": 768})
+    page = await context.new_page()
+    await page.goto(server.url(f"/staff?token={STAFF_TOKEN}&name={quote(name)}"))
+    await page.wait_for_selector("#status[data-state='live']", timeout=WAIT_MS)
+    return page
+
+
+async def test_alert_appears_ack_reaches_server_and_other_tablets(browser: Any, server: LiveServer) -> None:
+    """care_15 appears within a second; the ack is stored by the server and a second tablet sees who took it."""
+    page = await signed_in_page(browser, server, "王芳")
+    assert "token=" not in page.url  # the provisioning link's secret leaves the address bar
+    await care_15_scene(server, "A001")
+    card = page.locator("[data-alert-kind='care_15']")
+    await card.wait_for(timeout=APPEAR_MS)
+    assert "A001" in await card.inner_text()
+    assert "缴费查询" in await card.inner_text()  # the service's name, not its id
+    alert_id = await card.get_attribute("data-alert-id")
+
+    await card.locator("[data-action='ack']").click()
+    await card.locator(".taken-by").wait_for(timeout=WAIT_MS)
+    assert await card.locator("[data-action='ack']").count() == 0
+
+    state = await server.get("/api/state")
+    [stored] = [a for a in state["alerts"] if a["id"] == alert_id]
+    assert stored["acknowledged_by"] == "王芳"
+
+    other = await signed_in_page(browser, server, "李明")
+    other_card = other.locator(f"[data-alert-id='{alert_id}']")
+    await other_card.locator(".taken-by").wait_for(timeout=WAIT_MS)
+    assert "王芳" in await other_card.locator(".taken-by").inner_text()
+    assert await other_card.locator("[data-action='ack']").count() == 0
+
+
+async def test_ack_seen_live_by_a_tablet_already_open(browser: Any, server: LiveServer) -> None:
+    """A tablet showing the alert loses its ack button and names the taker as soon as someone else acks."""
+    await care_15_scene(server, "A001")
+    first = await signed_in_page(browser, server, "王芳")
+    second = await signed_in_page(browser, server, "李明")
+    await second.locator("[data-alert-kind='care_15'] [data-action='ack']").wait_for(timeout=WAIT_MS)
+    await first.locator("[data-alert-kind='care_15'] [data-action='ack']").click()
+    taken = second.locator("[data-alert-kind='care_15'] .taken-by")
+    await taken.wait_for(timeout=WAIT_MS)
+    assert "王芳" in await taken.inner_text()
+
+
+async def test_live_wait_counts_in_hall_time_not_browser_time(browser: Any, server: LiveServer) -> None:
+    """With the event clock at 09:16 for a 09:00 ticket the card shows about 16 minutes, ticking."""
+    await care_15_scene(server, "A001")
+    page = await signed_in_page(browser, server, "王芳")
+    value = page.locator("[data-alert-kind='care_15'] .wait-value")
+    await value.wait_for(timeout=WAIT_MS)
+    first = await value.inner_text()
+    assert first.startswith("16:"), first
+    await page.wait_for_function(
+        "(before) => document.querySelector(\"[data-alert-kind='care_15'] .wait-value\").textContent !== before",
+        arg=first, timeout=WAIT_MS)
+    assert (await value.inner_text()).startswith("16:")
+
+
+async def test_alerts_most_urgent_first(browser: Any, server: LiveServer) -> None:
+    """care_30 comes before care_15, which comes before open_windows; a ticket has one card, not two."""
+    await server.push(
+        {"type": "window.opened", "at": at("08:30"), "window": "1"},
+        {"type": "ticket.issued", "at": at("08:40"), "ticket": "B007", "service": "standard"},
+        {"type": "ticket.issued", "at": at("09:00"), "ticket": "A001", "service": "quick"},
+        *({"type": "ticket.issued", "at": at("09:10"), "ticket": f"A00{i}", "service": "quick"} for i in range(2, 6)),
+        {"type": "clock.tick", "at": at("09:16")},
+    )
+    page = await signed_in_page(browser, server, "王芳")
+    await page.locator("[data-alert-kind='open_windows']").wait_for(timeout=WAIT_MS)
+    cards = page.locator("#alerts [data-alert-id]")
+    kinds = [await cards.nth(i).get_attribute("data-alert-kind") for i in range(await cards.count())]
+    assert kinds == ["care_30", "care_15", "open_windows"]
+    assert "B007" in await cards.nth(0).inner_text()
+    assert "A001" in await cards.nth(1).inner_text()
+    assert "共开 2 个" in await cards.nth(2).inner_text()  # the recommended count
+
+
+async def test_resolved_alert_leaves_the_list(browser: Any, server: LiveServer) -> None:
+    """When the ticket is called its care alert disappears from the tablet."""
+    page = await signed_in_page(browser, server, "王芳")
+    await care_15_scene(server, "A001")
+    card = page.locator("[data-alert-kind='care_15']")
+    await card.wait_for(timeout=WAIT_MS)
+    await server.push({"type": "ticket.called", "at": at("09:17"), "ticket": "A001", "window": "1"})
+    await card.wait_for(state="detached", timeout=WAIT_MS)
+    await page.locator("#empty").wait_for(timeout=WAIT_MS)
+
+
+async def test_wrong_token_shows_sign_in_with_message(browser: Any, server: LiveServer) -> None:
+    """A link with a stale token lands on the sign-in form saying the token changed, not a dead screen."""
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(server.url("/staff?token=old-token&name=Wang"))
+    message = page.locator("#signin-message")
+    await message.wait_for(timeout=WAIT_MS)
+    assert "令牌已更换" in await message.inner_text()
+    assert await page.locator("#pin").is_visible()
+    assert await page.locator("#board").is_hidden()
+    assert await page.evaluate("localStorage.getItem('waitwell.staff')") is None
+
+
+async def test_token_form_refuses_a_wrong_token(browser: Any, server: LiveServer) -> None:
+    """Typing a wrong staff token keeps the form up with the message; the right one signs in."""
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(server.url("/staff"))
+    await page.fill("#token", "nope")
+    await page.fill("#name", "Wang")
+    await page.click("#token-form button[type='submit']")
+    await page.locator("#signin-message[data-key='token_changed']").wait_for(timeout=WAIT_MS)
+    await page.fill("#token", STAFF_TOKEN)
+    await page.fill("#name", "Wang")
+    await page.click("#token-form button[type='submit']")
+    await page.wait_for_selector("#status[data-state='live']", timeout=WAIT_MS)
+
+
+async def test_pin_sign_in_is_remembered(browser: Any, server: LiveServer) -> None:
+    """A wrong PIN says so; the right PIN signs in under the configured name and survives a reload."""
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(server.url("/staff"))
+    await page.fill("#pin", "1111")
+    await page.click("#pin-form button[type='submit']")
+    await page.locator("#signin-message[data-key='wrong_pin']").wait_for(timeout=WAIT_MS)
+    await page.fill("#pin", "2468")
+    await page.click("#pin-form button[type='submit']")
+    await page.wait_for_selector("#status[data-state='live']", timeout=WAIT_MS)
+    assert "王芳" in await page.locator("#who").inner_text()
+    await page.reload()
+    await page.wait_for_selector("#status[data-state='live']", timeout=WAIT_MS)
+    assert "王芳" in await page.locator("#who").inner_text()
+
+    await care_15_scene(server, "A001")
+    await page.locator("[data-alert-kind='care_15'] [data-action='ack']").click()
+    await page.locator("[data-alert-kind='care_15'] .taken-by").wait_for(timeout=WAIT_MS)
+    [alert] = (await server.get("/api/state"))["alerts"]
+    assert alert["acknowledged_by"] == "王芳 Wang Fang"
+
+
+async def test_offline_marks_alerts_stale_and_recovers(browser: Any, server: LiveServer) -> None:
+    """Server down: offline banner, alerts greyed and not actionable; server back: live again by itself."""
+    await care_15_scene(server, "A001")
+    page = await signed_in_page(browser, server, "王芳")
+    card = page.locator("[data-alert-kind='care_15']")
+    await card.wait_for(timeout=WAIT_MS)
+    assert await card.get_attribute("data-stale") is None
+
+    await server.stop()
+    await page.locator("#offline-banner").wait_for(timeout=WAIT_MS)
+    await page.locator("[data-alert-kind='care_15'][data-stale='true']").wait_for(timeout=WAIT_MS)
+    assert "stale" in (await card.get_attribute("class") or "")
+    assert await card.locator("[data-action='ack']").is_disabled()
+    assert await page.locator("#status").get_attribute("data-state") == "offline"
+
+    await server.start()  # same port, same data dir
+    await page.locator("#offline-banner").wait_for(state="hidden", timeout=WAIT_MS * 2)
+    await page.locator("[data-alert-kind='care_15']:not([data-stale])").wait_for(timeout=WAIT_MS)
+    assert await card.locator("[data-action='ack']").is_enabled()
+    # Live again: a change made now reaches the tablet.
+    await server.push({"type": "ticket.called", "at": at("09:17"), "ticket": "A001", "window": "1"})
+    await card.wait_for(state="detached", timeout=WAIT_MS)
+
+
+async def test_new_alert_sounds_unless_muted(browser: Any, server: LiveServer) -> None:
+    """A newly raised alert rings; after the mute toggle a new one does not."""
+    page = await signed_in_page(browser, server, "王芳")
+    await care_15_scene(server, "A001")
+    await page.locator("[data-alert-kind='care_15']").wait_for(timeout=WAIT_MS)
+    assert await page.evaluate("window.WaitWellStaff.beeps") == 1
+    await page.click("#mute")
+    assert await page.locator("#mute").get_attribute("aria-pressed") == "true"
+    await server.push({"type": "ticket.issued", "at": at("09:10"), "ticket": "A002", "service": "quick"},
+                      {"type": "clock.tick", "at": at("09:26")})
+    await page.locator("[data-alert-kind='care_15']:has-text('A002')").wait_for(timeout=WAIT_MS)
+    assert await page.evaluate("window.WaitWellStaff.beeps") == 1
+
+
+async def test_english_switch_is_remembered(browser: Any, server: LiveServer) -> None:
+    """The language button switches the UI to English and the choice survives a reload."""
+    await care_15_scene(server, "A001")
+    page = await signed_in_page(browser, server, "Wang")
+    button = page.locator("[data-alert-kind='care_15'] [data-action='ack']")
+    await button.wait_for(timeout=WAIT_MS)
+    assert await button.inner_text() == "我来处理"
+    await page.click("#lang")
+    assert await button.inner_text() == "I'm on it"
+    assert "Payments" in await page.locator("[data-alert-kind='care_15'] .service").inner_text()
+    await page.reload()
+    await page.locator("[data-alert-kind='care_15'] [data-action='ack']").wait_for(timeout=WAIT_MS)
+    assert await page.locator("[data-alert-kind='care_15'] [data-action='ack']").inner_text() == "I'm on it"
