@@ -233,7 +233,7 @@
     const slots = [];
     for (let h = first; h <= last; h++) slots.push(byHour[h] || { hour: h, called: 0, mean_wait_s: 0, max_wait_s: 0, over_15_min: 0 });
 
-    const W_ = 1000, H = 260, left = 44, right = 10, top = 16, bottom = 48;
+    const W_ = 1000, H = 270, left = 44, right = 10, top = 30, bottom = 48;
     const maxMin = Math.max(20, Math.ceil(Math.max.apply(null, slots.map((h) => h.max_wait_s / 60)) / 10) * 10);
     const y = (m) => top + (H - top - bottom) * (1 - m / maxMin);
     const slotW = (W_ - left - right) / slots.length;
