@@ -243,7 +243,7 @@
       chart.appendChild(svg("line", { x1: left, x2: W_ - right, y1: y(m), y2: y(m), class: "grid" }));
       chart.appendChild(svg("text", { x: left - 6, y: y(m) + 4, class: "axis", "text-anchor": "end" }, String(m)));
     }
-    chart.appendChild(svg("text", { x: left - 6, y: top - 4, class: "axis", "text-anchor": "end" }, W.tr(S.min_axis)));
+    chart.appendChild(svg("text", { x: left - 6, y: 12, class: "axis", "text-anchor": "end" }, W.tr(S.min_axis)));
     slots.forEach((h, i) => {
       const cx = left + slotW * i + slotW / 2;
       const bw = Math.min(46, slotW * 0.6);
