@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import quote
 
@@ -205,3 +206,44 @@ async def test_english_switch_is_remembered(browser: Any, server: LiveServer) ->
     await page.reload()
     await page.locator("[data-alert-kind='care_15'] [data-action='ack']").wait_for(timeout=WAIT_MS)
     assert await page.locator("[data-alert-kind='care_15'] [data-action='ack']").inner_text() == "I'm on it"
+
+
+def alert_json(alert_id: str, kind: str, ticket: str | None, message: str) -> dict[str, Any]:
+    """An ALERT object as the staff feed sends it."""
+    return {"id": alert_id, "kind": kind, "ticket": ticket, "service": "quick" if ticket else None,
+            "raised_at": at("09:15"), "waited_s": 900 if ticket else 0, "waiting": 3, "open_windows": 1,
+            "recommended_windows": None, "message": message, "acknowledged_by": None,
+            "waiting_since": at("09:00") if ticket else None, "acknowledged_at": None, "resolved_at": None}
+
+
+async def test_later_kinds_shown_after_known_ones_and_4008_reconnects(browser: Any, server: LiveServer) -> None:
+    """Kinds the page does not know are listed last with the server's sentence; a 4008 close reconnects by itself."""
+    import re
+
+    connections: list[Any] = []
+
+    def feed(ws: Any) -> None:
+        connections.append(ws)
+        ws.send(json.dumps({"type": "snapshot", "at": at("09:16"), "alerts": [
+            alert_json("x1", "mystery", None, "神秘提醒：请看看 / Mystery: have a look"),
+            alert_json("x2", "staffing", None, "午间请保持半数窗口 / Keep half the windows open at noon"),
+            alert_json("x3", "care_15", "A001", "A001 已等候 15 分钟 / A001 has waited 15 min"),
+        ]}))
+
+    context = await browser.new_context()
+    await context.route_web_socket(re.compile(r".*/ws/staff.*"), feed)
+    page = await context.new_page()
+    await page.goto(server.url(f"/staff?token={STAFF_TOKEN}&name=Wang"))
+    await page.locator("[data-alert-kind='mystery']").wait_for(timeout=WAIT_MS)
+    cards = page.locator("#alerts [data-alert-id]")
+    assert [await cards.nth(i).get_attribute("data-alert-kind") for i in range(3)] == ["care_15", "staffing", "mystery"]
+    assert "神秘提醒：请看看" in await cards.nth(2).inner_text()
+    assert "mystery" in await cards.nth(2).inner_text()
+    assert "午间请保持半数窗口" in await cards.nth(1).inner_text()
+
+    await connections[0].close(code=4008, reason="fell behind")
+    await page.wait_for_function("window.WaitWellStaff.snapshots === 2 && window.WaitWellStaff.online === true",
+                                 timeout=WAIT_MS)
+    assert await cards.count() == 3
+    assert len(connections) == 2
+    assert await page.locator("#signin").is_hidden()

@@ -77,6 +77,8 @@
   const ICON_MUTED = '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path fill="currentColor" d="M3 9v6h4l5 5V4L7 9H3z"/><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M16 9l6 6M22 9l-6 6"/></svg>';
   const ACK_TIMEOUT_MS = 8000;
   const BACKOFF_MS = [500, 1000, 2000, 4000, 6000];
+  const PING_MS = 15000;
+  const SILENCE_MS = 40000;
 
   const state = {
     creds: null,              // {token, name}
@@ -93,6 +95,7 @@
     firstSnapshot: true,
     muted: !!W.load("waitwell.muted"),
     beeps: 0,
+    snapshots: 0,
   };
 
   /* -------------------------------- sign-in -------------------------------- */
@@ -186,8 +189,10 @@
       return scheduleReconnect();
     }
     state.socket = socket;
+    watch(socket);
     socket.onmessage = (event) => {
       if (socket !== state.socket) return;
+      socket.lastHeard = Date.now();
       let message;
       try { message = JSON.parse(event.data); } catch (e) { return; }
       handle(message);
@@ -206,6 +211,26 @@
       scheduleReconnect();
     };
     socket.onerror = () => { /* onclose follows and handles it */ };
+  }
+
+  /* A half-open connection (Wi-Fi gone, no TCP reset) looks alive to the browser. We ping; once
+   * the server has answered a ping on this socket, a long silence means the link is dead. */
+  function watch(socket) {
+    socket.lastHeard = Date.now();
+    socket.answersPing = false;
+    const timer = setInterval(() => {
+      if (socket !== state.socket) return clearInterval(timer);
+      if (socket.readyState !== WebSocket.OPEN) return;
+      if (socket.answersPing && Date.now() - socket.lastHeard > SILENCE_MS) {
+        clearInterval(timer);
+        state.socket = null;
+        try { socket.close(); } catch (e) { /* ignore */ }
+        goOffline();
+        scheduleReconnect();
+        return;
+      }
+      try { socket.send(JSON.stringify({ type: "ping" })); } catch (e) { /* onclose handles it */ }
+    }, PING_MS);
   }
 
   function disconnect() {
@@ -262,6 +287,7 @@
   function handle(message) {
     switch (message.type) {
       case "snapshot": {
+        state.snapshots += 1;
         state.clock.set(message.at);
         const fresh = [];
         state.alerts.clear();
@@ -312,8 +338,11 @@
         render();
         break;
       }
+      case "pong":
+        if (state.socket) state.socket.answersPing = true;
+        break;
       default:
-        break;  // pong and later message types: nothing to do
+        break;  // later message types: nothing to do
     }
   }
 
@@ -569,6 +598,7 @@
   window.WaitWellStaff = {
     get beeps() { return state.beeps; },
     get online() { return state.online; },
+    get snapshots() { return state.snapshots; },
     hallNow: () => new Date(state.clock.now()).toISOString(),
   };
 
