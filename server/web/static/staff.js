@@ -24,7 +24,7 @@
     status_live: { zh: "在线", en: "Live" },
     status_connecting: { zh: "连接中", en: "Connecting" },
     status_offline: { zh: "离线", en: "Offline" },
-    summary: { zh: "{n} 条提醒 · {open} 条待接手", en: "{n} alerts · {open} not taken" },
+    summary: { zh: "{n} 条提醒 · {open} 条待接手", en: "Alerts: {n} · not taken: {open}" },
     token_changed: { zh: "令牌已更换或无效，请重新登录。", en: "The staff token has changed or is not valid: please sign in again." },
     wrong_pin: { zh: "PIN 不正确。", en: "That PIN is not right." },
     too_many: { zh: "错误次数过多，请稍后再试。", en: "Too many wrong PINs: try again in a minute." },
