@@ -54,12 +54,13 @@ class BannerQueue:
                 shown and never announced.
         """
         fresh = []
-        cutoff = state.at - timedelta(seconds=self.banner_s)
+        # Without a hall time, a resync cannot tell old from new: announce nothing.
+        cutoff = state.at - timedelta(seconds=self.banner_s) if state.at is not None else None
         for call in reversed(state.calls):  # the wire lists newest first
             if call.key in self._seen:
                 continue
             self._mark(call)
-            if resync and call.called_at < cutoff:
+            if resync and (cutoff is None or call.called_at < cutoff):
                 continue
             fresh.append(call)
         self._pending.extend(fresh)

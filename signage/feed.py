@@ -93,7 +93,7 @@ class Feed:
         delays = backoff_delays(self.initial_delay, maximum=self.max_delay)
         while True:
             try:
-                async with connect(self.url, open_timeout=self.open_timeout, max_size=2**22) as ws:
+                async with connect(self.url, open_timeout=self.open_timeout, close_timeout=1, max_size=2**22) as ws:
                     self.connects += 1
                     delays = backoff_delays(self.initial_delay, maximum=self.max_delay)
                     self._errors_logged.clear()

@@ -61,7 +61,7 @@ class DisplayState:
     """A full display.state: everything a lobby screen shows from the server."""
 
     seq: int
-    at: datetime
+    at: datetime | None  # None before the hall has any time (an event clock with no event yet)
     hall: HallInfo
     calls: tuple[Call, ...]
     services: tuple[Service, ...]
@@ -144,7 +144,7 @@ def parse_state(msg: Mapping[str, Any]) -> DisplayState:
     alerts = msg.get("alerts")
     return DisplayState(
         seq=int(_get(msg, "seq", int, "state")),
-        at=_time(msg, "at", "state"),
+        at=None if msg.get("at") is None else _time(msg, "at", "state"),
         hall=HallInfo(
             id=str(hall.get("id") or ""),
             name=str(hall.get("name") or ""),

@@ -188,13 +188,17 @@ def _zone(name: str) -> ZoneInfo | None:
         return None
 
 
-def hall_now(state: DisplayState, elapsed_s: float) -> datetime:
+def hall_now(state: DisplayState, elapsed_s: float, wall_now: datetime | None = None) -> datetime:
     """Return the hall's local time: the state's ``at`` advanced by local elapsed seconds.
 
     The hall clock may be replayed or accelerated, so the local wall clock is
     never trusted for hall time; between states it advances at real speed.
+    Before the hall has a time (``at`` null), ``wall_now`` is used.
     """
-    t = state.at + timedelta(seconds=elapsed_s)
+    if state.at is None:
+        t = wall_now if wall_now is not None else datetime.now().astimezone()
+    else:
+        t = state.at + timedelta(seconds=elapsed_s)
     tz = _zone(state.hall.timezone)
     return t.astimezone(tz) if tz is not None else t
 
@@ -251,7 +255,7 @@ def build_view(
         offline_since: hall-local time at which the feed went down, None while online.
     """
     if state is not None:
-        now = hall_now(state, elapsed_s)
+        now = hall_now(state, elapsed_s, wall_now)
         name, name_en = state.hall.name, state.hall.name_en
     else:
         now, name, name_en = wall_now, "", ""

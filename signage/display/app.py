@@ -82,7 +82,7 @@ class Screen:
             return wall
         from signage.view import hall_now
 
-        return hall_now(self.state, mono - self.state_mono)
+        return hall_now(self.state, mono - self.state_mono, wall)
 
     def build(self, mono: float, wall: datetime) -> View:
         """Return the view model at this instant."""

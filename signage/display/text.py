@@ -21,6 +21,8 @@ BOLD = "NotoSansSC-Bold-GB2312.otf"
 # Tried in order for characters outside the bundled GB2312 subset.
 FALLBACK_FONTS = ("notosanscjksc", "notosanscjk", "wenquanyizenhei", "wenquanyimicrohei", "droidsansfallback", "dejavusans")
 CACHE_LIMIT = 400
+# Large call numbers are big surfaces: bound the cache by pixels too (4 bytes each).
+CACHE_BYTES = 48 * 2**20
 
 
 class TextRenderer:
@@ -44,6 +46,7 @@ class TextRenderer:
         self._fallback: pygame.freetype.Font | None | bool = False  # False: not looked up yet
         self._cache: collections.OrderedDict[tuple[object, ...], pygame.Surface] = collections.OrderedDict()
         self.renders = 0
+        self.cache_bytes = 0
 
     @staticmethod
     def _system_font(bold: bool) -> pygame.freetype.Font | None:
@@ -110,8 +113,10 @@ class TextRenderer:
                 x += s.get_width()
         self.renders += 1
         self._cache[key] = out
-        if len(self._cache) > CACHE_LIMIT:
-            self._cache.popitem(last=False)
+        self.cache_bytes += out.get_width() * out.get_height() * 4
+        while len(self._cache) > CACHE_LIMIT or (self.cache_bytes > CACHE_BYTES and len(self._cache) > 1):
+            _, old = self._cache.popitem(last=False)
+            self.cache_bytes -= old.get_width() * old.get_height() * 4
         return out
 
     def fit(self, text: str, size: int, color: Color, max_width: int, *, bold: bool = False, min_size: int = 10) -> pygame.Surface:

@@ -252,3 +252,16 @@ def test_sample_playlist_images_exist():
             assert (CONTENT / s.image).is_file(), s.image
     json.dumps([s.id for s in load_playlist(CONTENT).slides])
     assert Path(CONTENT / "fonts" / "OFL.txt").is_file()
+
+
+def test_state_without_hall_time_is_shown_and_announces_nothing_on_resync():
+    """A state with at=null (event clock, no event yet) parses; the view uses the wall clock; no banner on resync."""
+    msg = state_msg(1, calls=[call("A001", "1", T0)])
+    msg["at"] = None
+    msg["hall"]["date"] = None
+    s = parse_state(msg)
+    assert s.at is None
+    q = BannerQueue(8)
+    assert q.receive_state(s, resync=True) == []
+    v = build_view(s, elapsed_s=5, mono_now=0, wall_now=T0, screen=load_screen(CONTENT))
+    assert v.header.time == "10:15"
