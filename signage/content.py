@@ -243,8 +243,7 @@ def _parse_schedule(r: _Reader, value: Any, field: str) -> Schedule:
             raise r.error(f"{field}.hours[{i}]", f"expected HH:MM-HH:MM, got {h!r}")
         start = time(int(m[1]) % 24, int(m[2]))
         end = time(int(m[3]) % 24, int(m[4]))
-        if start == end and int(m[1]) != int(m[3]):
-            pass  # "00:00-24:00": all day, kept as an overnight full window
+        # "00:00-24:00" gives start == end: an overnight window that covers the whole day.
         hours.append((start, end))
     start_d = _parse_date(r, d.get("from"), f"{field}.from")
     end_d = _parse_date(r, d.get("until"), f"{field}.until")
