@@ -35,8 +35,14 @@ def snapshot_message(hall: Hall) -> dict[str, Any]:
             "at": _iso(hall.now)}
 
 
-def display_state(hall: Hall, seq: int) -> dict[str, Any]:
-    """Return the lobby screens' ``display.state``: no personal data, calls newest first."""
+def display_state(hall: Hall, seq: int, now: datetime) -> dict[str, Any]:
+    """Return the lobby screens' ``display.state``: no personal data, calls newest first.
+
+    ``now`` stands in for the hall's time before the hall has seen any event, so
+    ``at`` and the date are never null.
+    """
+    at = hall.now or now
+    day = hall.day or at.astimezone(hall.tz).date()
     queues = hall.waiting_by_service()
     services = []
     for service_id in hall.service_ids():
@@ -56,10 +62,9 @@ def display_state(hall: Hall, seq: int) -> dict[str, Any]:
     return {
         "type": "display.state",
         "seq": seq,
-        "at": _iso(hall.now),
+        "at": at.isoformat(),
         "hall": {"id": hall.config.id, "name": hall.config.name, "name_en": hall.config.name_en,
-                 "timezone": hall.config.timezone,
-                 "date": hall.day.isoformat() if hall.day else None},
+                 "timezone": hall.config.timezone, "date": day.isoformat()},
         "calls": [{"ticket": c.ticket, "window": c.window, "called_at": c.called_at.isoformat(),
                    "recall": c.recall, "service": c.service} for c in hall.calls],
         "services": services,

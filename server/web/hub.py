@@ -266,7 +266,7 @@ class Hub:
         if self.hall.version != self._display_version or self._display_cache is None:
             self._display_seq += 1
             self._display_version = self.hall.version
-            self._display_cache = dumps(display_state(self.hall, self._display_seq))
+            self._display_cache = dumps(display_state(self.hall, self._display_seq, self.now()))
         return self._display_cache
 
     _display_cache: str | None = None

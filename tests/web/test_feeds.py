@@ -170,3 +170,11 @@ async def test_tablet_that_falls_behind_is_cut_off_and_resyncs(server, monkeypat
     again = await server.staff_socket()
     snapshot = await receive_json(again)
     assert sum(1 for a in snapshot["alerts"] if a["kind"] == "care_15") == 20
+
+
+async def test_display_state_before_any_event_has_a_time_and_date(server):
+    """A fresh hall still sends a timestamp and a date, never null."""
+    ws = await server.session.ws_connect(server.ws_url("/ws/display"))
+    state = await receive_json(ws)
+    assert state["at"] and state["hall"]["date"]
+    await ws.close()
