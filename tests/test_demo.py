@@ -1,0 +1,49 @@
+"""`waitwell demo` brings up the whole hall and stops cleanly on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.web.test_restart import free_port
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_demo_runs_server_simulator_and_screen_then_stops_on_ctrl_c(tmp_path):
+    """Headless demo: events reach the server, screenshots appear, SIGINT stops every process."""
+    port = free_port()
+    shots = tmp_path / "shots"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server", "demo", "--headless", "--speed", "3000", "--port", str(port),
+         "--shots", str(shots), "--shot-every", "2", "--data-dir", str(tmp_path / "data")],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        state = {}
+        while time.monotonic() < deadline:
+            if list(shots.glob("lobby-*.png")):
+                req = urllib.request.Request(f"http://127.0.0.1:{port}/api/report?token=demo-staff")
+                with urllib.request.urlopen(req, timeout=5) as resp:
+                    state = json.load(resp)
+                if state.get("issued", 0) > 0:
+                    break
+            assert proc.poll() is None, proc.stdout.read()
+            time.sleep(0.5)
+        assert state.get("issued", 0) > 0, "the simulated day never reached the server"
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, out
+    assert f"http://127.0.0.1:{port}/staff?token=demo-staff" in out
+    with_port = subprocess.run(["pgrep", "-f", f"--port {port}"], capture_output=True, text=True)
+    assert with_port.stdout.strip() == "", "a demo process outlived Ctrl-C"
