@@ -15,7 +15,6 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from ..wire import display_state
 from .hub import dumps
 from .keys import HUB, TOKENS
 from .tokens import request_token, token_matches
@@ -116,8 +115,8 @@ async def staff_hall(request: web.Request) -> web.Response:
     """``GET /api/staff/hall`` (staff token): hall name and services with their live queue."""
     if not token_matches(request_token(request), request.app[TOKENS].staff):
         return _error(401, "unauthorized", "missing or wrong staff token")
-    hub = request.app[HUB]
-    state = display_state(hub.hall, 0)
+    # The hub's cached display.state (the lobby feed's own message), so this stays in step with it.
+    state = json.loads(request.app[HUB].display_text())
     return web.json_response({"at": state["at"], "hall": state["hall"], "services": state["services"],
                               "waiting_total": state["waiting_total"],
                               "open_windows": state["open_windows"]}, dumps=dumps)
