@@ -153,3 +153,15 @@ async def test_http_endpoints(server):
     assert 'waitwell_events_total{type="ticket.issued"} 2.0' in text
     assert "waitwell_journal_commit_seconds_count" in text
     assert 'waitwell_connections{feed="queue"}' in text or "waitwell_connections" in text
+
+
+async def test_resent_event_from_an_earlier_day_is_a_duplicate_not_stale(server):
+    """An event of yesterday resent today is recognised from the journal as a duplicate."""
+    from datetime import timedelta
+
+    yesterday = raw("ticket.issued", at(0), ticket="A001", service="quick")
+    await server.post([yesterday])
+    await server.post([raw("clock.tick", at(0) + timedelta(days=1))])
+    await server.post([raw("clock.tick", at(0) + timedelta(days=2))])  # yesterday's ids leave memory
+    replies = await server.post([yesterday])
+    assert replies == [{"type": "ack", "id": yesterday["id"], "duplicate": True}]
