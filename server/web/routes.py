@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -134,13 +135,9 @@ async def staff_socket(request: web.Request) -> web.StreamResponse:
     if ws is None:
         return web.Response()
     client = StaffClient(ws)
-    gauge = hub.metrics.connections.labels("staff")
-    gauge.inc()
     # Snapshot and registration in one step: no alert change can fall between them.
     await ws.send_str(hub.staff_snapshot())
-    hub.fanout.staff.add(client)  # type: ignore[attr-defined]
-    sender = asyncio.create_task(client.run_sender())
-    try:
+    async with _subscribed(request, hub, "staff", client, hub.fanout.staff):  # type: ignore[attr-defined]
         async for msg in ws:
             if msg.type is not WSMsgType.TEXT:
                 if msg.type is WSMsgType.BINARY:
@@ -150,17 +147,29 @@ async def staff_socket(request: web.Request) -> web.StreamResponse:
             reply = _staff_command(hub, msg.data)
             if isinstance(reply, asyncio.Future):
                 reply = await reply
-            # The acknowledgement itself reaches this tablet through the fan-out.
-            if reply.get("type") == "error":
+            # An acknowledgement reaches this tablet through the fan-out, like every other.
+            if reply.get("type") != "alert.acknowledged":
                 await ws.send_str(dumps(reply))
+    return ws
+
+
+@contextlib.asynccontextmanager
+async def _subscribed(request: web.Request, hub: Hub, feed: str, client: StaffClient | DisplayClient,
+                      registry: set[Any]) -> AsyncIterator[None]:
+    """Keep ``client`` in the fan-out, with its sender task, while the body runs."""
+    gauge = hub.metrics.connections.labels(feed)
+    gauge.inc()
+    registry.add(client)
+    sender = asyncio.create_task(client.run_sender())
+    try:
+        yield
     finally:
-        hub.fanout.staff.discard(client)  # type: ignore[attr-defined]
+        registry.discard(client)
         sender.cancel()
         with contextlib.suppress(asyncio.CancelledError, ConnectionError):
             await sender
         gauge.dec()
-        request.app[SOCKETS].discard(ws)
-    return ws
+        request.app[SOCKETS].discard(client.ws)
 
 
 def _staff_command(hub: Hub, text: str) -> Reply | asyncio.Future[Reply]:
@@ -186,22 +195,11 @@ async def display_socket(request: web.Request) -> web.StreamResponse:
     if ws is None:
         return web.Response()
     client = DisplayClient(ws)
-    gauge = hub.metrics.connections.labels("display")
-    gauge.inc()
     client.offer(hub.display_text())
-    hub.fanout.displays.add(client)  # type: ignore[attr-defined]
-    sender = asyncio.create_task(client.run_sender())
-    try:
+    async with _subscribed(request, hub, "display", client, hub.fanout.displays):  # type: ignore[attr-defined]
         async for msg in ws:
             if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                 break  # Screens only listen; anything they send is ignored.
-    finally:
-        hub.fanout.displays.discard(client)  # type: ignore[attr-defined]
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
-            await sender
-        gauge.dec()
-        request.app[SOCKETS].discard(ws)
     return ws
 
 
