@@ -438,7 +438,8 @@ class Hall:
         for kind in (AlertKind.CARE_15, AlertKind.CARE_30):
             alert = self.alerts.get(self._care_alert_id(kind, ticket.label, ticket.episode))
             if alert is not None and alert.active:
-                alert.resolved_at = at
+                # A late event can stop a wait 'before' its alert was due; never resolve before raising.
+                alert.resolved_at = max(at, alert.raised_at)
                 self._emit(AlertChange.RESOLVED, alert)
         self._changed()
 
@@ -501,7 +502,7 @@ class Hall:
                 self._open_windows_alert = alert
                 self._emit(AlertChange.RAISED, alert)
         elif open_windows_should_resolve(waiting, open_windows, settings):
-            current.resolved_at = at
+            current.resolved_at = max(at, current.raised_at)
             self._open_windows_alert = None
             self._emit(AlertChange.RESOLVED, current)
 

@@ -351,3 +351,13 @@ def test_more_windows_shorten_the_estimate():
     last_two = two.estimates()["A007"][1]
     assert last_two.expected_s < last_one.expected_s
     assert last_one.low_s <= last_one.expected_s <= last_one.high_s
+
+
+def test_late_call_never_resolves_an_alert_before_it_was_raised():
+    """A call dated before the care alert was due resolves it at the raise time, not before."""
+    hall = make_hall(windows=1)
+    issue(hall, "A001")
+    hall.advance(at(20))
+    raised = hall.alerts_to_send()[0][1]
+    hall.receive(ev("ticket.called", at(14), ticket="A001", window="1"))
+    assert raised.resolved_at == raised.raised_at == at(15)
