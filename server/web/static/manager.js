@@ -59,14 +59,6 @@
     care_summary: { zh: "关怀提醒 {n} 条，已接手 {taken} 条，响应用时中位数 {median}", en: "{n} care alerts, {taken} taken, median time to take {median}" },
     waiting_people: { zh: "{n} 人等候 · 开 {o} 个 · 建议 {r} 个", en: "{n} waiting · {o} open · {r} advised" },
   };
-  const KIND_LABEL = {
-    care_30: { zh: "致歉探访", en: "Apology visit" },
-    care_15: { zh: "关怀探访", en: "Care visit" },
-    open_windows: { zh: "增开窗口", en: "Open windows" },
-    care_soon: { zh: "即将超时", en: "Wait nearly long" },
-    staffing: { zh: "人手安排", en: "Staffing" },
-  };
-  const RANK = { care_30: 0, care_15: 1, open_windows: 2, staffing: 3, care_soon: 4 };
 
   const state = { token: null, hall: null, st: null, report: null, timer: null, lastAt: null, clock: new W.HallClock() };
 
@@ -195,7 +187,7 @@
   function renderActive(alerts) {
     // A ticket with a care_30 shows once: its care_15 is folded into it.
     const apology = new Set(alerts.filter((a) => a.kind === "care_30").map((a) => a.ticket));
-    const items = alerts.filter((a) => !(a.kind === "care_15" && apology.has(a.ticket))).slice().sort((a, b) => ((RANK[a.kind] ?? 9) - (RANK[b.kind] ?? 9)) || a.raised_at.localeCompare(b.raised_at))
+    const items = alerts.filter((a) => !(a.kind === "care_15" && apology.has(a.ticket))).slice().sort((a, b) => (W.kindRank(a.kind) - W.kindRank(b.kind)) || a.raised_at.localeCompare(b.raised_at))
       .map((a) => {
         const now = state.clock.now();
         const waited = a.waiting_since ? (now - Date.parse(a.waiting_since)) / 1000
@@ -204,7 +196,7 @@
           ? [a.ticket, serviceName(a.service), W.tr(S.waited, { d: W.formatDuration(waited) })].join(" · ")
           : W.tr(S.waiting_people, { n: a.waiting, o: a.open_windows, r: a.recommended_windows || "–" });
         return W.el("li", { class: "kind-" + a.kind, "data-alert-id": a.id, "data-alert-kind": a.kind }, [
-          W.el("span", { class: "badge", text: KIND_LABEL[a.kind] ? W.tr(KIND_LABEL[a.kind]) : a.kind }),
+          W.el("span", { class: "badge", text: W.kindLabel(a.kind) }),
           W.el("span", { class: "detail", text: detail }),
           W.el("span", { class: a.acknowledged_by ? "taker" : "taker none", text: a.acknowledged_by || W.tr(S.nobody) }),
         ]);
@@ -271,7 +263,7 @@
   function renderCare(alerts) {
     const rows = alerts.slice().reverse().map((a) => W.el("tr", { "data-alert-id": a.id, "data-alert-kind": a.kind, class: "kind-" + a.kind }, [
       W.el("td", { text: W.hallClockTime(a.raised_at) }),
-      W.el("td", {}, [W.el("span", { class: "badge", text: KIND_LABEL[a.kind] ? W.tr(KIND_LABEL[a.kind]) : a.kind })]),
+      W.el("td", {}, [W.el("span", { class: "badge", text: W.kindLabel(a.kind) })]),
       W.el("td", { class: "strong", text: a.ticket || (a.recommended_windows ? "→ " + a.recommended_windows : "–") }),
       W.el("td", { class: a.acknowledged_by ? "" : "muted", text: a.acknowledged_by || W.tr(S.nobody) }),
       W.el("td", { class: "num time-to-ack", text: a.time_to_ack_s === null || a.time_to_ack_s === undefined ? "–" : W.formatDuration(a.time_to_ack_s) }),

@@ -45,34 +45,24 @@
     earlier_none: { zh: "15 分钟关怀：尚无人探访", en: "15-minute care visit: nobody went yet" },
   };
 
+  // What to do, per kind; rank and label are shared with /manager in common.js.
   const KINDS = {
     care_30: {
-      rank: 0,
-      label: { zh: "致歉探访", en: "Apology visit" },
       todo: { zh: "再次前往探访并当面致歉，告知大约还需等候多久。", en: "Visit again and apologise; tell them roughly how much longer it will be." },
     },
     care_15: {
-      rank: 1,
-      label: { zh: "关怀探访", en: "Care visit" },
       todo: { zh: "前往探访：询问需求、提供帮助、解释等候原因、引导自助办理。", en: "Visit: ask what they need, offer help, explain the wait, suggest self-service." },
     },
     open_windows: {
-      rank: 2,
-      label: { zh: "增开窗口", en: "Open more windows" },
       todo: { zh: "{waiting} 人等候，仅开 {open} 个窗口：建议共开 {rec} 个（再开 {more} 个）。", en: "{waiting} waiting, {open} windows open: open {more} more ({rec} in all)." },
     },
     staffing: {
-      rank: 3,
-      label: { zh: "人手安排", en: "Staffing" },
       todo: null,
     },
     care_soon: {
-      rank: 4,
-      label: { zh: "即将超时", en: "Wait nearly long" },
       todo: { zh: "留意这位客户，可提前前往关怀。", en: "Keep an eye on this customer; you may visit early." },
     },
   };
-  const UNKNOWN_RANK = 9;
   const ICON_SOUND = '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path fill="currentColor" d="M3 9v6h4l5 5V4L7 9H3z"/><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M16 8.5a5 5 0 0 1 0 7M18.5 6a8.5 8.5 0 0 1 0 12"/></svg>';
   const ICON_MUTED = '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path fill="currentColor" d="M3 9v6h4l5 5V4L7 9H3z"/><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M16 9l6 6M22 9l-6 6"/></svg>';
   const ACK_TIMEOUT_MS = 8000;
@@ -458,8 +448,7 @@
   }
 
   function rank(alert) {
-    const k = KINDS[alert.kind];
-    return k ? k.rank : UNKNOWN_RANK;
+    return W.kindRank(alert.kind);
   }
 
   /** The care_15 alert of a ticket that now has a care_30: one card per customer, not two. */
@@ -521,7 +510,7 @@
       "data-alert-kind": alert.kind,
       "data-stale": offline ? "true" : null,
     });
-    const label = k ? W.tr(k.label) : alert.kind;
+    const label = W.kindLabel(alert.kind);
     const head = W.el("div", { class: "alert-head" }, [
       W.el("span", { class: "kind", text: label }),
       alert.ticket ? W.el("span", { class: "ticket", text: alert.ticket }) : null,
