@@ -28,19 +28,7 @@
   function setLang(value) {
     lang = value === "en" ? "en" : "zh";
     save(LANG_KEY, lang);
-    // Alert kinds both pages show: urgency rank (lower first) and label. Unknown kinds rank last.
-  const KINDS = {
-    care_30: { rank: 0, label: { zh: "致歉探访", en: "Apology visit" } },
-    care_15: { rank: 1, label: { zh: "关怀探访", en: "Care visit" } },
-    open_windows: { rank: 2, label: { zh: "增开窗口", en: "Open more windows" } },
-    staffing: { rank: 3, label: { zh: "人手安排", en: "Staffing" } },
-    care_soon: { rank: 4, label: { zh: "即将超时", en: "Wait nearly long" } },
-  };
-  const UNKNOWN_RANK = 9;
-  function kindRank(kind) { return KINDS[kind] ? KINDS[kind].rank : UNKNOWN_RANK; }
-  function kindLabel(kind) { return KINDS[kind] ? tr(KINDS[kind].label) : kind; }
-
-  document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
+    document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
     langListeners.forEach((fn) => fn(lang));
   }
   function onLang(fn) { langListeners.push(fn); }
