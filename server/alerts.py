@@ -1,9 +1,11 @@
-"""Staff alerts and their rules: the 15/30-minute care visits and "open more counters"."""
+"""Staff alerts and their rules: the 15/30-minute care visits, early care, "open more counters".
+
+The staffing advice itself (how many windows) is computed in staffing.py.
+"""
 
 from __future__ import annotations
 
 import enum
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,10 +19,12 @@ __all__ = [
     "AlertKind",
     "care_thresholds",
     "care_message",
+    "care_soon_message",
+    "care_soon_should_raise",
+    "care_soon_should_resolve",
     "open_windows_message",
     "open_windows_should_raise",
     "open_windows_should_resolve",
-    "recommended_windows",
 ]
 
 
@@ -28,6 +32,10 @@ class AlertKind(enum.StrEnum):
     CARE_15 = "care_15"
     CARE_30 = "care_30"
     OPEN_WINDOWS = "open_windows"
+    CARE_SOON = "care_soon"
+    """Predicted to pass the first care threshold: visit before it happens."""
+    STAFFING = "staffing"
+    """The advised number of open windows changed."""
 
 
 class AlertChange(enum.StrEnum):
@@ -117,13 +125,27 @@ def open_windows_should_resolve(waiting: int, open_windows: int, settings: Alert
     return open_windows > 0 and waiting < settings.open_windows_clear_per_window * open_windows
 
 
-def recommended_windows(waiting: int, known_windows: int, settings: AlertSettings) -> int:
-    """How many windows should be open: enough to bring the load under the clear level.
+def care_soon_should_raise(p_late: float, waited_s: float, settings: AlertSettings) -> bool:
+    """Early care: the chance of passing the first care threshold is above the configured level.
 
-    Capped at the windows the hall has, but always at least one.
+    Only before the threshold: from then on care_15 is the alert.
     """
-    needed = math.floor(waiting / settings.open_windows_clear_per_window) + 1
-    return max(1, min(needed, known_windows)) if known_windows else max(1, needed)
+    level = settings.care_soon_probability
+    return level > 0 and waited_s < settings.care_first_min * 60 and p_late > level
+
+
+def care_soon_should_resolve(p_late: float, settings: AlertSettings) -> bool:
+    """The outlook got clearly better (windows opened): half the raise level, so it does not flap."""
+    return p_late < settings.care_soon_probability / 2
+
+
+def care_soon_message(ticket: str, p_late: float, expected_s: int, first_min: float) -> str:
+    minutes = int(first_min)
+    percent = int(round(p_late * 100))
+    expected_min = max(1, int(round(expected_s / 60)))
+    return (f"{ticket} 预计还需等候约 {expected_min} 分钟，{percent}% 可能超过 {minutes} 分钟：请提前关怀。"
+            f" / {ticket} is likely ({percent}%) to wait over {minutes} min (about {expected_min} more):"
+            f" visit early.")
 
 
 def open_windows_message(waiting: int, open_windows: int, recommended: int) -> str:

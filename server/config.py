@@ -11,6 +11,8 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
+from .staffing import Minimum, StaffingSettings
+from .window_plan import parse_hours
 
 
 __all__ = [
@@ -45,6 +47,8 @@ class WindowConfig:
     id: str
     services: tuple[str, ...] | None = None
     """Services this window serves when opened without a list; ``None``: all."""
+    hours: tuple[tuple[int, int], ...] | None = None
+    """Planned opening hours in local seconds of the day; ``None``: learned from history."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,6 +57,8 @@ class AlertSettings:
     care_second_min: float = 30.0
     open_windows_per_window: float = 5.0
     open_windows_clear_per_window: float = 4.0
+    care_soon_probability: float = 0.5
+    """Raise care_soon when a ticket's chance of passing care_first_min exceeds this; 0: off."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,6 +70,7 @@ class HallConfig:
     services: tuple[ServiceConfig, ...] = ()
     windows: tuple[WindowConfig, ...] = ()
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    staffing: StaffingSettings = field(default_factory=StaffingSettings)
     queue_token: str | None = None
     staff_token: str | None = None
     display_token: str | None = None
@@ -144,19 +151,27 @@ def parse_config(data: Any, *, source: str = "config") -> HallConfig:
             if not all(isinstance(s, str) for s in listed):
                 raise ConfigError(f"{source}: {where}.services: must be a list of service ids")
             window_services = tuple(listed)
-        windows.append(WindowConfig(id=reader.string(item, f"{where}.id", "id"), services=window_services))
+        hours = None
+        if item.get("hours") is not None:
+            hours = tuple(reader.hours(span, f"{where}.hours[{j}]")
+                          for j, span in enumerate(reader.sequence(item["hours"], f"{where}.hours")))
+        windows.append(WindowConfig(id=reader.string(item, f"{where}.id", "id"), services=window_services,
+                                    hours=hours))
 
     raw_alerts = reader.mapping(root.get("alerts", {}), "alerts")
     defaults = AlertSettings()
     alerts = AlertSettings(**{
         name: reader.number(raw_alerts, f"alerts.{name}", name, getattr(defaults, name))
         for name in ("care_first_min", "care_second_min", "open_windows_per_window",
-                     "open_windows_clear_per_window")
+                     "open_windows_clear_per_window", "care_soon_probability")
     })
     if not 0 < alerts.care_first_min < alerts.care_second_min:
         raise ConfigError(f"{source}: alerts: need 0 < care_first_min < care_second_min")
     if not 0 < alerts.open_windows_clear_per_window <= alerts.open_windows_per_window:
         raise ConfigError(f"{source}: alerts: need 0 < open_windows_clear_per_window <= open_windows_per_window")
+    if not 0 <= alerts.care_soon_probability < 1:
+        raise ConfigError(f"{source}: alerts.care_soon_probability: must be at least 0 (off) and below 1")
+    staffing = _staffing(reader, root.get("staffing", {}) or {}, alerts)
 
     tokens = reader.mapping(root.get("tokens", {}) or {}, "tokens")
     staff = reader.mapping(root.get("staff", {}) or {}, "staff")
@@ -174,12 +189,50 @@ def parse_config(data: Any, *, source: str = "config") -> HallConfig:
         services=tuple(services),
         windows=tuple(windows),
         alerts=alerts,
+        staffing=staffing,
         queue_token=reader.optional_string(tokens, "tokens.queue", "queue"),
         staff_token=reader.optional_string(tokens, "tokens.staff", "staff"),
         display_token=reader.optional_string(tokens, "tokens.display", "display"),
         staff_pins=pins,
         data_dir=data_dir,
     )
+
+
+def _staffing(reader: "_Reader", raw: Any, alerts: AlertSettings) -> StaffingSettings:
+    item = reader.mapping(raw, "staffing")
+    target_wait = reader.number(item, "staffing.target_wait_min", "target_wait_min", alerts.care_first_min)
+    share = reader.number(item, "staffing.target_share", "target_share", 0.05)
+    close_after = reader.number(item, "staffing.close_after_min", "close_after_min", 10.0)
+    window = reader.number(item, "staffing.arrival_window_min", "arrival_window_min", 15.0)
+    if target_wait <= 0:
+        raise reader.fail("staffing.target_wait_min", "must be positive")
+    if not 0 < share < 1:
+        raise reader.fail("staffing.target_share", "must be a share between 0 and 1, e.g. 0.05")
+    if close_after < 0 or window <= 0:
+        raise reader.fail("staffing", "close_after_min must be >= 0 and arrival_window_min > 0")
+    minimums = []
+    for i, raw_min in enumerate(reader.sequence(item.get("minimums", []) or [], "staffing.minimums")):
+        where = f"staffing.minimums[{i}]"
+        entry = reader.mapping(raw_min, where)
+        start, end = reader.hours(f"{reader.string(entry, f'{where}.from', 'from')}-"
+                                  f"{reader.string(entry, f'{where}.to', 'to')}", where)
+        if ("windows" in entry) == ("share" in entry):
+            raise reader.fail(where, "give either 'windows' (a count) or 'share' (e.g. 0.5 for half)")
+        if "windows" in entry:
+            count = reader.number(entry, f"{where}.windows", "windows", 0)
+            if count < 0 or count != int(count):
+                raise reader.fail(f"{where}.windows", "must be a whole number of windows")
+            minimums.append(Minimum(from_s=start, to_s=end, windows=int(count)))
+        else:
+            part = reader.number(entry, f"{where}.share", "share", 0)
+            if not 0 < part <= 1:
+                raise reader.fail(f"{where}.share", "must be a share between 0 and 1")
+            minimums.append(Minimum(from_s=start, to_s=end, share=part))
+    enabled = item.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise reader.fail("staffing.enabled", f"must be true or false, got {enabled!r}")
+    return StaffingSettings(enabled=enabled, target_wait_min=target_wait, target_share=share, close_after_min=close_after,
+                            arrival_window_min=window, minimums=tuple(minimums))
 
 
 class _Reader:
@@ -215,6 +268,14 @@ class _Reader:
         if item.get(key) is None:
             return None
         return self.string(item, where, key)
+
+    def hours(self, value: Any, where: str) -> tuple[int, int]:
+        if not isinstance(value, str):
+            raise self.fail(where, f"must be a time range like '08:55-12:00', got {value!r}")
+        try:
+            return parse_hours(value)
+        except ValueError as exc:
+            raise self.fail(where, str(exc)) from None
 
     def number(self, item: Mapping[str, Any], where: str, key: str, default: float) -> float:
         value = item.get(key, default)

@@ -1,30 +1,34 @@
-"""Expected waits, first version: work ahead divided by the windows that serve it.
+"""Expected waits: the queue-length (QL) estimator, per service type, over the window plan.
 
-Kept apart from the hall so that a better estimator can replace it without
-touching the state machine (see the wait-estimation issue).
+A waiting ticket is called once the windows that can serve it have worked off the
+tickets ahead of it, plus the rest of a service already under way. So:
+
+- *work ahead* is the sum, over the tickets ahead, of each one's expected window time
+  (its service's learned mean, or the cost of a no-show), in seconds at a speed-1.0 window;
+- *capacity* is the windows that can take that work, each weighted by its clerk's learned
+  speed and by how likely it is to be open at each moment ahead (see window_plan.py);
+- the wait is the time at which capacity integrated from now reaches the work ahead.
+
+The spread is that of an Erlang(k) wait, k being the departures the ticket needs:
+Ibrahim & Whitt (2009) show the conditional wait in M/M/s is exactly Erlang(n+1, s*mu),
+which gives the ~80% range and the chance of passing the care threshold.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+
+from .queueing import gamma_quantile, gamma_sf
 
 
-__all__ = ["Estimate", "ServiceTimes", "estimate_wait"]
+__all__ = ["CapacityCurve", "Estimate", "estimate_wait", "p_wait_exceeds", "LOW_P", "HIGH_P"]
 
-PRIOR_WEIGHT = 5.0
-"""The configured prior counts as this many observed services."""
+LOW_P, HIGH_P = 0.1, 0.9
+"""The range holds the middle 80% of outcomes."""
 
-OUTLIER_FACTOR = 4.0
-"""A service longer than this many means is clipped: a clerk who forgot to press 'done'."""
-
-MIN_SERVICE_S = 10.0
-"""Shorter 'services' are mis-clicks and teach nothing."""
-
-Z80 = 1.2816
-"""Standard normal quantile for a two-sided 80% range."""
+FALLBACK_RATE = 1.0
+"""With no window expected to open at all, assume one will: a waiting ticket always gets a number."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,68 +40,78 @@ class Estimate:
     high_s: int
 
 
-class ServiceTimes:
-    """Mean service duration per service, learned online from called -> served.
+class CapacityCurve:
+    """Expected serving capacity from now on, piecewise constant.
 
-    Starts from configured priors; each service's mean is a running mean in which
-    the prior weighs as :data:`PRIOR_WEIGHT` observations.
+    ``rates[i]`` speed-1.0 windows work from ``starts[i]`` seconds after now until the
+    next start; the last rate lasts for ever.
     """
 
-    def __init__(self, priors: Mapping[str, float], default_s: float) -> None:
-        self._priors = dict(priors)
-        self._default_s = default_s
-        self._sum: dict[str, float] = {}
-        self._count: dict[str, int] = {}
+    __slots__ = ("starts", "rates", "_cum")
 
-    def mean(self, service: str) -> float:
-        """Return the current mean service time of ``service`` in seconds."""
-        prior = self._priors.get(service, self._default_s)
-        count = self._count.get(service, 0)
-        return (prior * PRIOR_WEIGHT + self._sum.get(service, 0.0)) / (PRIOR_WEIGHT + count)
+    def __init__(self, starts: Sequence[float], rates: Sequence[float]) -> None:
+        if not starts or starts[0] != 0.0 or len(starts) != len(rates):
+            raise ValueError("a capacity curve starts at 0 with one rate per segment")
+        self.starts = list(starts)
+        self.rates = [max(0.0, r) for r in rates]
+        if not any(self.rates):
+            self.rates = [FALLBACK_RATE] * len(self.rates)
+        elif self.rates[-1] <= 0.0:
+            # Nobody is expected at the end of the horizon: one window comes back.
+            self.rates[-1] = FALLBACK_RATE
+        cum = [0.0]
+        for i in range(1, len(self.starts)):
+            cum.append(cum[-1] + self.rates[i - 1] * (self.starts[i] - self.starts[i - 1]))
+        self._cum = cum
 
-    def observe(self, service: str, duration_s: float) -> None:
-        """Learn from one completed service."""
-        if duration_s < MIN_SERVICE_S:
-            return
-        duration_s = min(duration_s, OUTLIER_FACTOR * self.mean(service))
-        self._sum[service] = self._sum.get(service, 0.0) + duration_s
-        self._count[service] = self._count.get(service, 0) + 1
+    @property
+    def now_rate(self) -> float:
+        return self.rates[0]
 
-    def observations(self, service: str) -> int:
-        return self._count.get(service, 0)
+    def work_until(self, t: float) -> float:
+        """Work done between now and ``t`` seconds from now."""
+        if t <= 0.0:
+            return 0.0
+        i = len(self.starts) - 1
+        while self.starts[i] > t:
+            i -= 1
+        return self._cum[i] + self.rates[i] * (t - self.starts[i])
 
-    def export(self) -> dict[str, Any]:
-        """Return what was learned, as JSON, for snapshots across days and restarts."""
-        return {"sum": dict(self._sum), "count": dict(self._count)}
+    def time_for(self, work: float) -> float:
+        """Seconds from now until ``work`` is done."""
+        if work <= 0.0:
+            return 0.0
+        for i in range(len(self.starts)):
+            last = i == len(self.starts) - 1
+            segment_work = None if last else self._cum[i + 1] - self._cum[i]
+            if last or segment_work >= work - self._cum[i]:
+                rate = self.rates[i]
+                if rate <= 0.0:
+                    continue
+                return self.starts[i] + (work - self._cum[i]) / rate
+        raise AssertionError("the last rate of a curve is positive")
 
-    def restore(self, data: Mapping[str, Any]) -> None:
-        """Load what :meth:`export` returned."""
-        self._sum = {str(k): float(v) for k, v in data.get("sum", {}).items()}
-        self._count = {str(k): int(v) for k, v in data.get("count", {}).items()}
 
+def estimate_wait(work_s: float, departures: int, curve: CapacityCurve) -> Estimate:
+    """The wait until ``work_s`` seconds of window time are done, and its 80% range.
 
-def estimate_wait(ahead_s: float, ahead_count: int, own_mean_s: float, windows: int, free_windows: int) -> Estimate:
-    """Estimate the wait of a ticket with ``ahead_count`` tickets before it.
-
-    Args:
-        ahead_s: sum of the mean service times of the tickets ahead.
-        ahead_count: how many tickets are ahead.
-        own_mean_s: mean service time of the ticket's own service; stands in for the
-            time until a busy window frees up.
-        windows: open windows serving the ticket's service. With none open the
-            estimate assumes one will open: a waiting ticket always gets a number.
-        free_windows: open windows that serve nobody right now.
+    ``departures`` is the number of services that must end before the call (the
+    tickets queued ahead plus one): the Erlang shape of the wait.
     """
-    windows = max(windows, 1)
-    if free_windows > ahead_count:
-        return Estimate(0, 0, int(round(own_mean_s / windows)))
-    # The first free_windows tickets ahead start at once; the rest wait for departures.
-    queued = ahead_count - free_windows
-    queued_work = ahead_s * queued / ahead_count if ahead_count else 0.0
-    expected = (queued_work + own_mean_s) / windows
-    # The wait is a sum of queued+1 departures: close to Erlang(queued+1), whose relative
-    # spread is 1/sqrt(k); the normal approximation gives the 10th and 90th percentiles.
-    spread = Z80 / math.sqrt(queued + 1)
-    low = max(0.0, expected * (1.0 - spread))
-    high = expected * (1.0 + spread)
+    if work_s <= 0.0:
+        return Estimate(0, 0, 0)
+    k = max(1, departures)
+    expected = curve.time_for(work_s)
+    low = curve.time_for(work_s * gamma_quantile(k, LOW_P) / k)
+    high = curve.time_for(work_s * gamma_quantile(k, HIGH_P) / k)
     return Estimate(int(round(expected)), int(round(low)), int(round(high)))
+
+
+def p_wait_exceeds(work_s: float, departures: int, curve: CapacityCurve, within_s: float) -> float:
+    """The chance the call comes later than ``within_s`` seconds from now."""
+    if within_s <= 0.0:
+        return 1.0
+    if work_s <= 0.0:
+        return 0.0
+    k = max(1, departures)
+    return gamma_sf(k, curve.work_until(within_s) * k / work_s)

@@ -20,22 +20,35 @@ from .alerts import (
     AlertChange,
     AlertKind,
     care_message,
+    care_soon_message,
+    care_soon_should_raise,
+    care_soon_should_resolve,
     care_thresholds,
     open_windows_message,
     open_windows_should_raise,
     open_windows_should_resolve,
-    recommended_windows,
 )
 from .config import DEFAULT_SERVICE_MEAN_S, HallConfig
 from .errors import InvalidEvent
-from .estimate import Estimate, ServiceTimes, estimate_wait
+from .estimate import Estimate
 from .events import EventType, QueueEvent
+from .learning import Learned, NoShows, ServiceTimes, WindowSpeeds
+from .staffing import StaffingAdvisor, staffing_message, windows_needed
+from .waits import QueueModel, TicketWait, WaitingView, WindowView
+from .window_plan import WindowPlan
 
 
 __all__ = ["Hall", "Ticket", "TicketStatus", "Window", "Call", "AckRejected", "RECENT_CALLS"]
 
 RECENT_CALLS = 10
 """Calls kept for the lobby screens, newest first."""
+
+REVIEW_EVERY = timedelta(seconds=30)
+"""Early care and staffing advice are reviewed on this grid of hall time (and care_soon at issue).
+
+A fixed grid of absolute times, not "whenever the clock moves", keeps replay deterministic:
+the same journal reviews at the same moments, however often the live clock ticked.
+"""
 
 
 class TicketStatus(enum.StrEnum):
@@ -111,8 +124,11 @@ class Hall:
     def __init__(self, config: HallConfig) -> None:
         self.config = config
         self.tz = config.tz
-        self.service_times = ServiceTimes(
-            {s.id: s.mean_service_s for s in config.services}, default_s=DEFAULT_SERVICE_MEAN_S)
+        self.learned = Learned(
+            ServiceTimes({s.id: s.mean_service_s for s in config.services}, default_s=DEFAULT_SERVICE_MEAN_S),
+            NoShows(), WindowSpeeds())
+        self.plan = WindowPlan({w.id: w.hours for w in config.windows if w.hours is not None})
+        self._next_review: datetime | None = None
         self.now: datetime | None = None
         self.day: date | None = None
         self.resets = 0
@@ -170,10 +186,19 @@ class Hall:
             self.now = now
             self.day = local_day
             self.resets = 0
+            self.plan.end_day()
             self._start_day(at=now)
+            self._next_review = _review_after(now)
             return
         if self.day is None:
             self.day = local_day
+        if self._next_review is None:
+            self._next_review = _review_after(now)
+        while self._next_review <= now:
+            review_at = self._next_review
+            self._fire_due(review_at)
+            self._review(review_at)
+            self._next_review = review_at + REVIEW_EVERY
         self._fire_due(now)
         self.now = now
 
@@ -225,25 +250,32 @@ class Hall:
             queue.sort(key=_call_order)
         return queues
 
+    @property
+    def service_times(self) -> ServiceTimes:
+        return self.learned.service_times
+
     def estimates(self) -> dict[str, tuple[int, Estimate]]:
         """Return, per waiting ticket, its position in its service and its expected wait."""
-        out: dict[str, tuple[int, Estimate]] = {}
-        for service, queue in self.waiting_by_service().items():
-            mean = self.service_times.mean(service)
-            windows, free = self._capacity(service)
-            ahead_s = 0.0
-            for position, ticket in enumerate(queue, start=1):
-                out[ticket.label] = (position, estimate_wait(ahead_s, position - 1, mean, windows, free))
-                ahead_s += mean
-        return out
+        return {label: (w.position, w.estimate) for label, w in self.ticket_waits().items()}
 
-    def newcomer_estimate(self, service: str, waiting_count: int) -> Estimate | None:
-        """Return the expected wait of a ticket taken now; ``None`` when no window serves it."""
-        windows, free = self._capacity(service)
-        if windows == 0:
+    def ticket_waits(self, at: datetime | None = None) -> dict[str, TicketWait]:
+        """Return every waiting ticket's outlook (estimate, range, chance of a late call)."""
+        queue = sorted(self.waiting.values(), key=_call_order)
+        return self._queue_model(at).queue_waits([WaitingView(t.label, t.service) for t in queue])
+
+    def newcomer_estimate(self, service: str, waiting_count: int | None = None) -> Estimate | None:
+        """Return the expected wait of a ticket taken now; ``None`` when no open window serves it.
+
+        ``waiting_count`` is accepted for callers of the first estimator and ignored: a
+        newcomer queues behind every waiting ticket that competes for its windows.
+        """
+        if self.open_window_count(service) == 0:
             return None
-        mean = self.service_times.mean(service)
-        return estimate_wait(mean * waiting_count, waiting_count, mean, windows, free)
+        return self._queue_model().newcomer(service, self._waiting_counts()).estimate
+
+    def staffing_advice(self) -> int | None:
+        """The advised number of open windows, as last reviewed (hysteresis applied)."""
+        return self._advisor.advised
 
     def service_ids(self) -> list[str]:
         """Configured services first, in config order, then those met on the wire."""
@@ -257,18 +289,20 @@ class Hall:
         Taken just before an event that starts a new day, so the hall's tickets need
         not be in it: replaying from here rebuilds them.
         """
-        return {"service_times": self.service_times.export(),
+        return {"service_times": self.learned.export(), "window_plan": self.plan.export(),
                 "day": self.day.isoformat() if self.day else None, "resets": self.resets,
                 "now": self.now.isoformat() if self.now else None}
 
     def restore_snapshot(self, data: Mapping[str, Any]) -> None:
         """Load what :meth:`export_snapshot` returned into a new hall."""
-        self.service_times.restore(data.get("service_times", {}))
+        self.learned.restore(data.get("service_times", {}))
+        self.plan.restore(data.get("window_plan", {}))
         if data.get("day"):
             self.day = date.fromisoformat(data["day"])
             self.resets = int(data.get("resets", 0))
         if data.get("now"):
             self.now = datetime.fromisoformat(data["now"])
+            self._next_review = _review_after(self.now)
 
     def starts_new_day(self, event: QueueEvent) -> bool:
         """Tell whether applying ``event`` would start a new business day."""
@@ -298,7 +332,9 @@ class Hall:
         ticket = Ticket(label=event.ticket, service=event.service, priority=event.priority,
                         issued_at=event.at)
         self.tickets[ticket.label] = ticket
+        self._arrivals.append((event.at, event.service))
         self._start_waiting(ticket, event.at)
+        self._review_newcomer(ticket, event.at)
 
     def _called(self, event: QueueEvent) -> None:
         self._call(event, recall=event.type is EventType.TICKET_RECALLED)
@@ -350,6 +386,9 @@ class Hall:
     def _finish(self, event: QueueEvent, status: TicketStatus) -> None:
         assert event.ticket is not None
         ticket = self.tickets[event.ticket]
+        if status is TicketStatus.NO_SHOW and ticket.ended_at is None:
+            called = ticket.called_at
+            self.learned.absent((event.at - called).total_seconds() if called is not None else None)
         self._stop_waiting(ticket, status, event.at)
         self._end_service(ticket.label, status, event.at, learn=False)
 
@@ -379,12 +418,14 @@ class Hall:
                 self._note_service(service)
         else:
             window.services = self._configured_window_services(event.window)
+        self.plan.opened(window.id, self._local_s(event.at))
         self._changed()
 
     def _window_closed(self, event: QueueEvent) -> None:
         assert event.window is not None
         window = self._window(event.window)
         window.open = False
+        self.plan.closed(window.id, self._local_s(event.at))
         self._changed()
 
     def _tick(self, event: QueueEvent) -> None:
@@ -392,7 +433,11 @@ class Hall:
 
     def _reset(self, event: QueueEvent) -> None:
         self.resets += 1
+        for window in self.windows.values():
+            if window.open:
+                self.plan.closed(window.id, self._local_s(event.at))
         self._start_day(at=event.at)
+        self._next_review = _review_after(event.at)
 
     # -- internals -------------------------------------------------------------------
 
@@ -413,6 +458,11 @@ class Hall:
         self._seq = 0
         self._open_windows_alert: Alert | None = None
         self._open_windows_count = 0
+        self._staffing_alert: Alert | None = None
+        self._staffing_count = 0
+        self._advisor = StaffingAdvisor(timedelta(minutes=self.config.staffing.close_after_min))
+        self._arrivals: deque[tuple[datetime, str]] = deque()
+        """Recent issues (time, service), for the arrival rate and mix of the staffing advice."""
         self.counts = {"issued": 0, "served": 0, "no_show": 0, "cancelled": 0, "transferred": 0}
         self._changed()
 
@@ -435,13 +485,15 @@ class Hall:
         ticket.status = status
         if not was_waiting:
             return
-        for kind in (AlertKind.CARE_15, AlertKind.CARE_30):
-            alert = self.alerts.get(self._care_alert_id(kind, ticket.label, ticket.episode))
-            if alert is not None and alert.active:
-                # A late event can stop a wait 'before' its alert was due; never resolve before raising.
-                alert.resolved_at = max(at, alert.raised_at)
-                self._emit(AlertChange.RESOLVED, alert)
+        for kind in (AlertKind.CARE_SOON, AlertKind.CARE_15, AlertKind.CARE_30):
+            self._resolve(self.alerts.get(self._care_alert_id(kind, ticket.label, ticket.episode)), at)
         self._changed()
+
+    def _resolve(self, alert: Alert | None, at: datetime) -> None:
+        if alert is not None and alert.active:
+            # A late event can stop a wait 'before' its alert was due; never resolve before raising.
+            alert.resolved_at = max(at, alert.raised_at)
+            self._emit(AlertChange.RESOLVED, alert)
 
     def _end_service(self, label: str, status: TicketStatus, at: datetime, *, learn: bool) -> None:
         ticket = self.tickets[label]
@@ -457,7 +509,7 @@ class Hall:
 
     def _learn(self, ticket: Ticket, at: datetime) -> None:
         assert ticket.called_at is not None
-        self.service_times.observe(ticket.service, (at - ticket.called_at).total_seconds())
+        self.learned.served(ticket.service, ticket.window, (at - ticket.called_at).total_seconds())
 
     def _free_window(self, window_id: str, label: str) -> None:
         window = self.windows.get(window_id)
@@ -482,16 +534,141 @@ class Hall:
                 waiting_since=ticket.waiting_since)
             self.alerts[alert.id] = alert
             self._emit(AlertChange.RAISED, alert)
+            if due.kind is AlertKind.CARE_15:
+                # The visit is due now: the early warning has done its job.
+                self._resolve(self.alerts.get(
+                    self._care_alert_id(AlertKind.CARE_SOON, ticket.label, ticket.episode)), due.at)
+
+    # -- reviews: early care and staffing ---------------------------------------------------
+
+    def _local_s(self, at: datetime) -> float:
+        local = at.astimezone(self.tz)
+        return local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
+
+    def _queue_model(self, at: datetime | None = None) -> QueueModel:
+        at = at or self.now
+        local_s = self._local_s(at) if at is not None else 0.0
+        views = [WindowView(w.id, w.open, w.services,
+                            self.tickets[w.serving].service if w.serving in self.tickets else None)
+                 for w in self.windows.values()]
+        return QueueModel(views, self.learned, self.plan, local_s)
+
+    def _waiting_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for ticket in self.waiting.values():
+            counts[ticket.service] = counts.get(ticket.service, 0) + 1
+        return counts
+
+    def _review(self, at: datetime) -> None:
+        """Re-estimate everyone waiting: raise or resolve early care, update the staffing advice."""
+        waits = self.ticket_waits(at) if self.waiting else {}
+        for label, outlook in waits.items():
+            self._review_care_soon(self.waiting[label], outlook, at)
+        self._review_staffing(at)
+
+    def _review_newcomer(self, ticket: Ticket, at: datetime) -> None:
+        if self.config.alerts.care_soon_probability <= 0 or self.now is None or at < self.now:
+            return
+        if ticket.priority:
+            outlook = self.ticket_waits(at)[ticket.label]
+        else:
+            # Not late and not priority: last in call order, behind every other waiting ticket.
+            counts = self._waiting_counts()
+            counts[ticket.service] -= 1
+            outlook = self._queue_model(at).newcomer(ticket.service, counts)
+        self._review_care_soon(ticket, outlook, at)
+
+    def _review_care_soon(self, ticket: Ticket, outlook: TicketWait, at: datetime) -> None:
+        settings = self.config.alerts
+        if settings.care_soon_probability <= 0 or ticket.waiting_since is None:
+            return
+        waited_s = (at - ticket.waiting_since).total_seconds()
+        p_late = outlook.p_exceeds(settings.care_first_min * 60 - waited_s)
+        alert_id = self._care_alert_id(AlertKind.CARE_SOON, ticket.label, ticket.episode)
+        alert = self.alerts.get(alert_id)
+        if alert is None:
+            if care_soon_should_raise(p_late, waited_s, settings):
+                alert = Alert(
+                    id=alert_id, kind=AlertKind.CARE_SOON, ticket=ticket.label, service=ticket.service,
+                    raised_at=at, waited_s=int(waited_s), waiting=len(self.waiting),
+                    open_windows=self.open_window_count(), recommended_windows=None,
+                    message=care_soon_message(ticket.label, p_late, outlook.estimate.expected_s,
+                                              settings.care_first_min),
+                    waiting_since=ticket.waiting_since)
+                self.alerts[alert_id] = alert
+                self._emit(AlertChange.RAISED, alert)
+        elif alert.active and care_soon_should_resolve(p_late, settings):
+            self._resolve(alert, at)
+
+    def _windows_needed(self, at: datetime) -> int:
+        """The staffing advice before hysteresis and minimums."""
+        settings = self.config.staffing
+        while self._arrivals and at - self._arrivals[0][0] >= timedelta(minutes=settings.arrival_window_min):
+            self._arrivals.popleft()
+        queue = sorted(self.waiting.values(), key=_call_order)
+        elapsed = [(at - t.waiting_since).total_seconds() for t in queue if t.waiting_since is not None]
+        open_windows = [w for w in self.windows.values() if w.open]
+        if not elapsed and not self._arrivals:
+            return 1 if open_windows else 0
+        speeds = [self.learned.window_speeds.speed(w.id) for w in open_windows] or [1.0]
+        speed = sum(speeds) / len(speeds)
+
+        def mean_cost(services: list[str]) -> float:
+            return sum(self.learned.window_cost_s(s) for s in services) / len(services) / speed if services else 0.0
+
+        arrivals = [service for _, service in self._arrivals]
+        free = sum(1 for w in open_windows if w.serving is None)
+        return windows_needed(
+            elapsed, mean_cost([t.service for t in queue]),
+            len(arrivals) / (settings.arrival_window_min * 60), mean_cost(arrivals),
+            open_windows=len(open_windows), free_windows=free, target_s=settings.target_wait_min * 60,
+            target_share=settings.target_share, max_windows=self._known_windows())
+
+    def _review_staffing(self, at: datetime) -> None:
+        settings = self.config.staffing
+        if not settings.enabled:
+            return
+        needed = max(self._windows_needed(at), settings.minimum_at(self._local_s(at), self._known_windows()))
+        open_windows = self.open_window_count()
+        before = self._advisor.advised
+        advised = self._advisor.update(min(needed, max(self._known_windows(), 1)), open_windows, at)
+        if advised == before:
+            self._check_staffing_done(at)
+            return
+        self._resolve(self._staffing_alert, at)
+        self._staffing_alert = None
+        if advised != open_windows:
+            self._staffing_count += 1
+            alert = Alert(
+                id=f"{self.day_id}:staffing:{self._staffing_count}", kind=AlertKind.STAFFING,
+                ticket=None, service=None, raised_at=at, waited_s=self._longest_wait_s(at),
+                waiting=len(self.waiting), open_windows=open_windows, recommended_windows=advised,
+                message=staffing_message(advised, open_windows, settings))
+            self.alerts[alert.id] = alert
+            self._staffing_alert = alert
+            self._emit(AlertChange.RAISED, alert)
+
+    def _check_staffing_done(self, at: datetime) -> None:
+        """The manager did what was advised: the staffing alert has nothing left to ask."""
+        alert = self._staffing_alert
+        if alert is not None and self.open_window_count() == self._advisor.advised:
+            self._resolve(alert, at)
+            self._staffing_alert = None
 
     def _check_open_windows(self, at: datetime) -> None:
         settings = self.config.alerts
         waiting = len(self.waiting)
         open_windows = self.open_window_count()
         current = self._open_windows_alert
+        self._check_staffing_done(at)
         if current is None:
             if open_windows_should_raise(waiting, open_windows, settings):
                 self._open_windows_count += 1
-                recommended = recommended_windows(waiting, self._known_windows(), settings)
+                # How many: the staffing advice for this queue, and at least one more than now.
+                needed = self._windows_needed(at)
+                recommended = max(needed, open_windows + 1)
+                if self._known_windows():
+                    recommended = min(recommended, self._known_windows())
                 alert = Alert(
                     id=f"{self.day_id}:open_windows:{self._open_windows_count}",
                     kind=AlertKind.OPEN_WINDOWS, ticket=None, service=None, raised_at=at,
@@ -541,21 +718,18 @@ class Hall:
                 return service.id
         return "unknown"
 
-    def _capacity(self, service: str) -> tuple[int, int]:
-        windows = free = 0
-        for window in self.windows.values():
-            if window.open and window.serves(service):
-                windows += 1
-                if window.serving is None:
-                    free += 1
-        return windows, free
-
     def _emit(self, change: AlertChange, alert: Alert) -> None:
         self._outbox.append((change, alert))
         self._changed()
 
     def _changed(self) -> None:
         self.version += 1
+
+
+def _review_after(at: datetime) -> datetime:
+    """The first review moment after ``at``: the next multiple of REVIEW_EVERY since the epoch."""
+    step = REVIEW_EVERY.total_seconds()
+    return datetime.fromtimestamp((at.timestamp() // step + 1) * step, tz=at.tzinfo)
 
 
 def _call_order(ticket: Ticket) -> tuple[bool, datetime, int]:

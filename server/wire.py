@@ -142,7 +142,9 @@ def report(hall: Hall) -> dict[str, Any]:
             "waits_by_hour": hours, "alerts": care}
 
 
-_URGENCY = {AlertKind.CARE_30: 0, AlertKind.CARE_15: 1, AlertKind.OPEN_WINDOWS: 2}
+_URGENCY = {AlertKind.CARE_30: 0, AlertKind.CARE_15: 1, AlertKind.CARE_SOON: 2, AlertKind.OPEN_WINDOWS: 3,
+            AlertKind.STAFFING: 4}
+"""Same order as KINDS in static/common.js: customers past a threshold, then those about to be."""
 
 
 def _by_urgency(alerts: list[Alert]) -> list[Alert]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -31,9 +32,18 @@ def raw(type_: str, when: datetime = T0, **fields: Any) -> dict[str, Any]:
     return {"id": f"t{next(_ids)}", "type": type_, "at": when.isoformat(), **fields}
 
 
-def make_hall(windows: int = 0, config: dict[str, Any] | None = None) -> Hall:
-    """A hall with the sample config (or ``config``) and ``windows`` windows opened at T0."""
-    hall = Hall(parse_config(config) if config is not None else load_config())
+def make_hall(windows: int = 0, config: dict[str, Any] | None = None, *, advice: bool = False) -> Hall:
+    """A hall with the sample config (or ``config``) and ``windows`` windows opened at T0.
+
+    ``advice`` False turns off care_soon and staffing alerts, so tests of the fixed rules
+    (care_15/30, five per window) see only those; the predictions have tests of their own.
+    """
+    hall_config = parse_config(config) if config is not None else load_config()
+    if not advice:
+        hall_config = dataclasses.replace(
+            hall_config, alerts=dataclasses.replace(hall_config.alerts, care_soon_probability=0.0),
+            staffing=dataclasses.replace(hall_config.staffing, enabled=False))
+    hall = Hall(hall_config)
     for n in range(1, windows + 1):
         hall.receive(ev("window.opened", T0, window=str(n)))
     hall.alerts_to_send()

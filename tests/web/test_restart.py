@@ -118,9 +118,27 @@ async def test_kill_9_mid_stream_loses_no_acked_event_and_raises_no_alert_twice(
         async with aiohttp.ClientSession() as session:
             staff = await session.ws_connect(server.url.replace("http", "ws") + "/ws/staff?token=s")
             snapshot = json.loads((await staff.receive()).data)
-            # Resend the whole day: every acked event must come back as a duplicate.
-            async with session.post(server.url + "/api/events?token=q", json=events) as resp:
-                replies = await resp.json()
+            raised_after: list[str] = []
+
+            async def read_after():
+                # Read while the resend runs: a tablet that stops reading is closed (4008) by design.
+                while True:
+                    try:
+                        msg = await staff.receive(timeout=1.0)
+                    except asyncio.TimeoutError:
+                        return
+                    assert msg.type == aiohttp.WSMsgType.TEXT, msg
+                    message = json.loads(msg.data)
+                    if message["type"] == "alert.raised":
+                        raised_after.append(message["alert"]["id"])
+
+            after_reader = asyncio.create_task(read_after())
+            # Resend the whole day, in batches of 250 as a queue system catching up would: every
+            # acked event must come back as a duplicate.
+            replies = []
+            for start in range(0, len(events), 250):
+                async with session.post(server.url + "/api/events?token=q", json=events[start:start + 250]) as resp:
+                    replies.extend(await resp.json())
             by_id = {r["id"]: r for r in replies}
             assert all(by_id[i].get("duplicate") for i in acked), "an acked event was lost"
             assert all(r["type"] == "ack" for r in replies)
@@ -129,15 +147,7 @@ async def test_kill_9_mid_stream_loses_no_acked_event_and_raises_no_alert_twice(
             assert [r.get("duplicate", False) for r in replies] == (
                 [True] * durable_prefix + [False] * (len(events) - durable_prefix)), "journal is not a prefix"
 
-            raised_after: list[str] = []
-            while True:
-                try:
-                    msg = await staff.receive(timeout=1.0)
-                except asyncio.TimeoutError:
-                    break
-                message = json.loads(msg.data)
-                if message["type"] == "alert.raised":
-                    raised_after.append(message["alert"]["id"])
+            await after_reader
             async with session.get(server.url + "/api/state?token=s") as resp:
                 state = await resp.json()
 

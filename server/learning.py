@@ -1,0 +1,206 @@
+"""What the hall learns from its own history: service means, no-shows, clerk speeds.
+
+Each learner starts from a prior, averages while it has little data, then drifts
+slowly (a small exponential weight) so a month of experience is not undone by one
+odd afternoon. Everything here is JSON-exportable so it survives restarts and days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+__all__ = ["Learned", "NoShows", "ServiceTimes", "WindowSpeeds"]
+
+
+class _Mean:
+    """A mean that starts as a running mean over ``prior_weight + n`` and ends as an EWMA.
+
+    The prior counts as ``prior_weight`` observations; once ``1 / drift`` samples are in,
+    each new one moves the mean by ``drift`` of its error.
+    """
+
+    __slots__ = ("value", "count")
+
+    def __init__(self, value: float, count: int = 0) -> None:
+        self.value = value
+        self.count = count
+
+    def add(self, x: float, prior_weight: float, drift: float) -> None:
+        self.count += 1
+        weight = max(1.0 / (prior_weight + self.count), drift)
+        self.value += weight * (x - self.value)
+
+
+def _export(means: Mapping[str, _Mean]) -> dict[str, list[float]]:
+    return {key: [m.value, m.count] for key, m in means.items()}
+
+
+def _restore(data: Any) -> dict[str, _Mean]:
+    if not isinstance(data, Mapping):
+        return {}
+    return {str(k): _Mean(float(v[0]), int(v[1])) for k, v in data.items()}
+
+
+class ServiceTimes:
+    """Mean window time per service, learned from called -> served.
+
+    Durations are divided by the serving window's speed factor first, so a slow clerk
+    does not make the service look long. One observation is clipped to
+    :attr:`OUTLIER_FACTOR` means: a clerk who forgot to press 'done' teaches little.
+    """
+
+    PRIOR_WEIGHT = 5.0
+    DRIFT = 0.02
+    """About the last 50 services carry the mean: slow drift within a day, per the research notes."""
+    OUTLIER_FACTOR = 3.0
+    MIN_SERVICE_S = 10.0
+    """Shorter 'services' are mis-clicks."""
+
+    def __init__(self, priors: Mapping[str, float], default_s: float) -> None:
+        self._priors = dict(priors)
+        self._default_s = default_s
+        self._means: dict[str, _Mean] = {}
+
+    def mean(self, service: str) -> float:
+        """Return the current mean service time of ``service`` in seconds."""
+        learned = self._means.get(service)
+        return learned.value if learned else self._priors.get(service, self._default_s)
+
+    def observations(self, service: str) -> int:
+        learned = self._means.get(service)
+        return learned.count if learned else 0
+
+    def observe(self, service: str, duration_s: float, speed_factor: float = 1.0) -> None:
+        """Learn from one completed service at a window of the given speed factor."""
+        if duration_s < self.MIN_SERVICE_S:
+            return
+        current = self.mean(service)
+        x = min(duration_s / speed_factor, self.OUTLIER_FACTOR * current)
+        learned = self._means.setdefault(service, _Mean(current))
+        learned.add(x, self.PRIOR_WEIGHT, self.DRIFT)
+
+    def export(self) -> dict[str, Any]:
+        return {"means": _export(self._means)}
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        if "means" in data:
+            self._means = _restore(data["means"])
+            return
+        # Snapshots written before the robust means kept a prior-weighted sum and count.
+        sums, counts = data.get("sum", {}), data.get("count", {})
+        self._means = {}
+        for service, count in counts.items():
+            prior = self._priors.get(service, self._default_s)
+            value = (prior * self.PRIOR_WEIGHT + float(sums.get(service, 0.0))) / (self.PRIOR_WEIGHT + int(count))
+            self._means[str(service)] = _Mean(value, int(count))
+
+
+class NoShows:
+    """The share of called tickets nobody comes for, and the window time each one costs."""
+
+    PRIOR_SHARE = 0.05
+    PRIOR_COST_S = 60.0
+    """The field's figure: an absent holder costs the window about a minute (call, wait, recall)."""
+    PRIOR_WEIGHT = 20.0
+    DRIFT = 0.01
+    MAX_COST_S = 600.0
+
+    def __init__(self) -> None:
+        self._share = _Mean(self.PRIOR_SHARE)
+        self._cost = _Mean(self.PRIOR_COST_S)
+
+    @property
+    def share(self) -> float:
+        return self._share.value
+
+    @property
+    def cost_s(self) -> float:
+        return self._cost.value
+
+    def observe(self, *, came: bool, window_time_s: float | None = None) -> None:
+        """Learn from one call's outcome; ``window_time_s`` is called -> no_show for absentees."""
+        self._share.add(0.0 if came else 1.0, self.PRIOR_WEIGHT, self.DRIFT)
+        if not came and window_time_s is not None and window_time_s >= 0:
+            self._cost.add(min(window_time_s, self.MAX_COST_S), self.PRIOR_WEIGHT, self.DRIFT)
+
+    def export(self) -> dict[str, Any]:
+        return {"share": [self._share.value, self._share.count], "cost": [self._cost.value, self._cost.count]}
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        if "share" in data:
+            self._share = _Mean(float(data["share"][0]), int(data["share"][1]))
+        if "cost" in data:
+            self._cost = _Mean(float(data["cost"][0]), int(data["cost"][1]))
+
+
+class WindowSpeeds:
+    """Per window, how long its services take against the service means (>1 is slower).
+
+    Clamped to [0.5, 2]: a factor outside that is more likely a stuck button than a clerk.
+    """
+
+    PRIOR_WEIGHT = 10.0
+    DRIFT = 0.05
+    LOW, HIGH = 0.5, 2.0
+
+    def __init__(self) -> None:
+        self._factors: dict[str, _Mean] = {}
+
+    def factor(self, window: str) -> float:
+        learned = self._factors.get(window)
+        return learned.value if learned else 1.0
+
+    def speed(self, window: str) -> float:
+        """Services per unit of mean service time: the window's share of capacity."""
+        return 1.0 / self.factor(window)
+
+    def observe(self, window: str, duration_s: float, service_mean_s: float) -> None:
+        if duration_s < ServiceTimes.MIN_SERVICE_S or service_mean_s <= 0:
+            return
+        ratio = min(max(duration_s / service_mean_s, 0.25), 4.0)
+        learned = self._factors.setdefault(window, _Mean(1.0))
+        learned.add(ratio, self.PRIOR_WEIGHT, self.DRIFT)
+        learned.value = min(max(learned.value, self.LOW), self.HIGH)
+
+    def export(self) -> dict[str, Any]:
+        return _export(self._factors)
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        self._factors = _restore(data)
+
+
+@dataclass(slots=True)
+class Learned:
+    """Everything learned from served tickets, in one place for snapshots."""
+
+    service_times: ServiceTimes
+    no_shows: NoShows
+    window_speeds: WindowSpeeds
+
+    def served(self, service: str, window: str | None, duration_s: float) -> None:
+        """Learn from one called -> served (or called -> transferred) duration."""
+        factor = self.window_speeds.factor(window) if window is not None else 1.0
+        if window is not None:
+            self.window_speeds.observe(window, duration_s, self.service_times.mean(service))
+        self.service_times.observe(service, duration_s, factor)
+        self.no_shows.observe(came=True)
+
+    def absent(self, window_time_s: float | None) -> None:
+        self.no_shows.observe(came=False, window_time_s=window_time_s)
+
+    def window_cost_s(self, service: str) -> float:
+        """Expected window time of one waiting ticket: its service, or the cost of a no-show."""
+        p = self.no_shows.share
+        return (1.0 - p) * self.service_times.mean(service) + p * self.no_shows.cost_s
+
+    def export(self) -> dict[str, Any]:
+        return {**self.service_times.export(), "no_shows": self.no_shows.export(),
+                "window_speeds": self.window_speeds.export()}
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        self.service_times.restore(data)
+        self.no_shows.restore(data.get("no_shows", {}))
+        self.window_speeds.restore(data.get("window_speeds", {}))

@@ -1,0 +1,180 @@
+"""Which windows will be open later today: the configured plan, or the one learned by time of day.
+
+Most halls close the same windows for lunch every day. A wait estimate made at 11:50
+that assumes today's 10 windows stay open is off by tens of minutes, so the estimator
+integrates capacity over this plan. Per window and per 15-minute slot of the local day
+the plan holds the expected share of the slot the window is open: 1/0 from configured
+hours, or an average over past days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+
+__all__ = ["SLOT_S", "WindowPlan", "parse_hours"]
+
+SLOT_S = 900
+SLOTS = 24 * 3600 // SLOT_S
+DAY_S = 24 * 3600
+
+MIN_DAYS = 2
+"""A learned plan is trusted after this many working days."""
+DAY_WEIGHT = 0.3
+"""After the first days, each new day moves the plan by this much: rotas change, slowly."""
+BREAK_S = 15 * 60
+"""A window closed while the plan expects it open is assumed back after a break this long."""
+
+
+def parse_hours(spec: str) -> tuple[int, int]:
+    """Parse ``"08:55-12:00"`` into local seconds of the day; raise ValueError naming the problem."""
+    try:
+        start, end = (part.strip() for part in spec.split("-"))
+        s, e = _clock_s(start), _clock_s(end)
+    except ValueError:
+        raise ValueError(f"{spec!r} is not a time range like '08:55-12:00'") from None
+    if e <= s:
+        raise ValueError(f"{spec!r} ends before it starts")
+    return s, e
+
+
+def _clock_s(text: str) -> int:
+    hours, minutes = text.split(":")
+    h, m = int(hours), int(minutes)
+    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
+        raise ValueError(text)
+    return h * 3600 + m * 60
+
+
+class WindowPlan:
+    """The expected open share of each window over the local day.
+
+    Fed window openings and closings with local seconds of the day; :meth:`end_day`
+    folds the day into the learned plan. Configured hours, where given, win over
+    what was learned.
+    """
+
+    def __init__(self, configured: Mapping[str, Iterable[tuple[int, int]]] | None = None) -> None:
+        self._configured = {w: tuple(spans) for w, spans in (configured or {}).items()}
+        self._learned: dict[str, list[float]] = {}
+        self._days = 0
+        self._today: dict[str, list[float]] = {}
+        self._open_since: dict[str, float] = {}
+        self._closed_at: dict[str, float] = {}
+
+    @property
+    def learned_days(self) -> int:
+        return self._days
+
+    # -- today's record -------------------------------------------------------------------
+
+    def opened(self, window: str, at_s: float) -> None:
+        self._today.setdefault(window, [0.0] * SLOTS)
+        self._open_since.setdefault(window, at_s)
+        self._closed_at.pop(window, None)
+
+    def closed(self, window: str, at_s: float) -> None:
+        start = self._open_since.pop(window, None)
+        if start is not None:
+            self._add_open(window, start, at_s)
+            self._closed_at[window] = at_s
+
+    def end_day(self) -> None:
+        """Fold today into the learned plan; windows still open count as open until midnight.
+
+        A day on which no window opened (a holiday, a hall reset before opening) teaches
+        nothing and is skipped.
+        """
+        for window in list(self._open_since):
+            self.closed(window, DAY_S)
+        if self._today:
+            self._days += 1
+            weight = max(1.0 / self._days, DAY_WEIGHT)
+            for window in set(self._learned) | set(self._today):
+                learned = self._learned.setdefault(window, [0.0] * SLOTS)
+                today = self._today.get(window)
+                for i in range(SLOTS):
+                    share = today[i] / SLOT_S if today else 0.0
+                    learned[i] += weight * (share - learned[i])
+        self._today = {}
+        self._open_since = {}
+        self._closed_at = {}
+
+    def _add_open(self, window: str, start: float, end: float) -> None:
+        slots = self._today.setdefault(window, [0.0] * SLOTS)
+        t = max(0.0, start)
+        end = min(float(DAY_S), end)
+        while t < end:
+            i = int(t // SLOT_S)
+            slot_end = (i + 1) * SLOT_S
+            slots[i] += min(end, slot_end) - t
+            t = slot_end
+
+    # -- the plan ahead ------------------------------------------------------------------
+
+    def expected_open(self, window: str, at_s: float) -> float | None:
+        """The expected open share of ``window`` at local second ``at_s``; None: no plan known."""
+        spans = self._configured.get(window)
+        if spans is not None:
+            return 1.0 if any(s <= at_s < e for s, e in spans) else 0.0
+        learned = self._learned.get(window)
+        if learned is None or self._days < MIN_DAYS:
+            return None
+        return learned[min(SLOTS - 1, max(0, int(at_s // SLOT_S)))]
+
+    def availability(self, window: str, is_open: bool, now_s: float, starts: list[float]) -> list[float]:
+        """The expected open share of ``window`` on each segment starting ``starts`` seconds after now.
+
+        Today's actual state is kept and only the plan's *changes* from now on are added:
+        a window the manager opened beyond the plan stays open until the plan closes
+        windows anyway.
+        """
+        p_now = self.expected_open(window, now_s)
+        if p_now is None:
+            return [1.0 if is_open else 0.0] * len(starts)
+        back_at = None
+        if not is_open and p_now >= 0.5:
+            closed_at = self._closed_at.get(window)
+            if closed_at is not None and now_s - closed_at < BREAK_S:
+                back_at = closed_at + BREAK_S - now_s
+        out = []
+        for offset in starts:
+            base = 1.0 if is_open or (back_at is not None and offset >= back_at) else 0.0
+            p = self.expected_open(window, now_s + offset)
+            out.append(min(1.0, max(0.0, base + (p if p is not None else p_now) - p_now)))
+        return out
+
+    def breakpoints(self, now_s: float, horizon_s: float) -> list[float]:
+        """Segment starts (offsets from now) where any window's expected state may change."""
+        points = {0.0}
+        first = (int(now_s // SLOT_S) + 1) * SLOT_S - now_s
+        offset = first
+        while offset < horizon_s:
+            points.add(offset)
+            offset += SLOT_S
+        for window, closed_at in self._closed_at.items():
+            back = closed_at + BREAK_S - now_s
+            if 0 < back < horizon_s:
+                points.add(back)
+        for spans in self._configured.values():
+            for s, e in spans:
+                for edge in (s, e):
+                    if 0 < edge - now_s < horizon_s:
+                        points.add(edge - now_s)
+        return sorted(points)
+
+    # -- persistence ---------------------------------------------------------------------
+
+    def export(self) -> dict[str, Any]:
+        """Learned plan plus today's record, so a restart mid-day folds the same day."""
+        return {"days": self._days, "learned": {w: list(v) for w, v in self._learned.items()},
+                "today": {w: list(v) for w, v in self._today.items()},
+                "open_since": dict(self._open_since), "closed_at": dict(self._closed_at)}
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        self._days = int(data.get("days", 0))
+        self._learned = {str(w): [float(x) for x in v] for w, v in data.get("learned", {}).items()}
+        self._today = {str(w): [float(x) for x in v] for w, v in data.get("today", {}).items()}
+        self._open_since = {str(w): float(v) for w, v in data.get("open_since", {}).items()}
+        self._closed_at = {str(w): float(v) for w, v in data.get("closed_at", {}).items()}
