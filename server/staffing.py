@@ -12,7 +12,7 @@ left out): advice is about how many clerks to seat, not where.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -88,8 +88,8 @@ def windows_needed(elapsed_s: Sequence[float], queue_mean_s: float, arrivals_per
                    target_share: float, max_windows: int) -> int:
     """The fewest windows (at least 1, at most ``max_windows``) that meet the target.
 
-    Where no number of windows meets it, the fewest that come within a point of the best
-    any number can do: seating every clerk for a share nobody can reach helps nobody.
+    Where no number of windows meets it for the queue, the fewest that come within a point
+    of the best any number can do: seating every clerk for tickets nobody can save helps nobody.
 
     Args:
         elapsed_s: how long each waiting ticket has waited, in call order.
@@ -99,12 +99,20 @@ def windows_needed(elapsed_s: Sequence[float], queue_mean_s: float, arrivals_per
     """
     max_windows = max(1, max_windows)
 
-    def share_over(s: int) -> float:
-        queue = _queue_share_over(elapsed_s, s, open_windows, free_windows, queue_mean_s, target_s)
-        arrivals = erlang_c_tail(s, arrivals_per_s * arrival_mean_s, arrival_mean_s, target_s)
-        return max(queue, arrivals)
+    def queue_over(s: int) -> float:
+        return _queue_share_over(elapsed_s, s, open_windows, free_windows, queue_mean_s, target_s)
 
-    goal = max(target_share, share_over(max_windows) + 0.01)
+    def arrivals_over(s: int) -> float:
+        return erlang_c_tail(s, arrivals_per_s * arrival_mean_s, arrival_mean_s, target_s)
+
+    # Tickets near the threshold may be past saving; arrivals beyond every window's reach
+    # are not: an overloaded hall needs all its windows.
+    queue_goal = max(target_share, queue_over(max_windows) + 0.01)
+    return max(_fewest(queue_over, queue_goal, max_windows), _fewest(arrivals_over, target_share, max_windows))
+
+
+def _fewest(share_over: Callable[[int], float], goal: float, max_windows: int) -> int:
+    """The fewest windows in 1..max_windows whose share is within ``goal`` (max_windows if none)."""
     lo, hi = 1, max_windows
     while lo < hi:  # the share only falls as windows are added
         mid = (lo + hi) // 2
