@@ -13,21 +13,32 @@ import datetime as dt
 import heapq
 import math
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from .scenarios import (
     DEFAULT_DATES,
+    ClerkLimits,
     Hall,
     Scenario,
     Window,
+    clerk_limits,
     get_scenario,
     sample_hall,
     scenario_for_date,
 )
 
-__all__ = ["Day", "simulate_day", "simulate_days", "summarize", "TICK_S"]
+__all__ = ["Controller", "Day", "simulate_day", "simulate_days", "summarize", "TICK_S"]
+
+Controller = Callable[[float, Sequence[dict[str, Any]], int], int]
+"""Staffs a controlled day: ``(now_s, events_so_far, staffed) -> windows wanted``.
+
+Called every :data:`TICK_S` of hall time with the day's wire events up to ``now_s`` (a prefix
+of ``Day.events``, the same list object growing) and the number of windows currently staffed
+or on their way; it returns how many it wants staffed.
+"""
 
 TICK_S = 30.0
 INF = math.inf
@@ -45,6 +56,8 @@ class Day:
     tickets: dict[str, dict[str, Any]]
     hall_id: str = "sample-hall"
     windows: tuple[str, ...] = ()
+    control: dict[str, Any] | None = None
+    """Controlled days only: what the controller did (opens and closes it asked for)."""
 
     def truth(self) -> dict[str, Any]:
         """The truth record, in the format of the shared ``*.truth.json`` files (plus extras)."""
@@ -117,10 +130,20 @@ def window_speed(hall: Hall, window_id: str) -> float:
 
 
 class _Sim:
-    def __init__(self, hall: Hall, sc: Scenario, seed: int, date: dt.date):
+    def __init__(self, hall: Hall, sc: Scenario, seed: int, date: dt.date,
+                 controller: Controller | None = None, limits: ClerkLimits | None = None):
         self.hall = hall
         self.sc = sc
-        self.rng = random.Random(f"waitwell-sim|{sc.name}|{seed}|{date.isoformat()}")
+        self.rng_name = f"waitwell-sim|{sc.name}|{seed}|{date.isoformat()}"
+        self.rng = random.Random(self.rng_name)
+        self.controller = controller
+        self.limits = limits
+        self.on_control: Callable[[float, bool], Sequence[dict[str, Any]]] | None = None
+        self.arrivals_left = 0
+        self.control_log = {"opens": 0, "closes": 0, "calls": 0}
+        # Controlled days draw each visit and break from its own generator, so two policies
+        # see the same customers with the same service times (common random numbers).
+        self.own_rngs: dict[Any, random.Random] | None = {} if controller is not None else None
         self.heap: list[_Ev] = []
         self.seq = 0
         self.out: list[tuple[float, dict[str, Any]]] = []
@@ -150,8 +173,15 @@ class _Sim:
         rng, sc, hall = self.rng, self.sc, self.hall
         start = -hall.windows_open_before_s
         self.emit(start, "hall.reset")
-        for t, k in sc.plan:
-            self.schedule(max(t, start), "plan", min(k, len(self.wins)))
+        if self.controller is None:
+            for t, k in sc.plan:
+                self.schedule(max(t, start), "plan", min(k, len(self.wins)))
+        else:
+            # The day starts as planned (clerks are in at 08:55); the controller steers from then on.
+            assert self.limits is not None
+            first = min(sc.plan[0][1], len(self.wins), self.limits.cap_at(start))
+            self.schedule(start, "plan", max(first, self.limits.minimum))
+            self.schedule(start, "control")
         self.schedule(self.close_s, "close")
         # Arrivals: a burst at the door, then a piecewise-constant-rate Poisson process.
         arrivals: list[float] = []
@@ -171,6 +201,7 @@ class _Sim:
                     break
                 arrivals.append(t)
         arrivals.sort()
+        self.arrivals_left = len(arrivals)
         for t in arrivals:
             self.schedule(t, "arrival")
         self._schedule_breaks()
@@ -189,6 +220,14 @@ class _Sim:
                 k = pk
         return index < k
 
+    def _draws(self, key: Any) -> random.Random:
+        if self.own_rngs is None:
+            return self.rng
+        r = self.own_rngs.get(key)
+        if r is None:
+            r = self.own_rngs[key] = random.Random(f"{self.rng_name}|{key}")
+        return r
+
     def _schedule_breaks(self) -> None:
         rng, sc = self.rng, self.sc
         order = list(range(len(self.wins)))
@@ -206,6 +245,7 @@ class _Sim:
 
     # -- customers ------------------------------------------------------------------------
     def arrival(self, now: float) -> None:
+        self.arrivals_left -= 1
         rng, sc = self.rng, self.sc
         ids = [s.id for s in self.hall.services]
         weights = [max(0.0, sc.mix.get(s, 0.1)) for s in ids]
@@ -291,7 +331,7 @@ class _Sim:
             else:
                 w.state, w.idle_since = "idle", now
             return
-        rng, sc = self.rng, self.sc
+        rng, sc = self._draws(("ticket", tk.seq)), self.sc
         self.queue.remove(tk)
         tk.in_queue = False
         w.state, w.current = "busy", tk
@@ -346,13 +386,16 @@ class _Sim:
         if how == "transfer":
             self._offer(tk, now)
 
-    def plan(self, k: int, now: float) -> None:
+    def plan(self, k: int, now: float, delay: float = 0.0) -> None:
         for w in self.wins:
             want = w.index < k
             if want and not w.wanted:
                 w.wanted = True
                 if w.state == "closed" and not w.on_break:
-                    self._open(w, now)
+                    if delay > 0:
+                        self.schedule(now + delay, "open", w)
+                    else:
+                        self._open(w, now)
                 elif w.closing == "plan":
                     w.closing = None
             elif not want and w.wanted:
@@ -365,7 +408,7 @@ class _Sim:
     def break_(self, w: _Win, now: float) -> None:
         if not w.wanted or w.state == "closed" or w.closing is not None or self.day_over:
             return
-        w.break_s = self.sc.break_s * self.rng.uniform(0.9, 1.25)
+        w.break_s = self.sc.break_s * self._draws(("break", w.index)).uniform(0.9, 1.25)
         if w.state == "idle":
             self._close(w, now)
             w.on_break = True
@@ -380,6 +423,28 @@ class _Sim:
         if self.day_over and self._eligible(w) is None:
             return
         self._open(w, now)
+
+    def open_later(self, w: _Win, now: float) -> None:
+        if w.wanted and w.state == "closed" and not w.on_break:
+            self._open(w, now)
+
+    def control(self, now: float) -> None:
+        assert self.controller is not None and self.limits is not None and self.on_control
+        staffed = sum(w.wanted for w in self.wins)
+        # A customer still to come or a visit in progress will emit an event later on, so the
+        # controller can be shown the clock ticks right up to now.
+        goes_on = self.arrivals_left > 0 or any(w.state == "busy" for w in self.wins)
+        wanted = self.controller(now, self.on_control(now, goes_on), staffed)
+        self.control_log["calls"] += 1
+        k = min(self.limits.clamp(int(wanted), now), len(self.wins))
+        if k > staffed:
+            self.control_log["opens"] += k - staffed
+        elif k < staffed:
+            self.control_log["closes"] += staffed - k
+        self.plan(k, now, delay=self.limits.open_delay_s)
+        busy = any(w.state == "busy" for w in self.wins)
+        if not (self.day_over and not self.queue and not busy):
+            self.schedule(now + TICK_S, "control")
 
     def close_day(self, now: float) -> None:
         self.day_over = True
@@ -409,6 +474,10 @@ class _Sim:
                 self.reopen(d, now)
             elif kind == "close":
                 self.close_day(now)
+            elif kind == "control":
+                self.control(now)
+            elif kind == "open":
+                self.open_later(d, now)
             else:  # pragma: no cover - programming error
                 raise AssertionError(kind)
 
@@ -431,17 +500,86 @@ def _truth_of(tk: _Ticket, original_service: str) -> dict[str, Any]:
     return rec
 
 
+class _Wire:
+    """Turns the simulation's output into wire events, incrementally.
+
+    hall.reset leads; clock ticks every 30 s from the windows' opening to the last event come
+    before other events at the same millisecond. Ids number the merged stream, so what is
+    built up to a time is always a prefix of the finished day: a controller sees exactly the
+    events a server would have received by then.
+    """
+
+    def __init__(self, out: list[tuple[float, dict[str, Any]]], t0: dt.datetime, prefix: str):
+        self.out = out
+        self.tz = t0.tzinfo
+        self.t0_utc = t0.astimezone(dt.timezone.utc)
+        self.prefix = prefix
+        self.events: list[dict[str, Any]] = []
+        self.done = 0  # sim.out entries already converted
+        self.next_tick: int | None = None
+        self.at_cache: dict[int, str] = {}
+
+    def upto(self, now: float, goes_on: bool = False) -> list[dict[str, Any]]:
+        """The wire events up to ``now`` (seconds after opening); all of them for ``INF``.
+
+        ``goes_on``: the day certainly has an event after ``now``, so the ticks up to ``now``
+        exist; otherwise they wait until an event proves the day lasts that long.
+        """
+        out = self.out
+        if not out:
+            return self.events
+        if self.next_tick is None:
+            self.next_tick = _ms(out[0][0])
+        step = int(TICK_S * 1000)
+        # Ticks run to the last event of the day; beyond the last event so far they may not exist.
+        last_ms = _ms(out[-1][0])
+        if now == INF:
+            tick_limit = last_ms
+        else:
+            tick_limit = _ms(now) if goes_on else min(_ms(now), last_ms)
+        while self.done < len(out):
+            t, ev = out[self.done]
+            m = _ms(t)
+            if self.done > 0:  # hall.reset goes before the tick at its millisecond
+                while self.next_tick <= min(m, tick_limit):
+                    self._add(self.next_tick, {"type": "clock.tick"})
+                    self.next_tick += step
+            self._add(m, ev)
+            self.done += 1
+        while self.next_tick <= tick_limit:
+            self._add(self.next_tick, {"type": "clock.tick"})
+            self.next_tick += step
+        return self.events
+
+    def _add(self, m: int, ev: dict[str, Any]) -> None:
+        at = self.at_cache.get(m)
+        if at is None:
+            at = (self.t0_utc + dt.timedelta(milliseconds=m)).astimezone(self.tz).isoformat(
+                timespec="milliseconds")
+            self.at_cache[m] = at
+        wire = {"id": f"{self.prefix}-{len(self.events) + 1:05d}", "type": ev["type"], "at": at}
+        wire.update((k, v) for k, v in ev.items() if k != "type")
+        self.events.append(wire)
+
+
 def simulate_day(
     scenario: str | Scenario = "normal",
     seed: int = 0,
     date: dt.date | str | None = None,
     hall: Hall | None = None,
     plan_scale: float | None = None,
+    controller: Controller | None = None,
+    limits: ClerkLimits | None = None,
 ) -> Day:
     """Simulate one hall day; pure: same arguments, same events and truth.
 
     ``hall`` defaults to the sample hall with the scenario's number of windows; ``plan_scale``
     scales the scenario's counter plan (e.g. ``len(hall.windows) / scenario.windows``).
+
+    With a ``controller`` the day is closed-loop: it starts with the plan's first count and
+    the controller then decides, every 30 s, how many windows are staffed (see
+    :data:`Controller`); ``limits`` (default: the scenario's :func:`clerk_limits`) caps and
+    floors its wish and delays every opening. Without one, the output is the open-loop day.
     """
     sc = get_scenario(scenario) if isinstance(scenario, str) else scenario
     if date is None:
@@ -452,36 +590,20 @@ def simulate_day(
         sc = sc.scaled(plan_scale)
     if hall is None:
         hall = sample_hall(sc.windows)
-    sim = _Sim(hall, sc, seed, date)
-    sim.run()
-
+    if controller is not None and limits is None:
+        limits = clerk_limits(sc, len(hall.windows))
     tz = ZoneInfo(hall.timezone)
     t0 = dt.datetime.combine(date, hall.open_time, tzinfo=tz)
-    t0_utc = t0.astimezone(dt.timezone.utc)
-    # hall.reset (rank -1) leads; clock ticks (rank 0) every 30 s from the windows' opening
-    # to the last event come before other events at the same millisecond.
-    raw = [(_ms(t), -1 if i == 0 else 1, i, ev) for i, (t, ev) in enumerate(sim.out)]
-    first_ms, last_ms = raw[0][0], raw[-1][0]
-    step = int(TICK_S * 1000)
-    ticks = [(m, 0, 0, {"type": "clock.tick"}) for m in range(first_ms, last_ms + 1, step)]
-    merged = list(heapq.merge(raw, ticks, key=lambda r: (r[0], r[1], r[2])))
-
-    prefix = f"{sc.name}-{seed}-{date.isoformat()}"
-    events: list[dict[str, Any]] = []
-    at_cache: dict[int, str] = {}
-    for n, (m, _, _, ev) in enumerate(merged, start=1):
-        at = at_cache.get(m)
-        if at is None:
-            at = (t0_utc + dt.timedelta(milliseconds=m)).astimezone(tz).isoformat(
-                timespec="milliseconds")
-            at_cache[m] = at
-        out = {"id": f"{prefix}-{n:05d}", "type": ev["type"], "at": at}
-        out.update((k, v) for k, v in ev.items() if k != "type")
-        events.append(out)
+    sim = _Sim(hall, sc, seed, date, controller, limits)
+    wire = _Wire(sim.out, t0, f"{sc.name}-{seed}-{date.isoformat()}")
+    sim.on_control = wire.upto
+    sim.run()
+    events = wire.upto(INF)
 
     tickets = {tk.label: _truth_of(tk, tk.original) for tk in sim.tickets}
     return Day(sc.name, seed, date, t0, events, tickets, hall.id,
-               tuple(w.id for w in hall.windows))
+               tuple(w.id for w in hall.windows),
+               control=dict(sim.control_log) if controller is not None else None)
 
 
 def simulate_days(

@@ -17,6 +17,8 @@ __all__ = [
     "Hall",
     "Scenario",
     "SCENARIOS",
+    "ClerkLimits",
+    "clerk_limits",
     "sample_hall",
     "scenario_for_date",
     "get_scenario",
@@ -163,6 +165,40 @@ DEFAULT_DATES = {
     "normal": dt.date(2026, 11, 18),
     "quiet": dt.date(2026, 11, 22),
 }
+
+
+@dataclass(frozen=True)
+class ClerkLimits:
+    """Who can sit at a window when a controller (not the plan) staffs the day.
+
+    Only the controlled mode of ``simulate_day`` reads this; the fixed plans respect it by
+    construction. Times are seconds after opening, like the plan's.
+    """
+
+    clerks: int  # most windows staffed at once
+    lunch_clerks: int  # most windows staffed during the lunch rota
+    lunch: tuple[float, float] = (9000.0, 18000.0)  # 11:30-14:00: clerks eat in turns
+    minimum: int = 2  # fewest windows staffed, whatever the controller asks
+    open_delay_s: float = 120.0  # a clerk needs this long to reach a window and log in
+
+    def cap_at(self, t: float) -> int:
+        lo, hi = self.lunch
+        return self.lunch_clerks if lo <= t < hi else self.clerks
+
+    def clamp(self, wanted: int, t: float) -> int:
+        cap = self.cap_at(t)
+        return max(min(self.minimum, cap), min(wanted, cap))
+
+
+def clerk_limits(scenario: Scenario | str, n_windows: int | None = None) -> ClerkLimits:
+    """The clerk limits of a scenario's staff in a hall of ``n_windows`` windows.
+
+    Month end: 15 clerks, only 10 of them at windows over lunch (the research notes' setting);
+    other days keep the same two-thirds share over lunch.
+    """
+    sc = get_scenario(scenario) if isinstance(scenario, str) else scenario
+    clerks = min(sc.windows, n_windows) if n_windows else sc.windows
+    return ClerkLimits(clerks=clerks, lunch_clerks=max(1, round(clerks * 2 / 3)))
 
 
 def get_scenario(name: str) -> Scenario:
