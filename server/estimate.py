@@ -92,18 +92,21 @@ class CapacityCurve:
         raise AssertionError("the last rate of a curve is positive")
 
 
-def estimate_wait(work_s: float, departures: int, curve: CapacityCurve) -> Estimate:
+def estimate_wait(work_s: float, departures: int, curve: CapacityCurve, spread: float = 1.0) -> Estimate:
     """The wait until ``work_s`` seconds of window time are done, and its 80% range.
 
     ``departures`` is the number of services that must end before the call (the
-    tickets queued ahead plus one): the Erlang shape of the wait.
+    tickets queued ahead plus one): the Erlang shape of the wait. ``spread`` scales the
+    range around the mean, as calibrated on the hall's own outcomes.
     """
     if work_s <= 0.0:
         return Estimate(0, 0, 0)
     k = max(1, departures)
     expected = curve.time_for(work_s)
-    low = curve.time_for(work_s * gamma_quantile(k, LOW_P) / k)
-    high = curve.time_for(work_s * gamma_quantile(k, HIGH_P) / k)
+    low_share = max(0.0, 1.0 - spread * (1.0 - gamma_quantile(k, LOW_P) / k))
+    high_share = 1.0 + spread * (gamma_quantile(k, HIGH_P) / k - 1.0)
+    low = curve.time_for(work_s * low_share)
+    high = curve.time_for(work_s * high_share)
     return Estimate(int(round(expected)), int(round(low)), int(round(high)))
 
 

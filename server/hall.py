@@ -77,6 +77,8 @@ class Ticket:
     ended_at: datetime | None = None
     first_wait_s: float | None = None
     """From issue to first call: the wait the customer felt, for the day's report."""
+    told: Estimate | None = None
+    """The estimate made at issue, checked against the real wait to calibrate the ranges."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -353,6 +355,9 @@ class Hall:
             ticket.called_at = event.at
         if ticket.first_wait_s is None and ticket.issued_at is not None:
             ticket.first_wait_s = max(0.0, (event.at - ticket.issued_at).total_seconds())
+            told = ticket.told
+            if told is not None and told.high_s > 0:  # "called at once" has no range to check
+                self.learned.ranges.observe(told.low_s <= ticket.first_wait_s <= told.high_s)
         if ticket.window is not None and ticket.window != event.window:
             self._free_window(ticket.window, ticket.label)
         ticket.window = event.window
@@ -567,7 +572,7 @@ class Hall:
         self._review_staffing(at)
 
     def _review_newcomer(self, ticket: Ticket, at: datetime) -> None:
-        if self.config.alerts.care_soon_probability <= 0 or self.now is None or at < self.now:
+        if self.now is None or at < self.now:
             return
         if ticket.priority:
             outlook = self.ticket_waits(at)[ticket.label]
@@ -576,6 +581,7 @@ class Hall:
             counts = self._waiting_counts()
             counts[ticket.service] -= 1
             outlook = self._queue_model(at).newcomer(ticket.service, counts)
+        ticket.told = outlook.estimate
         self._review_care_soon(ticket, outlook, at)
 
     def _review_care_soon(self, ticket: Ticket, outlook: TicketWait, at: datetime) -> None:

@@ -8,11 +8,12 @@ odd afternoon. Everything here is JSON-exportable so it survives restarts and da
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from typing import Any
 
 
-__all__ = ["Learned", "NoShows", "ServiceTimes", "WindowSpeeds"]
+__all__ = ["Learned", "NoShows", "RangeCalibration", "ServiceTimes", "WindowSpeeds"]
 
 
 class _Mean:
@@ -172,6 +173,37 @@ class WindowSpeeds:
         self._factors = _restore(data)
 
 
+class RangeCalibration:
+    """Widens or narrows the Erlang range until it holds the intended share of real waits.
+
+    The Erlang range assumes exponential services; real ones vary less (or more, with an
+    odd mix), so the range a hall needs is learned from its own outcomes: each ticket's
+    range at issue is checked at its call, and the spread factor moves a little toward the
+    80% target (a stochastic-approximation step on the miss rate).
+    """
+
+    TARGET_MISS = 0.2
+    STEP = 0.01
+    LOW, HIGH = 0.4, 2.5
+
+    def __init__(self) -> None:
+        self.factor = 1.0
+        self.checked = 0
+
+    def observe(self, hit: bool) -> None:
+        miss = 0.0 if hit else 1.0
+        self.factor *= math.exp(self.STEP * (miss - self.TARGET_MISS))
+        self.factor = min(max(self.factor, self.LOW), self.HIGH)
+        self.checked += 1
+
+    def export(self) -> list[float]:
+        return [self.factor, self.checked]
+
+    def restore(self, data: Any) -> None:
+        if isinstance(data, list) and len(data) == 2:
+            self.factor, self.checked = float(data[0]), int(data[1])
+
+
 @dataclass(slots=True)
 class Learned:
     """Everything learned from served tickets, in one place for snapshots."""
@@ -179,6 +211,7 @@ class Learned:
     service_times: ServiceTimes
     no_shows: NoShows
     window_speeds: WindowSpeeds
+    ranges: RangeCalibration = field(default_factory=RangeCalibration)
 
     def served(self, service: str, window: str | None, duration_s: float) -> None:
         """Learn from one called -> served (or called -> transferred) duration."""
@@ -198,9 +231,10 @@ class Learned:
 
     def export(self) -> dict[str, Any]:
         return {**self.service_times.export(), "no_shows": self.no_shows.export(),
-                "window_speeds": self.window_speeds.export()}
+                "window_speeds": self.window_speeds.export(), "ranges": self.ranges.export()}
 
     def restore(self, data: Mapping[str, Any]) -> None:
         self.service_times.restore(data)
         self.no_shows.restore(data.get("no_shows", {}))
         self.window_speeds.restore(data.get("window_speeds", {}))
+        self.ranges.restore(data.get("ranges"))

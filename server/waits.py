@@ -140,7 +140,7 @@ class QueueModel:
                     for i in range(len(rates)):
                         rates[i] += helped * group_rates[i]
         curve = CapacityCurve(self.starts, rates)
-        return estimate_wait(work, queued + 1, curve), work, queued + 1, curve
+        return estimate_wait(work, queued + 1, curve, self.learned.ranges.factor), work, queued + 1, curve
 
     def queue_waits(self, queue: Sequence[WaitingView]) -> dict[str, TicketWait]:
         """Every waiting ticket's outlook; ``queue`` must be in call order."""
