@@ -139,7 +139,7 @@ def report(hall: Hall) -> dict[str, Any]:
     care.sort(key=lambda a: a["raised_at"])
     return {"date": hall.day.isoformat() if hall.day else None, "at": _iso(hall.now),
             **hall.counts, "waiting_total": len(hall.waiting), "open_windows": hall.open_window_count(),
-            "waits_by_hour": hours, "alerts": care}
+            "advised_windows": hall.staffing_advice(), "waits_by_hour": hours, "alerts": care}
 
 
 _URGENCY = {AlertKind.CARE_30: 0, AlertKind.CARE_15: 1, AlertKind.CARE_SOON: 2, AlertKind.OPEN_WINDOWS: 3,

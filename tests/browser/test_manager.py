@@ -43,6 +43,10 @@ async def test_manager_shows_counts_queue_chart_and_time_to_ack(browser: Any, se
     assert await page.inner_text("#count-served") == "1"
     assert await page.inner_text("#count-no_show") == "1"
     assert await page.inner_text("#count-windows") == "1 / 8"
+    report = await page.evaluate(f"fetch('/api/report?token={STAFF_TOKEN}').then((r) => r.json())")
+    advised = await page.inner_text("#count-advised")
+    assert advised.isdigit() and int(advised) >= 1  # one ticket still waits: at least one window
+    assert int(advised) == report["advised_windows"]
     quick = page.locator("#queue-table tr[data-service='quick']")
     assert "缴费查询" in await quick.inner_text()
     assert "分钟" in await quick.inner_text()  # an expected wait, not blank

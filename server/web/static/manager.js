@@ -20,6 +20,7 @@
     no_show: { zh: "过号未到", en: "No-shows" },
     waiting_now: { zh: "正在等候", en: "Waiting now" },
     open_windows: { zh: "开放窗口", en: "Open windows" },
+    advised_windows: { zh: "建议窗口数", en: "Advised windows" },
     queues: { zh: "各业务排队", en: "Queue by service" },
     service: { zh: "业务", en: "Service" },
     waiting: { zh: "等候", en: "Waiting" },
@@ -163,6 +164,9 @@
     $("count-no_show").textContent = rep.no_show;
     $("count-waiting").textContent = rep.waiting_total;
     $("count-windows").textContent = rep.open_windows + " / " + st.windows.length;
+    // The staffing advice (Erlang, with hysteresis); null until the first review of the day.
+    $("count-advised").textContent = rep.advised_windows == null ? "–" : String(rep.advised_windows);
+    $("count-advised").classList.toggle("warn", rep.advised_windows != null && rep.advised_windows > rep.open_windows);
 
     const rows = (hall.services || []).map((s) => W.el("tr", { "data-service": s.id }, [
       W.el("td", {}, [W.el("span", { class: "prefix", text: s.prefix || "" }), " " + serviceName(s.id)]),
