@@ -6,6 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from .display_content import setup_display_content
 from .staff_auth import setup_staff_auth
 
 
@@ -19,6 +20,7 @@ PAGES = {"/staff": "staff.html", "/manager": "manager.html", "/display": "displa
 def setup_pages(app: web.Application) -> None:
     """Serve each page that exists, the shared static files under /static/, and staff sign-in."""
     setup_staff_auth(app)
+    setup_display_content(app)
     for path, filename in PAGES.items():
         if (STATIC_DIR / filename).exists():
             app.router.add_get(path, _page(STATIC_DIR / filename))
