@@ -302,7 +302,7 @@ class DisplayContent:
         try:
             out.extend(sorted((e.name, e.stat().st_mtime_ns) for e in os.scandir(self.root / "images")))
         except OSError:
-            pass  # no images folder, or a file vanished while we looked: the next request sees
+            pass  # no images folder, or a file vanished while we looked: the next request looks again
         return tuple(out)
 
     def current(self) -> tuple[bytes, str]:
