@@ -1,0 +1,564 @@
+"""The browser lobby screen (/display) and its content endpoint, against the real server and Chromium.
+
+The page ports the pygame screen's rules to JS; where it can, a test runs the Python rule
+(signage.calls, signage.view, signage.playlist, signage.feed) on the same input and
+demands the same answer. Timing runs on Playwright's fake clock, never on the wall clock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+import websockets
+
+from server.web.display_content import ContentProblem, DEFAULT_CONTENT_DIR, load_display_content
+from signage.calls import SEEN_LIMIT, BannerQueue
+from signage.content import load_playlist, load_screen
+from signage.errors import ContentError
+from signage.feed import Feed, backoff_delays
+from signage.state import parse_state
+from signage.view import format_wait, ticker_items, window_text
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, LiveServer, at
+
+
+REPO = Path(__file__).resolve().parents[2]
+SCREEN = load_screen(DEFAULT_CONTENT_DIR)
+BANNER_MS = int(SCREEN.banner_seconds * 1000)
+RECONNECT_MS = 30_000
+"""Generous: after a restart the page's next attempt may be up to 4 s of backoff away."""
+
+
+# ---------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+async def live(tmp_path: Path) -> AsyncIterator[LiveServer]:
+    server = LiveServer(tmp_path / "data")
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium to run the browser tests")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+@dataclass
+class Screen:
+    page: Any
+    errors: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+
+    async def text(self, selector: str) -> str:
+        return (await self.page.locator(selector).inner_text()).strip()
+
+    async def hook(self) -> dict[str, Any]:
+        return await self.page.evaluate("window.__waitwell")
+
+    async def freeze(self) -> None:
+        """Stop the page's clock: from now on time moves only by run_for()."""
+        now_ms = await self.page.evaluate("Date.now()")
+        await self.page.clock.pause_at((now_ms + 1000) / 1000)  # Python's Playwright counts in seconds
+
+    async def run_for(self, ms: int) -> None:
+        await self.page.clock.run_for(ms)
+
+
+async def open_screen(browser: Any, server: LiveServer, *, fake_clock: bool = False,
+                      viewport: tuple[int, int] = (1280, 720)) -> Screen:
+    context = await browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    page = await context.new_page()
+    screen = Screen(page)
+    page.on("pageerror", lambda exc: screen.errors.append(str(exc)))
+    page.on("console", lambda msg: screen.console.append(f"{msg.type}: {msg.text}"))
+    if fake_clock:
+        await page.clock.install()
+    await page.goto(server.url("/display"))
+    await page.wait_for_selector("body[data-feed='live']", timeout=WAIT_MS)
+    return screen
+
+
+async def display_state(server: LiveServer) -> dict[str, Any]:
+    """The display.state a screen connecting now receives."""
+    async with websockets.connect(f"ws://127.0.0.1:{server.port}/ws/display") as ws:
+        return json.loads(await ws.recv())
+
+
+async def two_windows(server: LiveServer, *tickets: str) -> None:
+    await server.push({"type": "window.opened", "at": at("09:00"), "window": "1"},
+                      {"type": "window.opened", "at": at("09:00"), "window": "2"},
+                      *({"type": "ticket.issued", "at": at("09:01"), "ticket": t, "service": "quick"} for t in tickets))
+
+
+# ---------------------------------------------------------------------------- content module
+
+
+def test_sample_content_matches_the_pygame_loader() -> None:
+    """The server reads content/ to the same settings, tips and playlist as signage.content."""
+    content = load_display_content(DEFAULT_CONTENT_DIR)
+    playlist = load_playlist(DEFAULT_CONTENT_DIR)
+    assert content["banner_seconds"] == SCREEN.banner_seconds
+    assert content["history"] == SCREEN.history
+    assert content["ticker_page_seconds"] == SCREEN.ticker_page_seconds
+    assert content["chime"] is SCREEN.chime
+    assert [(t["zh"], t["en"]) for t in content["tips"]] == [(t.zh, t.en) for t in SCREEN.tips]
+    assert [n["name"] for n in content["nearby"]] == [n.name for n in SCREEN.nearby]
+    assert [(s["id"], s["duration_s"], s["priority"]) for s in content["slides"]] == \
+        [(s.id, s.duration_s, s.priority) for s in playlist.slides]
+    for code, expected in zip(content["qr"], SCREEN.qr, strict=True):
+        assert code["url"] == expected.url
+        assert code["svg"].startswith("<svg") and "viewBox" in code["svg"] and "<script" not in code["svg"]
+    images = [s for s in content["slides"] if s["kind"] == "image"]
+    assert images and all(s["image_url"].startswith("/content/images/promo-") for s in images)
+
+
+def test_schedules_become_minutes_and_iso_dates(tmp_path: Path) -> None:
+    """Overnight hours, weekday names and YAML dates reach the page in one plain form."""
+    write(tmp_path, "playlist.yaml", """
+slides:
+  - id: night
+    title: Night
+    schedule: {hours: ["17:30-09:00", "12:00-24:00"], weekdays: [Sat, sunday], from: 2027-02-05, until: "2027-02-12"}
+  - id: gone
+    image: images/missing.png
+""")
+    night, gone = load_display_content(tmp_path)["slides"]
+    assert night["schedule"] == {"weekdays": [5, 6], "hours": [[1050, 540], [720, 0]],
+                                 "from": "2027-02-05", "until": "2027-02-12"}
+    assert night["duration_s"] == 10.0  # the playlist's default
+    assert gone["image_url"] is None  # a missing picture: the page skips the slide
+
+
+def test_missing_files_mean_the_pygame_defaults(tmp_path: Path) -> None:
+    content = load_display_content(tmp_path)
+    defaults = load_screen(tmp_path)
+    assert (content["banner_seconds"], content["history"], content["ticker_page_seconds"]) == \
+        (defaults.banner_seconds, defaults.history, defaults.ticker_page_seconds)
+    assert content["slides"] == [] and content["qr"] == []
+
+
+BAD_CONTENT = [
+    ("screen.yaml", "banner_seconds: soon\n", "signage/screen.yaml: banner_seconds: expected a number, got 'soon'"),
+    ("screen.yaml", "banner_seconds: 0\n", "signage/screen.yaml: banner_seconds: must be at least 1"),
+    ("screen.yaml", "qr:\n  - url: example.com\n    caption: App\n", "signage/screen.yaml: qr[0].url: not a URL"),
+    ("screen.yaml", "qr:\n  - url: https://example.com\n", "signage/screen.yaml: qr[0].caption: is required"),
+    ("screen.yaml", "tips: [\n", "signage/screen.yaml: line 2: invalid YAML"),
+    ("screen.yaml", "busy:\n  nearby:\n    - address: x\n", "signage/screen.yaml: busy.nearby[0].name: is required"),
+    ("playlist.yaml", "slides:\n  - id: a\n", "signage/playlist.yaml: slides[0]: a slide needs an image or a title"),
+    ("playlist.yaml", "slides:\n  - {title: a, priority: high}\n", "signage/playlist.yaml: slides[0].priority: expected an integer"),
+    ("playlist.yaml", "slides:\n  - {title: a, schedule: {hours: ['25:00-26:00']}}\n",
+     "signage/playlist.yaml: slides[0].schedule.hours[0]: expected HH:MM-HH:MM"),
+    ("playlist.yaml", "slides:\n  - {title: a, schedule: {weekdays: [funday]}}\n",
+     "signage/playlist.yaml: slides[0].schedule.weekdays[0]: not a weekday"),
+    ("playlist.yaml", "slides:\n  - {title: a, schedule: {when: always}}\n",
+     "signage/playlist.yaml: slides[0].schedule.when: unknown schedule field"),
+    ("playlist.yaml", "slides:\n  - {id: a, title: a}\n  - {id: a, title: b}\n",
+     "signage/playlist.yaml: slides[1].id: duplicate slide id 'a'"),
+]
+
+
+@pytest.mark.parametrize(("file", "text", "message"), BAD_CONTENT, ids=[m.split(": ", 1)[1][:40] for *_, m in BAD_CONTENT])
+def test_bad_content_names_file_and_field_and_pygame_refuses_it_too(tmp_path: Path, file: str, text: str,
+                                                                     message: str) -> None:
+    write(tmp_path, file, text)
+    with pytest.raises(ContentProblem) as err:
+        load_display_content(tmp_path)
+    assert str(err.value).startswith(message), str(err.value)
+    with pytest.raises(ContentError):  # the same file stops the pygame screen: one set of rules
+        (load_screen if file == "screen.yaml" else load_playlist)(tmp_path)
+
+
+def test_server_never_imports_signage() -> None:
+    """The server talks to screens through the wire only (README: the layering)."""
+    code = ("import sys, server.web.app, server.web.display_content\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'signage'))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def write(root: Path, file: str, text: str) -> None:
+    path = root / "signage" / file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------- HTTP
+
+
+async def test_content_endpoint_json_etag_images_and_fonts(live: LiveServer) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(live.url("/api/display/content")) as r:
+            assert r.status == 200 and r.content_type == "application/json"
+            content = await r.json()
+            etag = r.headers["ETag"]
+        async with session.get(live.url("/api/display/content"), headers={"If-None-Match": etag}) as r:
+            assert r.status == 304  # the page polls; an unchanged content costs no body
+        image = next(s["image_url"] for s in content["slides"] if s["image_url"])
+        async with session.get(live.url(image)) as r:
+            assert r.status == 200 and r.content_type == "image/png"
+        async with session.get(live.url("/content/fonts/NotoSansSC-Bold-GB2312.otf")) as r:
+            assert r.status == 200 and r.content_type == "font/otf"
+        async with session.get(live.url("/static/display.js")) as r:
+            assert r.status == 200
+        async with session.get(live.url("/display")) as r:
+            assert r.status == 200 and "display.js" in await r.text()
+
+
+@pytest.mark.parametrize("path", ["/content/hall.yaml", "/content/images/..%2Fhall.yaml", "/content/fonts/OFL.txt",
+                                  "/content/signage/screen.yaml", "/content/images/nope.png"])
+async def test_only_pictures_and_fonts_are_served(live: LiveServer, path: str) -> None:
+    """hall.yaml sits in the content directory with tokens and PINs: it must never be served."""
+    async with aiohttp.ClientSession() as session:
+        async with session.get(live.url(path)) as r:
+            assert r.status == 404
+            assert "token" not in await r.text()
+
+
+async def test_invalid_content_is_a_clear_error_and_a_fix_clears_it(tmp_path: Path, monkeypatch: Any) -> None:
+    root = tmp_path / "content"
+    write(root, "screen.yaml", "banner_seconds: soon\n")
+    monkeypatch.setenv("WAITWELL_CONTENT_DIR", str(root))
+    server = LiveServer(tmp_path / "data")
+    await server.start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(server.url("/api/display/content")) as r:
+                assert r.status == 500
+                assert await r.json() == {"error": {"code": "invalid_content", "message":
+                                                    "signage/screen.yaml: banner_seconds: expected a number, got 'soon'"}}
+            write(root, "screen.yaml", "banner_seconds: 5\n")
+            os.utime(root / "signage" / "screen.yaml", ns=(1, 2))  # a new mtime even on coarse clocks
+            async with session.get(server.url("/api/display/content")) as r:
+                assert r.status == 200
+                assert (await r.json())["banner_seconds"] == 5
+    finally:
+        await server.stop()
+
+
+# ---------------------------------------------------------------------------- the page: calls
+
+
+async def test_called_ticket_shows_in_banner_then_current_and_recent(browser: Any, live: LiveServer) -> None:
+    await two_windows(live, "A001", "A002")
+    screen = await open_screen(browser, live, fake_clock=True)
+    await screen.freeze()
+    assert await screen.text("#current") == "暂无叫号\nNo calls yet"
+
+    await live.push({"type": "ticket.called", "at": at("09:05"), "ticket": "A001", "window": "1"})
+    banner = screen.page.locator("#banner[data-ticket='A001']")
+    await banner.wait_for(timeout=WAIT_MS)
+    assert "请 A001 号到 1 号窗口办理" in await banner.inner_text()
+    assert "Ticket A001, please go to window 1" in await banner.inner_text()
+    await screen.run_for(50)  # one animation frame: the benchmark hook is set in it
+    shown = (await screen.hook())["lastShownCall"]
+    assert (shown["ticket"], shown["window"]) == ("A001", "1")
+    assert isinstance(shown["seq"], int) and shown["shownAt"] >= shown["startedAt"]
+
+    await screen.run_for(BANNER_MS)
+    await banner.wait_for(state="hidden", timeout=WAIT_MS)
+    assert await screen.page.locator("#current").get_attribute("data-ticket") == "A001"
+    assert "1号窗口" in await screen.text("#current")
+
+    await live.push({"type": "ticket.called", "at": at("09:06"), "ticket": "A002", "window": "2"})
+    await screen.page.locator("#banner[data-ticket='A002']").wait_for(timeout=WAIT_MS)
+    await screen.run_for(BANNER_MS + 50)
+    await screen.page.locator("#current[data-ticket='A002']").wait_for(state="visible", timeout=WAIT_MS)
+    assert await screen.page.locator("#history li").evaluate_all("els => els.map(e => e.dataset.ticket)") == ["A001"]
+    assert await screen.text("#history li") == "A001\n1号窗口"
+    assert screen.errors == []
+
+
+async def test_calls_arriving_together_queue_with_the_python_banner_timing(browser: Any, live: LiveServer) -> None:
+    """Two calls within one banner time: one after the other, each for its whole time (signage/calls.py)."""
+    await two_windows(live, "A001", "A002")
+    screen = await open_screen(browser, live, fake_clock=True)
+    await screen.freeze()
+    await live.push({"type": "ticket.called", "at": at("09:05:00"), "ticket": "A001", "window": "1"},
+                    {"type": "ticket.called", "at": at("09:05:02"), "ticket": "A002", "window": "2"})
+    # The Python screen's queue, fed the same state, with the same clock: what must be shown when.
+    queue = BannerQueue(SCREEN.banner_seconds)
+    queue.receive_state(parse_state(await display_state(live)))
+    offsets_ms = [0, BANNER_MS - 1, BANNER_MS, 2 * BANNER_MS - 1, 2 * BANNER_MS]
+    expected = []
+    for ms in offsets_ms:
+        shown = queue.current(ms / 1000)
+        expected.append(shown.call.ticket if shown else None)
+    assert expected == ["A001", "A001", "A002", "A002", None]
+
+    await screen.page.locator("#banner[data-ticket='A001']").wait_for(timeout=WAIT_MS)
+    await screen.page.wait_for_function("document.querySelector('#banner-pending').textContent.includes('1 more next')",
+                                        timeout=WAIT_MS)
+    await screen.run_for(20)
+    first = (await screen.hook())["lastShownCall"]
+    assert first["ticket"] == "A001"
+    started = first["startedAt"]
+    now = await screen.page.evaluate("performance.now()")
+    seen = []
+    for ms in offsets_ms:  # after the moment the first banner went on screen
+        if started + ms > now:
+            await screen.run_for(round(started + ms - now))
+            now = started + ms
+        seen.append(await screen.page.locator("#banner").evaluate("b => b.hidden ? null : b.dataset.ticket"))
+    assert seen == expected
+    second = (await screen.hook())["lastShownCall"]
+    assert second["ticket"] == "A002"
+    # Its clock started when the first banner's ended, not when its call arrived.
+    assert second["startedAt"] - started == pytest.approx(BANNER_MS, abs=1)
+    assert screen.errors == []
+
+
+async def test_after_a_connect_only_calls_within_one_banner_time_are_announced(browser: Any, live: LiveServer) -> None:
+    await two_windows(live, "A001", "A002")
+    await live.push({"type": "ticket.called", "at": at("09:05:00"), "ticket": "A001", "window": "1"},
+                    {"type": "ticket.called", "at": at("09:05:05"), "ticket": "A002", "window": "2"},
+                    {"type": "clock.tick", "at": at("09:05:10")})
+    queue = BannerQueue(SCREEN.banner_seconds)
+    fresh = queue.receive_state(parse_state(await display_state(live)), resync=True)
+    assert [c.ticket for c in fresh] == ["A002"]  # 09:05:00 is older than 09:05:10 minus 8 s
+
+    screen = await open_screen(browser, live, fake_clock=True)
+    await screen.freeze()
+    await screen.page.locator("#banner[data-ticket='A002']").wait_for(timeout=WAIT_MS)
+    assert await screen.page.locator("#banner-pending").is_hidden()
+    await screen.run_for(BANNER_MS)
+    await screen.page.locator("#banner").wait_for(state="hidden", timeout=WAIT_MS)
+    assert await screen.page.locator("#current").get_attribute("data-ticket") == "A002"
+    assert (await screen.hook())["lastShownCall"]["ticket"] == "A002"
+
+
+# ---------------------------------------------------------------------------- the page: waits, content
+
+
+async def test_waits_per_service_read_like_the_python_view(browser: Any, live: LiveServer) -> None:
+    """Each row's text is signage.view.format_wait of the same state, also counted down later."""
+    await live.push({"type": "window.opened", "at": at("09:00"), "window": "1", "services": ["quick", "standard"]},
+                    *({"type": "ticket.issued", "at": at("09:01"), "ticket": f"A00{i}", "service": "quick"} for i in range(1, 6)),
+                    {"type": "ticket.issued", "at": at("09:02"), "ticket": "B001", "service": "standard"},
+                    {"type": "ticket.issued", "at": at("09:02"), "ticket": "C001", "service": "complex"})
+    state = await display_state(live)
+    screen = await open_screen(browser, live, fake_clock=True)
+    await screen.freeze()
+    await screen.page.locator("#wait-rows li[data-service='complex']").wait_for(timeout=WAIT_MS)
+
+    async def rows() -> list[tuple[str, str, str]]:
+        return await screen.page.locator("#wait-rows li").evaluate_all(
+            "els => els.map(e => [e.dataset.service, e.querySelector('.wait').textContent, "
+            "e.querySelector('.wait-en').textContent])")
+
+    def expected(elapsed_s: float) -> list[tuple[str, str, str]]:
+        out = []
+        for s in parse_state(state).services:
+            text = format_wait(s.waiting, s.expected_wait_s, s.expected_wait_range_s, elapsed_s)
+            out.append([s.id, *(text or ("暂无窗口", "no window open"))])
+        return out
+
+    assert await rows() == expected(0)
+    assert ["complex", "暂无窗口", "no window open"] in expected(0)  # no open window serves it
+    assert await screen.text("#wait-rows li[data-service='quick'] .count") == "5人"
+    assert await screen.text("#total-zh") == "共 7 人等候 · 1 个窗口服务中"
+    await screen.run_for(7 * 60_000)  # no new state: the page counts down by itself
+    assert await rows() == expected(7 * 60) != expected(0)
+    assert screen.errors == []
+
+
+async def test_page_uses_the_bundled_font_and_the_server_content(browser: Any, live: LiveServer) -> None:
+    screen = await open_screen(browser, live)
+    await screen.page.wait_for_function("document.querySelector('#qr svg') !== null", timeout=WAIT_MS)
+    loaded = "[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family + ' ' + f.weight)"
+    await screen.page.wait_for_function(f"{loaded}.length >= 2", timeout=WAIT_MS)
+    assert sorted(await screen.page.evaluate(loaded)) == ['WaitWell Sans 400', 'WaitWell Sans 700']
+    assert await screen.page.evaluate("document.fonts.check(\"700 46px 'WaitWell Sans'\", '幸福路营业厅')")
+    assert await screen.page.locator("#qr .qr-cell").count() == 2
+    assert await screen.page.locator("#qr .qr-caption").all_inner_texts() == [q.caption for q in SCREEN.qr]
+    assert await screen.text("#hall-name") == "幸福路营业厅"
+    tips = {t.zh for t in SCREEN.tips}
+    assert await screen.text("#ticker-zh") in tips
+    assert screen.errors == []
+
+
+async def test_content_error_is_logged_and_the_screen_keeps_showing_calls(browser: Any, tmp_path: Path,
+                                                                         monkeypatch: Any) -> None:
+    root = tmp_path / "content"
+    write(root, "screen.yaml", "banner_seconds: soon\n")
+    monkeypatch.setenv("WAITWELL_CONTENT_DIR", str(root))
+    server = LiveServer(tmp_path / "data")
+    await server.start()
+    try:
+        await two_windows(server, "A001")
+        await server.push({"type": "ticket.called", "at": at("09:05"), "ticket": "A001", "window": "1"})
+        screen = await open_screen(browser, server)
+        await screen.page.wait_for_function("window.__waitwell.contentError !== null", timeout=WAIT_MS)
+        message = "signage/screen.yaml: banner_seconds: expected a number, got 'soon'"
+        assert (await screen.hook())["contentError"] == message
+        assert any(message in line and line.startswith("error") for line in screen.console), screen.console
+        assert await screen.page.locator("#current").get_attribute("data-ticket") == "A001"
+        assert await screen.text("#ticker-zh") == "欢迎光临"  # the defaults until the content is fixed
+        assert screen.errors == []
+    finally:
+        await server.stop()
+
+
+async def test_a_broken_picture_is_skipped_never_a_blank_panel(browser: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    root = tmp_path / "content"
+    (root / "images").mkdir(parents=True)
+    (root / "images" / "broken.png").write_bytes(b"not a png")
+    write(root, "playlist.yaml", """
+slides:
+  - {id: broken, image: images/broken.png, duration_s: 10}
+  - {id: card, title: 全家共享, title_en: Family plan, duration_s: 10}
+""")
+    monkeypatch.setenv("WAITWELL_CONTENT_DIR", str(root))
+    server = LiveServer(tmp_path / "data")
+    await server.start()
+    try:
+        # Hall time at a multiple of the 20 s rotation: the broken picture's turn (epoch-anchored).
+        start = datetime.fromisoformat(at("09:00"))
+        start += timedelta(seconds=-start.timestamp() % 20)
+        # A state change, not a clock.tick: a tick that changes nothing publishes no new state.
+        await server.push({"type": "window.opened", "at": start.isoformat(), "window": "1"})
+        screen = await open_screen(browser, server, fake_clock=True)
+        await screen.freeze()
+        await screen.page.wait_for_function("window.__waitwell.lastState !== null", timeout=WAIT_MS)
+        await screen.run_for(50)
+        # The broken picture's turn came with the state: it was tried, skipped, the card drawn.
+        assert any("promo image skipped" in line for line in screen.console) or await eventually(
+            lambda: any("promo image skipped" in line for line in screen.console)), screen.console
+        await screen.page.locator("#promo[data-slide='card']").wait_for(timeout=WAIT_MS)
+        assert await screen.text("#promo .title") == "全家共享"
+        assert screen.errors == []
+    finally:
+        await server.stop()
+
+
+# ---------------------------------------------------------------------------- the page: offline
+
+
+async def test_offline_badge_while_the_server_is_down_gone_after_a_fresh_state(browser: Any, live: LiveServer) -> None:
+    await two_windows(live, "A001", "A002")
+    await live.push({"type": "ticket.called", "at": at("09:05"), "ticket": "A001", "window": "1"})
+    screen = await open_screen(browser, live)
+    assert await screen.page.locator("#offline").is_hidden()
+
+    await live.stop()
+    badge = screen.page.locator("#offline")
+    await badge.wait_for(state="visible", timeout=WAIT_MS)
+    assert (await badge.inner_text()).startswith("离线 / offline since ")
+    assert await screen.page.locator("body").get_attribute("data-feed") == "offline"
+    # Never dark: the last state stays on screen.
+    assert await screen.page.locator("#current").get_attribute("data-ticket") == "A001"
+    assert "1号窗口" in await screen.text("#current")
+
+    await live.start()  # same port, same journal: the hall comes back as it was
+    await live.push({"type": "ticket.called", "at": at("09:07"), "ticket": "A002", "window": "2"})
+    await screen.page.locator("body[data-feed='live']").wait_for(timeout=RECONNECT_MS)
+    await badge.wait_for(state="hidden", timeout=WAIT_MS)
+    await screen.page.locator("#current[data-ticket='A002']").wait_for(state="attached", timeout=WAIT_MS)
+    assert screen.errors == []
+
+
+# ---------------------------------------------------------------------------- the rules, JS against Python
+
+
+async def test_js_rules_equal_the_python_rules(browser: Any, live: LiveServer) -> None:
+    """format_wait, window_text, ticker pages, backoff and the promotion schedule: same answers."""
+    screen = await open_screen(browser, live)
+    page = screen.page
+    assert await page.evaluate("WaitWellDisplay.SEEN_LIMIT") == SEEN_LIMIT
+    feed = Feed("ws://x", lambda *_: None)
+    assert await page.evaluate("[WaitWellDisplay.BACKOFF_INITIAL_MS, WaitWellDisplay.BACKOFF_MAX_MS]") == \
+        [feed.initial_delay * 1000, feed.max_delay * 1000]
+
+    cases = [(w, e, r, el) for w in (0, 1, 7) for e, r in ((None, None), (300, None), (600, [240, 900]),
+                                                          (50, [0, 100]), (9000, [7200, 9900]), (400, [400, 400]))
+             for el in (0, 29, 31, 95, 400)]
+    js = await page.evaluate("cases => cases.map(c => WaitWellDisplay.formatWait(...c))", cases)
+    py = [list(t) if (t := format_wait(w, e, tuple(r) if r else None, el)) else None for w, e, r, el in cases]
+    assert js == py
+
+    for window in ("3", "12", "VIP"):
+        assert await page.evaluate("w => WaitWellDisplay.windowText(w)", window) == list(window_text(window))
+
+    content = await live_content(live)
+    for busy in (False, True):
+        js_items = await page.evaluate("([c, b]) => WaitWellDisplay.tickerItems(c, b)", [content, busy])
+        assert js_items == [list(i) for i in ticker_items(SCREEN, busy)]
+
+    class Fixed:
+        def __init__(self, value: float) -> None:
+            self.value = value
+
+        def random(self) -> float:
+            return self.value
+
+    for value in (0.0, 0.999):
+        js_delays = await page.evaluate(
+            "v => { const d = WaitWellDisplay.backoffDelays(() => v); return Array.from({length: 8}, () => d.next()); }", value)
+        py_delays = backoff_delays(rng=Fixed(value))  # type: ignore[arg-type]
+        assert js_delays == pytest.approx([next(py_delays) * 1000 for _ in range(8)])
+
+    # The sample playlist at moments that exercise weekdays, overnight hours and date ranges.
+    playlist = load_playlist(DEFAULT_CONTENT_DIR)
+    tz = ZoneInfo("Asia/Shanghai")
+    moments = [datetime(2026, 11, 30, 10, 0, 3, tzinfo=tz), datetime(2026, 12, 5, 11, 0, 27, tzinfo=tz),
+               datetime(2026, 12, 6, 8, 59, 50, tzinfo=tz), datetime(2026, 12, 4, 17, 45, 1, tzinfo=tz),
+               datetime(2026, 12, 5, 1, 0, 44, tzinfo=tz), datetime(2027, 2, 7, 19, 0, 9, tzinfo=tz),
+               datetime(2027, 2, 13, 0, 30, 58, tzinfo=tz)]
+    moments += [moments[0] + timedelta(seconds=s) for s in range(0, 120, 7)]
+    js_active = await page.evaluate("""([slides, times]) => times.map(ms => slides.map(s =>
+        WaitWellDisplay.scheduleActive(s.schedule, WaitWellDisplay.localParts(ms, 'Asia/Shanghai'))))""",
+                                    [content["slides"], [m.timestamp() * 1000 for m in moments]])
+    py_active = [[s.schedule.active(m) for s in playlist.slides] for m in moments]
+    assert js_active == py_active
+    for i, slide in enumerate(playlist.slides):  # the moments put every scheduled slide in and out
+        if slide.schedule.weekdays or slide.schedule.hours or slide.schedule.start:
+            assert {row[i] for row in py_active} == {True, False}, slide.id
+    js_slides = await page.evaluate("""([slides, times]) => times.map(ms => {
+        const hit = WaitWellDisplay.slideAt(slides, ms, WaitWellDisplay.localParts(ms, 'Asia/Shanghai'), new Set());
+        return hit && [hit.slide.id, hit.next.id]; })""", [content["slides"], [m.timestamp() * 1000 for m in moments]])
+    py_slides = [[hit.slide.id, hit.next.id] if (hit := playlist.slide_at(m)) else None for m in moments]
+    assert js_slides == py_slides
+    assert screen.errors == []
+
+
+async def live_content(server: LiveServer) -> dict[str, Any]:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.url("/api/display/content")) as r:
+            assert r.status == 200
+            return await r.json()
+
+
+async def eventually(check: Any, timeout_s: float = WAIT_MS / 1000) -> bool:
+    """Poll ``check()`` until true or the (generous) timeout."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not check():
+        if loop.time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
