@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -19,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import jsonschema
 import pytest
 import websockets
 
@@ -215,6 +217,9 @@ async def test_content_endpoint_json_etag_images_and_fonts(live: LiveServer) -> 
             assert r.status == 200 and r.content_type == "application/json"
             content = await r.json()
             etag = r.headers["ETag"]
+        [schema] = re.findall(r"```json display-content-schema\n(.*?)\n```",
+                              (REPO / "docs" / "protocol.md").read_text(encoding="utf-8"), re.S)
+        jsonschema.Draft202012Validator(json.loads(schema)).validate(content)  # the documented contract
         async with session.get(live.url("/api/display/content"), headers={"If-None-Match": etag}) as r:
             assert r.status == 304  # the page polls; an unchanged content costs no body
         image = next(s["image_url"] for s in content["slides"] if s["image_url"])
