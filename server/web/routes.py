@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -199,8 +200,21 @@ async def display_socket(request: web.Request) -> web.StreamResponse:
     async with _subscribed(request, hub, "display", client, hub.fanout.displays):  # type: ignore[attr-defined]
         async for msg in ws:
             if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
-                break  # Screens only listen; anything they send is ignored.
+                break
+            # Screens only listen, but a browser cannot send WebSocket pings: it sends
+            # {"type":"ping"} to learn that a silent server is still there. All else is ignored.
+            if msg.type is WSMsgType.TEXT and _is_ping(msg.data):
+                await ws.send_str('{"type":"pong"}')
     return ws
+
+
+def _is_ping(text: str) -> bool:
+    if len(text) > 64:
+        return False
+    try:
+        return json.loads(text) == {"type": "ping"}
+    except ValueError:
+        return False
 
 
 @routes.get("/api/state")

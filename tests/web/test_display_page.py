@@ -7,6 +7,8 @@ demands the same answer. Timing runs on Playwright's fake clock, never on the wa
 
 from __future__ import annotations
 
+import asyncio
+
 import json
 import os
 import re
@@ -99,7 +101,8 @@ async def open_screen(browser: Any, server: LiveServer, *, fake_clock: bool = Fa
     page.on("console", lambda msg: screen.console.append(f"{msg.type}: {msg.text}"))
     if fake_clock:
         await page.clock.install()
-    await page.goto(server.url("/display"))
+    # A fast-forwarded fake clock leaves no real time for pongs: the keep-alive ping is off there.
+    await page.goto(server.url("/display?ping_s=0" if fake_clock else "/display"))
     await page.wait_for_selector("body[data-feed='live']", timeout=WAIT_MS)
     return screen
 
@@ -483,6 +486,27 @@ async def test_offline_badge_while_the_server_is_down_gone_after_a_fresh_state(b
     await badge.wait_for(state="hidden", timeout=WAIT_MS)
     await screen.page.locator("#current[data-ticket='A002']").wait_for(state="attached", timeout=WAIT_MS)
     assert screen.errors == []
+
+
+async def test_page_drops_a_silent_feed_after_two_unanswered_pings(browser: Any, live: LiveServer) -> None:
+    """A server that vanished without closing is found by the app-level ping: offline, then back."""
+    context = await browser.new_context()
+    page = await context.new_page()
+    silent = True
+
+    def relay(route: Any) -> None:
+        # The real feed, with the server's pongs swallowed while `silent`: a half-dead link.
+        server = route.connect_to_server()
+        server.on_message(lambda message: None if silent and '"pong"' in str(message) else route.send(message))
+
+    await page.route_web_socket(re.compile(r".*/ws/display.*"), relay)
+    await page.goto(live.url("/display?ping_s=1"))
+    await page.wait_for_selector("body[data-feed='live']", timeout=WAIT_MS)
+    await page.wait_for_selector("body[data-feed='offline']", timeout=WAIT_MS)  # ~3 s: two pings unanswered
+    silent = False
+    await page.wait_for_selector("body[data-feed='live']", timeout=WAIT_MS)
+    await asyncio.sleep(3.5)  # answered pings keep it live
+    assert await page.locator("body").get_attribute("data-feed") == "live"
 
 
 # ---------------------------------------------------------------------------- the rules, JS against Python

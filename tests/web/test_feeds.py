@@ -112,6 +112,17 @@ async def test_display_calls_keep_only_the_last_ten(server):
     await ws.close()
 
 
+async def test_display_answers_an_app_level_ping_and_ignores_other_input(server):
+    """Browsers cannot send WebSocket pings: {"type":"ping"} gets a pong; anything else nothing."""
+    ws = await server.session.ws_connect(server.ws_url("/ws/display"))
+    assert (await receive_json(ws))["type"] == "display.state"
+    await ws.send_str("not json")
+    await ws.send_str(json.dumps({"type": "ack", "id": "x"}))
+    await ws.send_str(json.dumps({"type": "ping"}))
+    assert await receive_json(ws) == {"type": "pong"}
+    await ws.close()
+
+
 async def test_slow_display_gets_only_the_latest_state(server):
     """A screen that does not read while many changes happen then receives the newest state."""
     ws = await server.session.ws_connect(server.ws_url("/ws/display"))

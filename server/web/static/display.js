@@ -610,6 +610,18 @@
   }
 
   let delays = backoffDelays();
+  // Browsers cannot send WebSocket pings: an app-level ping finds a server that vanished
+  // without closing. Two unanswered pings (30-45 s) close the socket and reconnect, as the
+  // pygame screen's feed does after ~40 s of silence. ?ping_s=N changes the period; 0 turns
+  // it off (tests that fast-forward a fake clock leave no time for answers).
+  const PING_MS = pingPeriodMs(new URLSearchParams(location.search).get("ping_s"));
+  const UNANSWERED_LIMIT = 2;
+
+  function pingPeriodMs(param) {
+    if (param === null) return 15000;
+    const seconds = Number(param);
+    return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 15000;
+  }
 
   function wentOffline() {
     if (offlineSinceMs === null) offlineSinceMs = Date.now();
@@ -620,14 +632,20 @@
   function connect() {
     let ws;
     try { ws = new WebSocket(feedUrl()); } catch (e) { wentOffline(); setTimeout(connect, delays.next()); return; }
-    let first = true, opened = false;
+    let first = true, opened = false, unanswered = 0, pinger = null;
     const openTimer = setTimeout(() => { if (!opened) ws.close(); }, OPEN_TIMEOUT_MS);
     ws.onopen = () => {
       opened = true;
       clearTimeout(openTimer);
       delays = backoffDelays();
+      if (PING_MS > 0) pinger = setInterval(() => {
+        if (unanswered >= UNANSWERED_LIMIT) { ws.close(); return; }
+        unanswered += 1;
+        try { ws.send('{"type":"ping"}'); } catch (e) { /* closing already */ }
+      }, PING_MS);
     };
     ws.onmessage = (event) => {
+      unanswered = 0;
       let next;
       try {
         next = parseState(JSON.parse(event.data));
@@ -651,6 +669,7 @@
     };
     ws.onclose = (event) => {
       clearTimeout(openTimer);
+      clearInterval(pinger);
       if (event.code === 4401) console.error("display feed refused: missing or wrong display token (add ?token=… to the page address)");
       wentOffline();
       setTimeout(connect, delays.next());
