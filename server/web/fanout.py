@@ -16,7 +16,8 @@ from typing import Protocol
 from aiohttp import web
 
 
-__all__ = ["DisplayClient", "Fanout", "LocalFanout", "StaffClient", "STAFF_QUEUE_LIMIT", "CLOSE_TOO_SLOW"]
+__all__ = ["DisplayClient", "Fanout", "LocalFanout", "StaffClient", "STAFF_QUEUE_LIMIT", "CLOSE_TOO_SLOW",
+           "text_frame"]
 
 log = logging.getLogger(__name__)
 
@@ -26,27 +27,71 @@ STAFF_QUEUE_LIMIT = 1000
 CLOSE_TOO_SLOW = 4008
 """Close code for a tablet that fell behind: reconnect and take the snapshot."""
 
+SLOW_BYTES = 64 * 1024
+"""Unsent bytes from which a screen counts as slow and gets only the newest state (~30 states)."""
+
+DRAIN_POLL_S = 0.05
+"""How often a slow screen's sender looks whether its socket drained."""
+
 
 class DisplayClient:
-    """One lobby screen: latest state wins."""
+    """One lobby screen: latest state wins.
 
-    def __init__(self, ws: web.WebSocketResponse) -> None:
+    A state goes straight into the socket's transport while the screen keeps up, so one
+    broadcast to a thousand screens costs a thousand writes of the same bytes, with no task
+    switch or JSON work per screen. A screen with ``SLOW_BYTES`` unsent is left alone; its
+    sender task writes the newest state once the socket has drained.
+    """
+
+    def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport | None) -> None:
         self.ws = ws
-        self._latest: str | None = None
+        self.transport = transport
+        self._latest: bytes | None = None
         self._ready = asyncio.Event()
 
-    def offer(self, text: str) -> None:
-        self._latest = text
-        self._ready.set()
+    def offer(self, frame: bytes) -> None:
+        """Send ``frame`` (see :func:`text_frame`) now, or keep it if the screen is behind."""
+        if self._latest is None and self._unsent() < SLOW_BYTES:
+            self._write(frame)
+        else:
+            self._latest = frame
+            self._ready.set()
+
+    def _unsent(self) -> int:
+        return self.transport.get_write_buffer_size() if self.transport is not None else 0
+
+    def _write(self, frame: bytes) -> None:
+        # Never after aiohttp started the close handshake: a frame after Close breaks the protocol.
+        if not self.ws.closed and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(frame)
 
     async def run_sender(self) -> None:
-        """Send the newest state whenever there is one; return when the socket closes."""
+        """Send the newest state to a slow screen once it caught up; return when the socket closes."""
         while not self.ws.closed:
             await self._ready.wait()
+            while self._unsent() >= SLOW_BYTES and not self.ws.closed:
+                await asyncio.sleep(DRAIN_POLL_S)
             self._ready.clear()
-            text, self._latest = self._latest, None
-            if text is not None:
-                await self.ws.send_str(text)
+            frame, self._latest = self._latest, None
+            if frame is not None:
+                self._write(frame)
+
+
+def text_frame(text: str) -> bytes:
+    """Return ``text`` as one unmasked WebSocket text frame (RFC 6455 5.2), as a server sends it.
+
+    Written beside aiohttp's own frames on the same transport: each write is a whole frame, and
+    display sockets never compress, so the bytes are the same for every screen.
+    """
+    payload = text.encode()
+    n = len(payload)
+    if n < 126:
+        header = bytes((0x81, n))
+    elif n < 1 << 16:
+        header = bytes((0x81, 126)) + n.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + n.to_bytes(8, "big")
+    return header + payload
 
 
 class StaffClient:
@@ -95,8 +140,9 @@ class LocalFanout:
         self.staff: set[StaffClient] = set()
 
     def publish_display(self, text: str) -> None:
+        frame = text_frame(text)
         for client in self.displays:
-            client.offer(text)
+            client.offer(frame)
 
     def publish_staff(self, text: str) -> None:
         for client in self.staff:

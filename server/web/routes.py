@@ -14,7 +14,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from ..errors import InvalidEvent
 from ..events import parse_json
 from ..wire import hall_state, report, ticket_status
-from .fanout import DisplayClient, StaffClient
+from .fanout import DisplayClient, StaffClient, text_frame
 from .hub import Hub, Reply, dumps, error_reply
 from .keys import HUB, SOCKETS, TOKENS
 from .tokens import request_token, token_matches
@@ -50,7 +50,9 @@ def _authorized(request: web.Request, expected: str | None) -> bool:
 
 async def _open_socket(request: web.Request, feed: str, expected_token: str | None) -> web.WebSocketResponse | None:
     """Upgrade; close at once with 4401 when the token is wrong (browsers see the code)."""
-    ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=MAX_FRAME)
+    # No permessage-deflate for screens: compressing each state once per screen cost more than
+    # sending it, and the fan-out writes the same frame bytes to every screen (see fanout.py).
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=MAX_FRAME, compress=feed != "display")
     await ws.prepare(request)
     if not _authorized(request, expected_token):
         log.warning("%s socket from %s refused: missing or wrong token", feed, request.remote)
@@ -195,8 +197,8 @@ async def display_socket(request: web.Request) -> web.StreamResponse:
     ws = await _open_socket(request, "display", request.app[TOKENS].display)
     if ws is None:
         return web.Response()
-    client = DisplayClient(ws)
-    client.offer(hub.display_text())
+    client = DisplayClient(ws, request.transport)
+    client.offer(text_frame(hub.display_text()))
     async with _subscribed(request, hub, "display", client, hub.fanout.displays):  # type: ignore[attr-defined]
         async for msg in ws:
             if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
