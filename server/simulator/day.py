@@ -442,6 +442,11 @@ class _Sim:
         elif k < staffed:
             self.control_log["closes"] += staffed - k
         self.plan(k, now, delay=self.limits.open_delay_s)
+        if self.day_over:
+            # After closing time a controller may cut windows that still have customers to
+            # serve; as in open loop, a clerk comes back for anyone nobody would serve.
+            for tk in list(self.queue):
+                self._offer(tk, now)
         busy = any(w.state == "busy" for w in self.wins)
         if not (self.day_over and not self.queue and not busy):
             self.schedule(now + TICK_S, "control")

@@ -162,3 +162,17 @@ def test_controlled_days_differ_by_date():
     a = simulate_day("quiet", 1, dt.date(2026, 3, 2), controller=Recorder())
     b = simulate_day("quiet", 1, dt.date(2026, 3, 3), controller=Recorder())
     assert [t["issued"] for t in a.tickets.values()][:20] != [t["issued"] for t in b.tickets.values()][:20]
+
+
+def test_customers_left_at_closing_are_served_when_the_controller_cuts_every_window():
+    """Asking for no window at 17:00 with a queue: clerks still come back until nobody waits."""
+
+    def want(now):
+        if now > 14 * 3600:
+            raise AssertionError("the day never ends")
+        return 4 if now < 8 * 3600 else 0
+
+    d = simulate_day("month_end", 3, controller=Recorder(want), limits=ClerkLimits(clerks=15, lunch_clerks=10,
+                                                                                   minimum=0))
+    check_consistent(d.events, PREFIXES)
+    assert sum(1 for t in d.tickets.values() if "called" in t and t["called"] > 8 * 3600) > 20
