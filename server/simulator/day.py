@@ -42,6 +42,8 @@ or on their way; it returns how many it wants staffed.
 
 TICK_S = 30.0
 INF = math.inf
+RUNAWAY_S = 6 * 3600.0
+"""A controlled day that has not emptied this long after closing is a bug in the controller or here."""
 
 
 @dataclass
@@ -448,6 +450,9 @@ class _Sim:
             for tk in list(self.queue):
                 self._offer(tk, now)
         busy = any(w.state == "busy" for w in self.wins)
+        if now > self.close_s + RUNAWAY_S:  # a benchmark must fail, not hang
+            raise RuntimeError(f"controlled day still has {len(self.queue)} waiting "
+                               f"{RUNAWAY_S / 3600:g} h after closing")
         if not (self.day_over and not self.queue and not busy):
             self.schedule(now + TICK_S, "control")
 
