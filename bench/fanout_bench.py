@@ -3,12 +3,14 @@ ingest speed when 10% of them stop reading.
 
 Starts `waitwell serve --clock event` in its own process on a free 127.0.0.1 port, connects the
 clients from `--client-procs` other processes, and pushes simulated month-end days over
-/ws/queue from this one:
+/ws/queue from this one. Three days of history go in first, before the clients connect (the
+hall's estimates learn from them). Then, each phase starting at a day's opening:
 
 1. `--rate` events/s for `--seconds` (after a 2 s warm-up), every client reading;
 2. as fast as acks allow (`--window` in flight, as in ingest_bench.py), every client reading;
 3. the same after 10% of the screens and tablets stop reading their sockets;
-4. `--rate` events/s again with those 10% still stalled; then they read again.
+4. `--rate` events/s again with those 10% still stalled; then they read again. A stalled
+   client is dropped by the server's 20 s heartbeat (no pong) within about 30 s.
 
 Latency of an event on one screen: from just before its frame is sent to the arrival of the
 first display.state whose `at` is at or after the event's `at`. Under `--clock event` the
@@ -66,6 +68,9 @@ from server.simulator.day import simulate_days  # noqa: E402
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 ONE_US = timedelta(microseconds=1)
+HISTORY_DAYS = 3
+"""Days pushed before measuring: from the third day on the estimates use what the hall learned,
+and building a display.state costs several times more than on a first day."""
 BUCKET_NS = 100_000
 """Latency histogram resolution (0.1 ms): percentiles are exact to that."""
 
@@ -133,17 +138,27 @@ def summarize(hist: Counter[int], max_ns: int, unreflected: int = 0) -> dict[str
 
 # -- the day ---------------------------------------------------------------------------------
 
-def prepare_events(n: int, seed: int) -> tuple[list[dict[str, Any]], list[int], list[bool]]:
-    """Return at least ``n`` simulated month-end events with strictly increasing ``at``, each
-    event's ``at`` in µs, and whether it changes the hall (so screens get a new state)."""
+def prepare_events(sizes: list[int | None],
+                   seed: int) -> tuple[list[dict[str, Any]], list[int], list[bool], list[int]]:
+    """Return simulated month-end events for phases of ``sizes`` events (None: one whole day),
+    each event's ``at`` in µs (strictly increasing), whether it changes the hall (so screens get
+    a new state), and where each phase starts and ends.
+
+    Every phase starts at a day's opening, on a day of its own: phases of the same size then
+    cover the same hours of a day, whose cost grows with the queue towards the afternoon.
+    """
     events: list[dict[str, Any]] = []
-    start = datetime(2026, 11, 2).date()
-    day = 0
-    while len(events) < n:
-        batch = simulate_days(start + timedelta(days=day), 4, seed=seed, scenario="month_end")
-        events.extend(e for d in batch for e in d.events)
-        day += 4
-    events = events[:n]
+    cuts = [0]
+    date = datetime(2026, 11, 2).date()
+    for size in sizes:
+        taken = 0
+        while taken < (size or 1):
+            day = simulate_days(date, 1, seed=seed, scenario="month_end")[0].events
+            day = day if size is None else day[:size - taken]
+            events.extend(day)
+            taken += len(day)
+            date += timedelta(days=1)
+        cuts.append(len(events))
     ats: list[int] = []
     prev: datetime | None = None
     for event in events:
@@ -160,7 +175,7 @@ def prepare_events(n: int, seed: int) -> tuple[list[dict[str, Any]], list[int], 
         hall.receive(parse_event(event))
         hall.alerts_to_send()
         visible.append(hall.version != before)
-    return events, ats, visible
+    return events, ats, visible, cuts
 
 
 # -- clients (in their own processes) ------------------------------------------------------
@@ -586,31 +601,36 @@ async def paced_phase(name: str, pusher: Pusher, clients: ClientProcs, server_pi
     return result
 
 
+async def ingest_phase(pusher: Pusher, lo: int, hi: int, window: int, server_pid: int) -> dict[str, Any]:
+    cpu0, t0 = cpu_s(server_pid), time.monotonic()
+    rate = await pusher.flat_out(lo, hi, window)
+    cpu, elapsed = cpu_s(server_pid) - cpu0, time.monotonic() - t0
+    return {"events": hi - lo, "events_per_s": round(rate), **pusher.ack_ms(lo, hi),
+            "server_cpu_pct": round(100 * cpu / elapsed), "server_cpu_us_per_event": round(1e6 * cpu / (hi - lo))}
+
+
 async def run(args: argparse.Namespace, host: str, port: int, server_pid: int, clients: ClientProcs,
-              events: list[dict[str, Any]], ats: list[int], visible: list[bool]) -> dict[str, Any]:
+              events: list[dict[str, Any]], ats: list[int], visible: list[bool], cuts: list[int]) -> dict[str, Any]:
     base = f"http://{host}:{port}"
+    async with Pusher(base.replace("http", "ws") + "/ws/queue?token=q", events) as pusher:
+        await pusher.flat_out(0, cuts[HISTORY_DAYS], args.window)
+    cuts = cuts[HISTORY_DAYS:]
     connected = sum(await clients.ask("connect"))
     counts = await feed_counts(base)
     if connected != args.displays + args.staff or counts.get("display") != args.displays:
         raise SystemExit(f"fanout_bench: connected {connected}, server counts {counts}")
     print(f"  {args.displays} screens and {args.staff} tablets connected", file=sys.stderr)
-    paced_n = int((args.warmup + args.seconds) * args.rate)
-    cuts = [0, paced_n, paced_n + args.ingest_events, paced_n + 2 * args.ingest_events,
-            2 * paced_n + 2 * args.ingest_events]
     result: dict[str, Any] = {}
     async with Pusher(base.replace("http", "ws") + "/ws/queue?token=q", events) as pusher:
         result["all_reading"] = await paced_phase("all reading", pusher, clients, server_pid, cuts[0], cuts[1],
                                                   args, ats, visible, args.displays)
         rss0 = rss_mb(server_pid)
         with RssSampler(server_pid) as all_rss:
-            rate = await pusher.flat_out(cuts[1], cuts[2], args.window)
-        ingest = {"all_reading": {"events": args.ingest_events, "events_per_s": round(rate),
-                                  **pusher.ack_ms(cuts[1], cuts[2]), "server_rss_peak_mb": round(all_rss.peak, 1)}}
+            ingest = {"all_reading": await ingest_phase(pusher, cuts[1], cuts[2], args.window, server_pid)}
+        ingest["all_reading"]["server_rss_peak_mb"] = round(all_rss.peak, 1)
         stalled = sum(await clients.ask("stall", True))
         with RssSampler(server_pid) as stalled_rss:
-            rate = await pusher.flat_out(cuts[2], cuts[3], args.window)
-            ingest["stalled"] = {"events": args.ingest_events, "events_per_s": round(rate),
-                                 **pusher.ack_ms(cuts[2], cuts[3])}
+            ingest["stalled"] = await ingest_phase(pusher, cuts[2], cuts[3], args.window, server_pid)
             result["stalled"] = await paced_phase(f"{stalled} stalled", pusher, clients, server_pid, cuts[3],
                                                   cuts[4], args, ats, visible,
                                                   args.displays - round(args.displays * args.stall))
@@ -648,13 +668,13 @@ def print_tables(result: dict[str, Any], args: argparse.Namespace) -> None:
               f"| {ms(s['p50_ms'])} | {ms(s['p99_ms'])} | {ms(s['max_ms'])} | {r['server_cpu_pct']}% |")
     print()
     ing = result["ingest"]
-    print(f"| ingest, {args.window} in flight | durable events/s | ack p50 | ack p99 | server RSS peak |")
-    print("|---|---|---|---|---|")
+    print(f"| ingest, {args.window} in flight | durable events/s | ack p50 | ack p99 | server CPU | server RSS peak |")
+    print("|---|---|---|---|---|---|")
     for key, label in (("all_reading", "every client reading"),
                        ("stalled", f"{ing['stalled_clients']} clients not reading")):
         r = ing[key]
         print(f"| {label} | {r['events_per_s']:,} | {r['ack_p50_ms']} ms | {r['ack_p99_ms']} ms "
-              f"| {r['server_rss_peak_mb']} MB |")
+              f"| {r['server_cpu_pct']}% | {r['server_rss_peak_mb']} MB |")
     print(f"\nstalled/all ingest ratio {ing['ratio']}; server RSS {result['server_rss_mb']}; "
           f"stalled clients after they read again: {result['stalled_clients_end']['client_closes']}; "
           f"load average {result['machine']['loadavg_start']} -> {result['machine']['loadavg_end']}")
@@ -680,7 +700,8 @@ def main() -> None:
     raise_fd_limit(args.displays + args.staff + 1024)
     paced_n = int((args.warmup + args.seconds) * args.rate)
     print("preparing simulated days...", file=sys.stderr)
-    events, ats, visible = prepare_events(2 * paced_n + 2 * args.ingest_events, args.seed)
+    events, ats, visible, cuts = prepare_events(
+        [None] * HISTORY_DAYS + [paced_n, args.ingest_events, args.ingest_events, paced_n], args.seed)
     results: dict[str, Any] = {"machine": machine(), "params": {
         k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in ("out", "profile")}}
     with tempfile.TemporaryDirectory() as tmp:
@@ -688,7 +709,7 @@ def main() -> None:
         proc, host, port = start_server(Path(tmp) / "data", log, args.profile)
         clients = ClientProcs(host, port, args.displays, args.staff, args.stall, args.client_procs, args.deflate)
         try:
-            results |= asyncio.run(run(args, host, port, proc.pid, clients, events, ats, visible))
+            results |= asyncio.run(run(args, host, port, proc.pid, clients, events, ats, visible, cuts))
         finally:
             clients.stop()
             stop_server(proc)
