@@ -185,11 +185,12 @@ def print_table(title: str, result: dict[str, Any]) -> None:
     for key, name, kind in (("rase", "RASE", "ratio"), ("rase_waited", "RASE (waited > 0)", "ratio"), ("rmse_min", "RMSE (min)", "min"),
                             ("bias_min", "bias (min)", "bias"), ("within_5min", "within ±5 min", "share"),
                             ("worst_error_min", "worst error (min)", "min"),
-                            ("coverage", "range coverage", "share")):
+                            ("coverage", "range coverage", "share"),
+                            ("coverage_waited", "  (waited > 0)", "share")):
         cells = []
         for c in cols:
             v = tab[c].get(key)
-            cells.append("" if key == "coverage" and c != "ours" else fmt(v, kind))
+            cells.append("" if key.startswith("coverage") and c != "ours" else fmt(v, kind))
         print(f"{name:22}" + "".join(f"{x:>{width}}" for x in cells))
     cs = result["care_soon"]
     if cs["status"] == "ok":

@@ -86,6 +86,9 @@ def summary(estimates: Sequence[float], realised: Sequence[float], lows: Sequenc
     }
     if lows is not None and highs is not None:
         row["coverage"] = _round(coverage(lows, highs, realised), 4)
+        waited = [i for i, r in enumerate(realised) if r > 0]
+        row["coverage_waited"] = _round(coverage([lows[i] for i in waited], [highs[i] for i in waited],
+                                                 [realised[i] for i in waited]), 4)
     return row
 
 

@@ -265,7 +265,8 @@ class Scorer:
 
     def feed(self, ev: QueueEvent) -> None:
         local = ev.at.astimezone(self.hall.tz)
-        if ev.type is EventType.HALL_RESET or (self._date is not None and local.date() != self._date):
+        new_day = ev.type is EventType.HALL_RESET or (self._date is not None and local.date() != self._date)
+        if new_day and self._last is not None:
             self._close_day()
         self._date, self._last = local.date(), ev.at
         self.hall.receive(ev)

@@ -62,6 +62,7 @@ def test_summary_row_in_minutes():
     assert row["bias_min"] == pytest.approx((60 + 300) / 2 / 60, abs=1e-3)
     assert row["within_5min"] == 1.0  # errors 60 s and 300 s: the second is exactly 5 min
     assert row["coverage"] == 0.5  # 0 in [0, 120]; 300 outside [200, 250]
+    assert row["coverage_waited"] == 0.0  # only the 300 s wait counts
     assert row["rase"] == pytest.approx(round((60**2 + 300**2) / 2 / 150**2, 4))
     assert row["rase_waited"] == pytest.approx(1.0)  # only (600, 300): 300^2 / 300^2
     assert row["worst_error_min"] == 5.0

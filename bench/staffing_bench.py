@@ -1,0 +1,392 @@
+"""Staffing benchmark: closed-loop simulated days under each "open another window" policy.
+
+Every policy staffs the same simulated days (same customers, same service times: common random
+numbers), through the simulator's controlled mode: it is asked every 30 s of hall time how many
+windows it wants, an opening takes 2 min, and the clerks cap it (month end: 15, only 10 over
+lunch 11:30-14:00) and floor it (2). Policies:
+
+- fixed: the scenario's counter plan, as written (no clerk cap: it is what the hall does today);
+- count-k: open one more when waiting >= k x staffed windows; close one after nobody has waited
+  and two windows have stood idle for --close-after-min minutes;
+- ours: a Hall fed the events, asked ``hall.staffing_advice()``, swept over one setting of the
+  hall config's ``staffing`` section (default ``target_share``; skipped with a message while the
+  hall has no staffing advice).
+
+Per policy: counter-hours/day, share of called tickets waiting > 15 and > 30 min, share of lunch
+arrivals (12:00-13:30) waiting > 15 min, opens/day; and the curve share > 15 min vs
+counter-hours (PNG).
+
+    .venv/bin/python bench/staffing_bench.py [--days 30] [--history 7] [--scenario all] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.replay import StreamView, hall_config, sim_hall_windows  # noqa: E402
+from server.config import HallConfig  # noqa: E402
+from server.events import parse_event  # noqa: E402
+from server.hall import Hall  # noqa: E402
+from server.simulator import sample_hall, simulate_day  # noqa: E402
+from server.simulator.day import Day  # noqa: E402
+from server.simulator.scenarios import ClerkLimits, clerk_limits, get_scenario  # noqa: E402
+
+START = dt.date(2026, 3, 2)
+LUNCH_ARRIVALS = (10800.0, 16200.0)  # 12:00-13:30: the plan's lunch cut
+# k = 1 too: our advice staffs more than count-2, and "at equal counter-hours" needs the count-k
+# curve to reach that far (no extrapolation).
+DEFAULT_K = {"month_end": (1, 2, 3, 4, 5), "normal": (1, 2, 3, 4, 5, 6), "quiet": (1, 2, 3, 4, 5, 6)}
+DEFAULT_TARGETS = (0.02, 0.05, 0.10, 0.20)
+SCENARIO_SETS = {"all": ("month_end", "normal"), "month_end": ("month_end",), "normal": ("normal",),
+                 "quiet": ("quiet",)}
+SHARE_TARGET = 0.5  # ours at most half the share > 15 min of the best count-k, at equal counter-hours
+
+
+# -- policies ----------------------------------------------------------------------------------
+
+class FeedsEvents:
+    """A controller that reads each day's events once: the list grows between calls."""
+
+    def __init__(self) -> None:
+        self._events: Sequence[dict[str, Any]] | None = None
+        self._seen = 0
+
+    def new_events(self, events: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+        if events is not self._events:  # a new day
+            self._events, self._seen = events, 0
+        fresh = events[self._seen:]
+        self._seen = len(events)
+        return fresh
+
+
+class FixedPlan:
+    """The scenario's counter plan, whatever happens."""
+
+    def __init__(self, plan: Sequence[tuple[float, int]]) -> None:
+        self.plan = plan
+
+    def __call__(self, now: float, events: Sequence[dict[str, Any]], staffed: int) -> int:
+        k = self.plan[0][1]
+        for t, n in self.plan:
+            if t <= now:
+                k = n
+        return k
+
+
+class CountK(FeedsEvents):
+    """The field rule: one more window when waiting >= k x staffed; one fewer after a quiet spell."""
+
+    def __init__(self, k: float, close_after_s: float, window_services: dict[str, Any]) -> None:
+        super().__init__()
+        self.k = k
+        self.close_after_s = close_after_s
+        self.view = StreamView(window_services)
+        self.surplus_since: float | None = None
+
+    def __call__(self, now: float, events: Sequence[dict[str, Any]], staffed: int) -> int:
+        for obj in self.new_events(events):
+            self.view.receive(parse_event(obj))
+        waiting = len(self.view.waiting)
+        # Staffed, not open: a clerk already on the way or on a break counts, or the rule
+        # would call a second clerk for the same queue while the first walks over.
+        if waiting >= self.k * staffed:
+            self.surplus_since = None
+            return staffed + 1
+        if waiting == 0 and self.view.idle_windows() >= 2:
+            if self.surplus_since is None:
+                self.surplus_since = now
+            if now - self.surplus_since >= self.close_after_s:
+                self.surplus_since = None
+                return staffed - 1
+        else:
+            self.surplus_since = None
+        return staffed
+
+
+class Ours(FeedsEvents):
+    """Our hall's advice: the Hall learns from every event and says how many windows to staff."""
+
+    def __init__(self, hall: Hall) -> None:
+        super().__init__()
+        self.hall = hall
+
+    def __call__(self, now: float, events: Sequence[dict[str, Any]], staffed: int) -> int:
+        self.feed(self.new_events(events))
+        advice = self.hall.staffing_advice()
+        return staffed if advice is None else int(advice)
+
+    def feed(self, events: Sequence[dict[str, Any]]) -> None:
+        for obj in events:
+            self.hall.receive(parse_event(obj))
+        self.hall.alerts_to_send()  # nobody reads them here; keep the outbox from growing
+
+
+def ours_available() -> str | None:
+    """Why our policy cannot run yet, or None when it can."""
+    if not hasattr(Hall, "staffing_advice"):
+        return "the hall has no staffing_advice() yet"
+    if "staffing" not in {f.name for f in fields(HallConfig)}:
+        return "the hall config has no staffing section yet"
+    return None
+
+
+# -- one policy over the days ------------------------------------------------------------------
+
+def run_policy(scenario: str, family: str, param: float | None, days: int, history: int, seed: int,
+               close_after_min: float, ours_setting: str = "target_share") -> dict[str, Any]:
+    sc = get_scenario(scenario)
+    sim_hall = sample_hall(sc.windows)
+    windows = sim_hall_windows(sim_hall)
+    limits = clerk_limits(sc, len(windows))
+    dates = [START + dt.timedelta(days=history + i) for i in range(days)]
+    ours: Ours | None = None
+    if family == "fixed":
+        # Exactly the plan: no clerk cap (month end plans 12 from 13:30), no walking delay
+        # (the rota has clerks at their windows on time).
+        limits = ClerkLimits(clerks=len(windows), lunch_clerks=len(windows), minimum=0, open_delay_s=0.0)
+    elif family == "ours":
+        ours = Ours(Hall(hall_config(windows, staffing={ours_setting: param},
+                                     source=f"content/hall.yaml, staffing.{ours_setting} {param}")))
+        for i in range(history):  # the hall learns the days before, staffed by the plan
+            ours.feed(simulate_day(sc, seed, START + dt.timedelta(days=i), hall=sim_hall).events)
+
+    per_day = []
+    for date in dates:
+        if family == "fixed":
+            controller: Any = FixedPlan(sc.plan)
+        elif family == "count":
+            controller = CountK(float(param), close_after_min * 60.0, dict(windows))
+        else:
+            controller = ours
+        day = simulate_day(sc, seed, date, hall=sim_hall, controller=controller, limits=limits)
+        if ours is not None:  # the rest of the day, after the last control step, still teaches
+            ours.feed(ours.new_events(day.events))
+        per_day.append(day_metrics(day))
+    return {"scenario": scenario, "family": family, "param": param,
+            "setting": ours_setting if family == "ours" else "k" if family == "count" else None,
+            **aggregate(per_day),
+            "limits": {"clerks": limits.clerks, "lunch_clerks": limits.lunch_clerks,
+                       "minimum": limits.minimum, "open_delay_s": limits.open_delay_s}}
+
+
+def day_metrics(day: Day) -> dict[str, Any]:
+    waits, lunch = [], []
+    for t in day.tickets.values():
+        if "called" not in t:
+            continue
+        w = t["called"] - t["issued"]
+        waits.append(w)
+        if LUNCH_ARRIVALS[0] <= t["issued"] < LUNCH_ARRIVALS[1]:
+            lunch.append(w)
+    return {"counter_hours": counter_hours(day), "waits": waits, "lunch_waits": lunch,
+            "opens": (day.control or {}).get("opens", 0)}
+
+
+def counter_hours(day: Day) -> float:
+    """Hours windows stood open (window.opened to window.closed), summed over windows."""
+    opened: dict[str, dt.datetime] = {}
+    total = 0.0
+    for ev in day.events:
+        if ev["type"] == "window.opened":
+            opened[ev["window"]] = dt.datetime.fromisoformat(ev["at"])
+        elif ev["type"] == "window.closed" and ev["window"] in opened:
+            total += (dt.datetime.fromisoformat(ev["at"]) - opened.pop(ev["window"])).total_seconds()
+    last = dt.datetime.fromisoformat(day.events[-1]["at"])
+    total += sum((last - at).total_seconds() for at in opened.values())  # still open at the end
+    return total / 3600.0
+
+
+def aggregate(per_day: list[dict[str, Any]]) -> dict[str, Any]:
+    n = len(per_day)
+    waits = [w for d in per_day for w in d["waits"]]
+    lunch = [w for d in per_day for w in d["lunch_waits"]]
+
+    def share(values: list[float], over: float) -> float | None:
+        return round(sum(v > over for v in values) / len(values), 4) if values else None
+
+    return {
+        "days": n,
+        "called": len(waits),
+        "counter_hours_per_day": round(sum(d["counter_hours"] for d in per_day) / n, 2),
+        "share_over_15": share(waits, 900.0),
+        "share_over_30": share(waits, 1800.0),
+        "lunch_share_over_15": share(lunch, 900.0),
+        "mean_wait_min": round(sum(waits) / len(waits) / 60.0, 2) if waits else None,
+        "opens_per_day": round(sum(d["opens"] for d in per_day) / n, 1),
+    }
+
+
+# -- comparison, table, plot -------------------------------------------------------------------
+
+def compare(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Ours against the count-k curve at equal counter-hours (linear between count-k points)."""
+    curve = sorted((r["counter_hours_per_day"], r["share_over_15"]) for r in rows if r["family"] == "count")
+    points = []
+    for r in rows:
+        if r["family"] != "ours":
+            continue
+        x = r["counter_hours_per_day"]
+        ref = interpolate(curve, x)
+        point = {r["setting"]: r["param"], "counter_hours": x, "share_over_15": r["share_over_15"],
+                 "count_k_share_at_same_hours": None if ref is None else round(ref, 4)}
+        if ref is not None and ref > 0:
+            point["ratio"] = round(r["share_over_15"] / ref, 3)
+            point["met"] = point["ratio"] <= SHARE_TARGET
+        points.append(point)
+    comparable = [p for p in points if "met" in p]
+    return {"target": f"share > 15 min at most {SHARE_TARGET} x the count-k curve at equal counter-hours",
+            "points": points, "met_at": sum(p["met"] for p in comparable), "comparable": len(comparable)}
+
+
+def interpolate(curve: list[tuple[float, float]], x: float) -> float | None:
+    """The curve's value at x, None outside its counter-hour range (no extrapolation)."""
+    for (x0, y0), (x1, y1) in zip(curve, curve[1:]):
+        if x0 <= x <= x1:
+            return y0 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+    return None
+
+
+def label(r: dict[str, Any]) -> str:
+    if r["family"] == "fixed":
+        return "fixed plan"
+    if r["family"] == "count":
+        return f"count-{r['param']:g}"
+    return f"ours {r['setting']} {r['param']:g}"
+
+
+def print_rows(scenario: str, rows: list[dict[str, Any]]) -> None:
+    print(f"\n== {scenario}: {rows[0]['days']} days ==")
+    print(f"{'policy':26}{'counter-h/day':>14}{'> 15 min':>10}{'> 30 min':>10}{'lunch > 15':>12}"
+          f"{'mean wait':>11}{'opens/day':>11}")
+    for r in rows:
+        def pct(v: float | None) -> str:
+            return "–" if v is None else f"{100 * v:.1f}%"
+        print(f"{label(r):26}{r['counter_hours_per_day']:>14.1f}{pct(r['share_over_15']):>10}"
+              f"{pct(r['share_over_30']):>10}{pct(r['lunch_share_over_15']):>12}"
+              f"{r['mean_wait_min']:>9.1f} m{r['opens_per_day']:>11.1f}")
+
+
+def plot(report: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scenarios = list(report["scenarios"])
+    fig, axes = plt.subplots(1, len(scenarios), figsize=(6 * len(scenarios), 4.8), squeeze=False)
+    for ax, scenario in zip(axes[0], scenarios):
+        rows = report["scenarios"][scenario]["policies"]
+        setting = next((r["setting"] for r in rows if r["family"] == "ours"), "")
+        for family, style, name in (("count", "o-", "count-k (k labelled)"), ("ours", "s-", f"ours ({setting})"),
+                                    ("fixed", "*", "fixed plan")):
+            pts = sorted((r["counter_hours_per_day"], 100 * r["share_over_15"], r["param"])
+                         for r in rows if r["family"] == family)
+            if not pts:
+                continue
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], style, label=name, ms=9 if family == "fixed" else 5)
+            for x, y, param in pts:
+                if param is not None:
+                    ax.annotate(f"{param:g}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+        ax.set_title(f"{scenario} ({rows[0]['days']} days)")
+        ax.set_xlabel("counter-hours per day")
+        ax.set_ylabel("called tickets waiting > 15 min (%)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--days", type=int, default=20, help="controlled days per policy (default 20)")
+    ap.add_argument("--history", type=int, default=7,
+                    help="plan-staffed days our hall learns from first (default 7)")
+    ap.add_argument("--scenario", choices=sorted(SCENARIO_SETS), default="all",
+                    help="all = month_end and normal (default)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--k", type=float, nargs="+", help="count-k values (default 2-5, 2-6 on normal days)")
+    ap.add_argument("--targets", type=float, nargs="+", default=list(DEFAULT_TARGETS),
+                    help="values of our swept setting (default 0.02 0.05 0.10 0.20)")
+    ap.add_argument("--ours-setting", default="target_share",
+                    help="the hall config's staffing setting to sweep (default target_share; "
+                         "e.g. target_wait_min with --targets 10 15 20)")
+    ap.add_argument("--policies", nargs="+", choices=("fixed", "count", "ours"), default=["fixed", "count", "ours"])
+    ap.add_argument("--close-after-min", type=float, default=10.0,
+                    help="count-k closes a window after this long with nobody waiting (default 10)")
+    ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument("--out", default=str(REPO / "bench/results/staffing.json"), help="JSON results ('' for none)")
+    ap.add_argument("--plots", default=str(REPO / "docs/img"), help="directory for the PNG ('' for none)")
+    args = ap.parse_args(argv)
+    if args.days < 1 or args.history < 0:
+        ap.error("--days must be at least 1 and --history at least 0")
+
+    started = time.perf_counter()
+    report: dict[str, Any] = {"run": {"days": args.days, "history": args.history, "seed": args.seed,
+                                      "close_after_min": args.close_after_min,
+                                      "ours_setting": args.ours_setting}, "scenarios": {}}
+    missing = ours_available() if "ours" in args.policies else None
+    if missing:
+        print(f"staffing_bench: skipping our policy: {missing}")
+        report["ours_skipped"] = missing
+    work = []
+    for scenario in SCENARIO_SETS[args.scenario]:
+        if "fixed" in args.policies:
+            work.append((scenario, "fixed", None))
+        if "count" in args.policies:
+            work += [(scenario, "count", k) for k in (args.k or DEFAULT_K[scenario])]
+        if "ours" in args.policies and not missing:
+            work += [(scenario, "ours", t) for t in args.targets]
+    call = [(s, f, p, args.days, args.history, args.seed, args.close_after_min, args.ours_setting)
+            for s, f, p in work]
+    if args.jobs > 1 and len(call) > 1:
+        with ProcessPoolExecutor(args.jobs) as pool:
+            rows = list(pool.map(run_policy, *zip(*call)))
+    else:
+        rows = [run_policy(*c) for c in call]
+
+    for scenario in SCENARIO_SETS[args.scenario]:
+        mine = [r for r in rows if r["scenario"] == scenario]
+        if not mine:
+            continue
+        entry = {"policies": mine}
+        if any(r["family"] == "ours" for r in mine):
+            entry["ours_vs_count_k"] = compare(mine)
+        report["scenarios"][scenario] = entry
+        print_rows(scenario, mine)
+        if "ours_vs_count_k" in entry:
+            c = entry["ours_vs_count_k"]
+            print(f"target: {c['target']}: met at {c['met_at']} of {c['comparable']} comparable points")
+            for p in c["points"]:
+                print(f"  {json.dumps(p)}")
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    print(f"\n{report['seconds']} s")
+    if args.plots and report["scenarios"]:
+        path = Path(args.plots) / "staffing-curve.png"
+        plot(report, path)
+        print(f"plot: {path}")
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(f"results: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
