@@ -195,6 +195,14 @@ class DisplayApp:
         self.screen: Screen | None = None
 
     def _open_window(self) -> pygame.Surface:
+        # SDL's default presents the window surface through an OpenGL texture whenever any GL
+        # renderer exists. Without a GPU that is Mesa's llvmpipe, which re-renders and swaps the
+        # whole window on every display.update: ~12 ms of CPU each, whatever the dirty rects
+        # (shared/research/screen-cost.md), and as much latency before a call is on screen.
+        # The native framebuffer (X11: XShmPutImage of the dirty rects) costs what changed,
+        # under 1 ms for a banner. Drivers without one (KMS/DRM, Wayland) use the GPU anyway;
+        # SDL_FRAMEBUFFER_ACCELERATION=1 in the environment restores SDL's default.
+        os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
         pygame.display.init()
         pygame.display.set_caption("WaitWell lobby screen")
         flags = 0
