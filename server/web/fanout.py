@@ -33,6 +33,9 @@ SLOW_BYTES = 64 * 1024
 DRAIN_POLL_S = 0.05
 """How often a slow screen's sender looks whether its socket drained."""
 
+BROADCAST_CHUNK = 100
+"""Screens written per turn of the event loop."""
+
 
 class DisplayClient:
     """One lobby screen: latest state wins.
@@ -48,9 +51,12 @@ class DisplayClient:
         self.transport = transport
         self._latest: bytes | None = None
         self._ready = asyncio.Event()
+        self.last = b""
+        """The newest frame offered: never the same state twice."""
 
     def offer(self, frame: bytes) -> None:
         """Send ``frame`` (see :func:`text_frame`) now, or keep it if the screen is behind."""
+        self.last = frame
         if self._latest is None and self._unsent() < SLOW_BYTES:
             self._write(frame)
         else:
@@ -138,11 +144,28 @@ class LocalFanout:
     def __init__(self) -> None:
         self.displays: set[DisplayClient] = set()
         self.staff: set[StaffClient] = set()
+        self._frame = b""
+        self._broadcast: asyncio.Task[None] | None = None
 
     def publish_display(self, text: str) -> None:
-        frame = text_frame(text)
-        for client in self.displays:
-            client.offer(frame)
+        self._frame = text_frame(text)
+        if self._broadcast is None or self._broadcast.done():
+            self._broadcast = asyncio.get_running_loop().create_task(self._send_display_frames())
+
+    async def _send_display_frames(self) -> None:
+        # A thousand screens take ~10 ms of socket writes: in chunks, the acks and alert messages
+        # waiting on the loop go out in between instead of after the whole round. A state that
+        # comes in mid-round goes to the screens not yet served, then to the others.
+        while True:
+            behind = [client for client in self.displays if client.last != self._frame]
+            if not behind:
+                return
+            for start in range(0, len(behind), BROADCAST_CHUNK):
+                frame = self._frame
+                for client in behind[start:start + BROADCAST_CHUNK]:
+                    if client.last != frame:
+                        client.offer(frame)
+                await asyncio.sleep(0)
 
     def publish_staff(self, text: str) -> None:
         for client in self.staff:

@@ -39,6 +39,10 @@ FUTURE_LIMIT = timedelta(minutes=5)
 TICK_INTERVAL_S = 1.0
 """How often the wall clock moves the hall, so care alerts fire with no events arriving."""
 
+DISPLAY_INTERVAL_S = 0.02
+"""Shortest time between two display.states: no screen shows 50 a second, and each one is
+built once and written to every screen."""
+
 Reply = dict[str, Any]
 
 
@@ -289,14 +293,14 @@ class Hub:
         self.metrics.open_windows.set(self.hall.open_window_count())
 
     async def _run_display_broadcaster(self) -> None:
-        # One build per wake-up: events that land while a state is built and sent
-        # coalesce into the next one.
+        # One build per wake-up: events that land while a state is built and sent, or in the
+        # DISPLAY_INTERVAL_S after it, coalesce into the next one.
         while True:
             await self._display_dirty.wait()
             self._display_dirty.clear()
             if self.hall.version != self._display_version:
                 self.fanout.publish_display(self.display_text())
-            await asyncio.sleep(0)
+            await asyncio.sleep(DISPLAY_INTERVAL_S)
 
     async def _run_ticker(self) -> None:
         while True:

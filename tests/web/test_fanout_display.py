@@ -38,15 +38,32 @@ def test_text_frame_lengths_follow_rfc_6455():
     assert text_frame("叫号")[1] == len("叫号".encode())  # length in bytes, not characters
 
 
-def test_one_broadcast_writes_the_same_bytes_to_every_screen():
+async def test_one_broadcast_writes_the_same_bytes_to_every_screen(monkeypatch):
+    monkeypatch.setattr(fanout, "BROADCAST_CHUNK", 2)
     hub = LocalFanout()
-    transports = [FakeTransport() for _ in range(3)]
+    transports = [FakeTransport() for _ in range(5)]
     for t in transports:
         hub.displays.add(DisplayClient(FakeSocket(), t))  # type: ignore[arg-type]
     hub.publish_display('{"type":"display.state","seq":1}')
+    await asyncio.sleep(0.01)
     frames = [t.written for t in transports]
     assert frames[0] == [text_frame('{"type":"display.state","seq":1}')]
-    assert all(f[0] is frames[0][0] for f in frames)  # built once
+    assert all(f == frames[0] and f[0] is frames[0][0] for f in frames)  # built once
+
+
+async def test_a_state_published_mid_broadcast_reaches_every_screen_once(monkeypatch):
+    monkeypatch.setattr(fanout, "BROADCAST_CHUNK", 2)
+    hub = LocalFanout()
+    transports = [FakeTransport() for _ in range(5)]
+    for t in transports:
+        hub.displays.add(DisplayClient(FakeSocket(), t))  # type: ignore[arg-type]
+    hub.publish_display("one")
+    await asyncio.sleep(0)  # the first chunk got "one"
+    hub.publish_display("two")
+    await asyncio.sleep(0.01)
+    assert all(t.written[-1] == text_frame("two") for t in transports)
+    assert all(len(t.written) == len(set(t.written)) for t in transports)  # no state twice
+    assert sum(len(t.written) for t in transports) < 10  # the rest skipped "one"
 
 
 async def test_a_screen_that_stopped_reading_gets_only_the_newest_state_once_drained(monkeypatch):
