@@ -28,10 +28,15 @@ __all__ = ["Screen", "DisplayApp"]
 
 log = logging.getLogger(__name__)
 
-# How often the loop wakes when nothing arrives: enough for the 1-minute clock,
-# 8-second ticker pages and slide changes, cheap enough for an idle screen.
-IDLE_WAKE_S = 0.25
+# With nothing arriving, the loop sleeps until the next change it can foresee (banner end,
+# ticker page, slide cut, clock minute), and at most this long: the waits count down in whole
+# minutes, and window events (expose, Esc) can wait a second. Each wake-up costs CPU: waking
+# every 250 ms was 0.25 % of a core at rest, once a second 0.07 % (bench/screen_bench.py).
+MAX_SLEEP_S = 1.0
+SCREENSHOT_WAKE_S = 0.25
 CONTENT_POLL_S = 2.0
+# Woken this much after a deadline, the frame is past it (timers may fire a hair early).
+DEADLINE_SLACK_S = 0.002
 
 
 class Screen:
@@ -58,6 +63,7 @@ class Screen:
         self.view: View | None = None
         self.frames = 0
         self.bad_slides: set[str] = set()
+        self._slide_ends: datetime | None = None
 
     def receive_state(self, state: DisplayState, resync: bool, mono: float) -> None:
         """Take a new display.state received at monotonic time ``mono``."""
@@ -90,6 +96,7 @@ class Screen:
         now = self._hall_now(mono, wall)
         excluded = self.bad_slides | {s.id for s in self.content.playlist.slides if s.image and self.images.is_bad(s.image)}
         slide = self.content.playlist.slide_at(now, exclude=excluded)
+        self._slide_ends = slide.ends if slide is not None else None
         return build_view(
             self.state,
             elapsed_s=mono - self.state_mono,
@@ -144,6 +151,21 @@ class Screen:
         if dirty:
             self.frames += 1
         return dirty
+
+    def next_change_in(self, mono: float, wall: datetime) -> float:
+        """Seconds until the screen changes without a new state: banner end, ticker page,
+        slide cut or clock minute (waits count down too, but in whole minutes)."""
+        due = []
+        banner_end = self.banners.next_change(mono)
+        if banner_end is not None:
+            due.append(banner_end - mono)
+        page = self.content.screen.ticker_page_seconds
+        due.append(page - mono % page)  # pages are anchored to the monotonic clock (view.build_view)
+        now = self._hall_now(mono, wall)
+        due.append(60 - now.second - now.microsecond / 1e6)
+        if self._slide_ends is not None:
+            due.append((self._slide_ends - now).total_seconds())
+        return max(0.0, min(due))
 
     def _draw_promo(self, mono: float, wall: datetime, view: View) -> None:
         # A broken image is excluded and the next slide drawn in the same frame:
@@ -258,7 +280,8 @@ class DisplayApp:
                     feed_task.result()  # surface a crash of the feed loop
                 pending = self._pending_trace
                 self._pending_trace = None
-                dirty = screen.frame(mono, datetime.now().astimezone(_hall_tz(screen.state)))
+                wall = datetime.now().astimezone(_hall_tz(screen.state))
+                dirty = screen.frame(mono, wall)
                 if dirty:
                     pygame.display.update(dirty)
                 if pending is not None and self.trace is not None:
@@ -278,8 +301,12 @@ class DisplayApp:
                         log.info("screenshot written: %s", self.screenshot)
                         return 0
                 self._wake.clear()
+                mono = self.monotonic()
+                sleep = min(MAX_SLEEP_S, next_poll - mono, screen.next_change_in(mono, wall) + DEADLINE_SLACK_S)
+                if self.screenshot is not None:
+                    sleep = min(sleep, SCREENSHOT_WAKE_S)
                 try:
-                    await asyncio.wait_for(self._wake.wait(), IDLE_WAKE_S)
+                    await asyncio.wait_for(self._wake.wait(), max(0.0, sleep))
                 except asyncio.TimeoutError:
                     pass
         finally:
