@@ -6,11 +6,12 @@ clients from `--client-procs` other processes, and pushes simulated month-end da
 /ws/queue from this one. Three days of history go in first, before the clients connect (the
 hall's estimates learn from them). Then, each phase starting at a day's opening:
 
-1. `--rate` events/s for `--seconds` (after a 2 s warm-up), every client reading;
-2. as fast as acks allow (`--window` in flight, as in ingest_bench.py), every client reading;
-3. the same after 10% of the screens and tablets stop reading their sockets;
-4. `--rate` events/s again with those 10% still stalled; then they read again. A stalled
-   client is dropped by the server's 20 s heartbeat (no pong) within about 30 s.
+1. `--ingest-events` as fast as acks allow (`--window` in flight, as in ingest_bench.py),
+   every client reading;
+2. `--rate` events/s for `--seconds` (after a 2 s warm-up), every client reading;
+3. as 1, after 10% of the screens and tablets stopped reading their sockets;
+4. as 2, with those 10% still stalled; then they read again. A stalled client is dropped
+   by the server's 20 s heartbeat (no pong) within about 30 s.
 
 Latency of an event on one screen: from just before its frame is sent to the arrival of the
 first display.state whose `at` is at or after the event's `at`. Under `--clock event` the
@@ -621,19 +622,20 @@ async def run(args: argparse.Namespace, host: str, port: int, server_pid: int, c
         raise SystemExit(f"fanout_bench: connected {connected}, server counts {counts}")
     print(f"  {args.displays} screens and {args.staff} tablets connected", file=sys.stderr)
     result: dict[str, Any] = {}
+    reading_when_stalled = args.displays - round(args.displays * args.stall)
     async with Pusher(base.replace("http", "ws") + "/ws/queue?token=q", events) as pusher:
-        result["all_reading"] = await paced_phase("all reading", pusher, clients, server_pid, cuts[0], cuts[1],
-                                                  args, ats, visible, args.displays)
         rss0 = rss_mb(server_pid)
+        # Each latency phase follows an ingest phase, so that both start from the same state.
         with RssSampler(server_pid) as all_rss:
-            ingest = {"all_reading": await ingest_phase(pusher, cuts[1], cuts[2], args.window, server_pid)}
+            ingest = {"all_reading": await ingest_phase(pusher, cuts[0], cuts[1], args.window, server_pid)}
+            result["all_reading"] = await paced_phase("all reading", pusher, clients, server_pid, cuts[1],
+                                                      cuts[2], args, ats, visible, args.displays)
         ingest["all_reading"]["server_rss_peak_mb"] = round(all_rss.peak, 1)
         stalled = sum(await clients.ask("stall", True))
         with RssSampler(server_pid) as stalled_rss:
             ingest["stalled"] = await ingest_phase(pusher, cuts[2], cuts[3], args.window, server_pid)
             result["stalled"] = await paced_phase(f"{stalled} stalled", pusher, clients, server_pid, cuts[3],
-                                                  cuts[4], args, ats, visible,
-                                                  args.displays - round(args.displays * args.stall))
+                                                  cuts[4], args, ats, visible, reading_when_stalled)
         ingest["stalled"]["server_rss_peak_mb"] = round(stalled_rss.peak, 1)
         ingest["stalled_clients"] = stalled
         ingest["ratio"] = round(ingest["stalled"]["events_per_s"] / ingest["all_reading"]["events_per_s"], 2)
@@ -642,7 +644,7 @@ async def run(args: argparse.Namespace, host: str, port: int, server_pid: int, c
         await clients.ask("stall", False)
         await asyncio.sleep(2)
         status = await clients.ask("status")
-        result["server_rss_mb"] = {"before_ingest": round(rss0, 1), "peak_all_reading": round(all_rss.peak, 1),
+        result["server_rss_mb"] = {"connected": round(rss0, 1), "peak_all_reading": round(all_rss.peak, 1),
                                    "peak_stalled": round(stalled_rss.peak, 1), "end": round(rss_mb(server_pid), 1)}
         result["stalled_clients_end"] = {
             "server_connections_while_stalled": counts_stalled,
@@ -701,7 +703,7 @@ def main() -> None:
     paced_n = int((args.warmup + args.seconds) * args.rate)
     print("preparing simulated days...", file=sys.stderr)
     events, ats, visible, cuts = prepare_events(
-        [None] * HISTORY_DAYS + [paced_n, args.ingest_events, args.ingest_events, paced_n], args.seed)
+        [None] * HISTORY_DAYS + [args.ingest_events, paced_n, args.ingest_events, paced_n], args.seed)
     results: dict[str, Any] = {"machine": machine(), "params": {
         k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in ("out", "profile")}}
     with tempfile.TemporaryDirectory() as tmp:
