@@ -468,6 +468,7 @@ class DisplayWatch:
 
     server: Server
     states: list[tuple[int, float, frozenset[tuple[str, str]]]] = field(default_factory=list)
+    last: dict[str, Any] = field(default_factory=dict)
     _task: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
@@ -483,6 +484,7 @@ class DisplayWatch:
                         continue
                     calls = frozenset((c["ticket"], str(c["window"])) for c in state["calls"])
                     self.states.append((state["seq"], time.monotonic(), calls))
+                    self.last = state
                     if not first.done():
                         first.set_result(None)
             finally:
