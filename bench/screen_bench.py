@@ -35,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -102,7 +102,6 @@ class Screen:
     proc: subprocess.Popen[bytes]
     trace: Path | None = None
     cdp_port: int | None = None
-    started: float = field(default_factory=time.monotonic)
 
     def stop(self) -> None:
         stop(self.proc)

@@ -55,9 +55,9 @@ def require_tools(chromium: bool = True) -> None:
             import playwright  # noqa: F401
         except ImportError:
             raise Missing("playwright is missing: .venv/bin/pip install -e '.[test]'") from None
-    for lib in ("X11", "Xdamage"):
+    for lib, package in (("X11", "libx11-6"), ("Xdamage", "libxdamage1")):
         if ctypes.util.find_library(lib) is None:
-            raise Missing(f"lib{lib} is missing: apt-get install lib{lib.lower()}-6 libxdamage1")
+            raise Missing(f"lib{lib} is missing: apt-get install {package} (Chromium depends on it too)")
 
 
 def free_port() -> int:
@@ -134,15 +134,19 @@ def memory_kb(pids: Iterable[int]) -> dict[str, int]:
 
 
 def stop(proc: subprocess.Popen[Any], timeout: float = 10.0) -> None:
-    """SIGTERM, then SIGKILL to the process group we created for it."""
-    if proc.poll() is not None:
-        return
-    proc.terminate()
+    """SIGTERM, then SIGKILL to the process group we created for it (start_new_session=True):
+    a Chromium helper that outlived its browser goes too."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
     try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(5)
+    except ProcessLookupError:
+        pass  # the whole group is gone already
+    proc.wait(5)
 
 
 # ---------------------------------------------------------------- Xvfb
