@@ -25,6 +25,8 @@ DAY_WEIGHT = 0.3
 """After the first days, each new day moves the plan by this much: rotas change, slowly."""
 BREAK_S = 15 * 60
 """A window closed while the plan expects it open is assumed back after a break this long."""
+CLOSING_SHARE = 0.5
+"""The hall's day ends after the last slot with at least this share of its busiest slot's windows."""
 
 
 def parse_hours(spec: str) -> tuple[int, int]:
@@ -62,6 +64,7 @@ class WindowPlan:
         self._today: dict[str, list[float]] = {}
         self._open_since: dict[str, float] = {}
         self._closed_at: dict[str, float] = {}
+        self._closing: float | None = None
 
     @property
     def learned_days(self) -> int:
@@ -100,6 +103,7 @@ class WindowPlan:
         self._today = {}
         self._open_since = {}
         self._closed_at = {}
+        self._closing = None
 
     def _add_open(self, window: str, start: float, end: float) -> None:
         slots = self._today.setdefault(window, [0.0] * SLOTS)
@@ -123,26 +127,52 @@ class WindowPlan:
             return None
         return learned[min(SLOTS - 1, max(0, int(at_s // SLOT_S)))]
 
+    def closing_s(self) -> float:
+        """Local second at which the hall's day ends: the last configured hour, or as learned.
+
+        The learned plan fades out over the slots after closing (windows serve out their
+        queues, some sooner than others); the day's end is taken where the expected open
+        windows fall below half of the busiest slot's and stay there.
+        """
+        if self._closing is None:
+            ends = [e for spans in self._configured.values() for _, e in spans]
+            if self._days >= MIN_DAYS and self._learned:
+                totals = [sum(v[i] for v in self._learned.values()) for i in range(SLOTS)]
+                peak = max(totals)
+                last = max((i for i, t in enumerate(totals) if peak > 0 and t >= CLOSING_SHARE * peak),
+                           default=SLOTS - 1)
+                ends.append((last + 1) * SLOT_S)
+            self._closing = float(max(ends, default=DAY_S))
+        return self._closing
+
     def availability(self, window: str, is_open: bool, now_s: float, starts: list[float]) -> list[float]:
         """The expected open share of ``window`` on each segment starting ``starts`` seconds after now.
 
         Today's actual state is kept and only the plan's *changes* from now on are added:
         a window the manager opened beyond the plan stays open until the plan closes
-        windows anyway.
+        windows anyway. At the end of the day the plan stops: halls serve everyone holding
+        a ticket, so a window open at closing is expected to stay open while its queue lasts
+        (without this, a ticket taken at 16:58 was told the queue would wait for tomorrow).
         """
         p_now = self.expected_open(window, now_s)
         if p_now is None:
             return [1.0 if is_open else 0.0] * len(starts)
+        last_s = self.closing_s() - 1.0
+
+        def planned(at_s: float) -> float | None:
+            return self.expected_open(window, min(at_s, last_s))
+
         back_at = None
         if not is_open and p_now >= 0.5:
             closed_at = self._closed_at.get(window)
             if closed_at is not None and now_s - closed_at < BREAK_S:
                 back_at = closed_at + BREAK_S - now_s
+        p_from = planned(now_s)
         out = []
         for offset in starts:
             base = 1.0 if is_open or (back_at is not None and offset >= back_at) else 0.0
-            p = self.expected_open(window, now_s + offset)
-            out.append(min(1.0, max(0.0, base + (p if p is not None else p_now) - p_now)))
+            p = planned(now_s + offset)
+            out.append(min(1.0, max(0.0, base + (p if p is not None else p_from) - p_from)))
         return out
 
     def breakpoints(self, now_s: float, horizon_s: float) -> list[float]:
@@ -178,3 +208,4 @@ class WindowPlan:
         self._today = {str(w): [float(x) for x in v] for w, v in data.get("today", {}).items()}
         self._open_since = {str(w): float(v) for w, v in data.get("open_since", {}).items()}
         self._closed_at = {str(w): float(v) for w, v in data.get("closed_at", {}).items()}
+        self._closing = None

@@ -171,6 +171,29 @@ def test_a_window_closed_while_planned_open_is_expected_back_after_a_break():
     assert avail[0.0] == 0.0 and avail[back] == 1.0
 
 
+def test_windows_open_at_closing_serve_out_the_queue():
+    plan = WindowPlan()
+    _lunch_days(plan, 3)
+    assert plan.closing_s() == 17 * H
+    for now in (16.95 * H, 17.1 * H):  # a ticket just before closing, and one served late
+        starts = plan.breakpoints(now, 3 * H)
+        assert plan.availability("1", True, now, starts) == [1.0] * len(starts)
+        assert plan.availability("2", False, now, starts) == [0.0] * len(starts)
+    # Lunch still closes windows: the day's end is not any dip.
+    starts = plan.breakpoints(11.75 * H, 2 * H)
+    assert 0.0 in plan.availability("3", True, 11.75 * H, starts)
+
+
+def test_configured_closing_is_the_last_configured_hour():
+    plan = WindowPlan({"1": [parse_hours("08:55-12:00"), parse_hours("13:30-17:00")],
+                       "2": [parse_hours("08:55-12:30")]})
+    assert plan.closing_s() == 17 * H
+    starts = plan.breakpoints(16.9 * H, 2 * H)
+    assert plan.availability("1", True, 16.9 * H, starts) == [1.0] * len(starts)
+    starts = plan.breakpoints(12.4 * H, 2 * H)
+    assert plan.availability("2", True, 12.4 * H, starts)[-1] == 0.0  # window 2 still goes at 12:30
+
+
 def test_configured_hours_win_over_learning():
     plan = WindowPlan({"1": [parse_hours("08:55-12:00"), parse_hours("13:30-17:00")]})
     assert plan.expected_open("1", 12.5 * H) == 0.0
