@@ -155,6 +155,10 @@ def targets(tab: dict[str, dict[str, Any]]) -> dict[str, Any]:
         lo, hi = COVERAGE_TARGET
         out["coverage"] = {"value": ours["coverage"], "target": [lo, hi],
                            "met": lo <= ours["coverage"] <= hi}
+    if ours.get("coverage_ranged") is not None:
+        lo, hi = COVERAGE_TARGET
+        out["coverage_ranged"] = {"value": ours["coverage_ranged"], "target": [lo, hi],
+                                  "met": lo <= ours["coverage_ranged"] <= hi}
     return out
 
 
@@ -186,7 +190,8 @@ def print_table(title: str, result: dict[str, Any]) -> None:
                             ("bias_min", "bias (min)", "bias"), ("within_5min", "within ±5 min", "share"),
                             ("worst_error_min", "worst error (min)", "min"),
                             ("coverage", "range coverage", "share"),
-                            ("coverage_waited", "  (waited > 0)", "share")):
+                            ("coverage_waited", "  (waited > 0)", "share"),
+                            ("coverage_ranged", "  (told a range)", "share")):
         cells = []
         for c in cols:
             v = tab[c].get(key)

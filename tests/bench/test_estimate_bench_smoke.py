@@ -21,7 +21,7 @@ def check_row(row: dict, *, coverage: bool) -> None:
         assert 0 <= row["within_5min"] <= 1
         assert abs(row["bias_min"]) <= row["rmse_min"] + 1e-9  # |mean error| <= RMS error
         assert row["rmse_min"] <= row["worst_error_min"] + 1e-9
-    for key in ("coverage", "coverage_waited"):
+    for key in ("coverage", "coverage_waited", "coverage_ranged"):
         if coverage:
             assert row[key] is None or 0 <= row[key] <= 1
         else:
@@ -59,7 +59,7 @@ def test_estimate_bench_one_history_day_one_quiet_day(tmp_path, capsys):
     res = report["scenarios"]["quiet"]
     assert res["days"] == 1 and res["history"] == 1 and res["hall_windows"] == 8
     check_result(res)
-    assert set(res["targets"]) <= {"rase_vs_best_baseline", "coverage"}
+    assert set(res["targets"]) <= {"rase_vs_best_baseline", "coverage", "coverage_ranged"}
     printed = capsys.readouterr().out
     assert "RASE" in printed and "HOL" in printed and "vendor (5.5 min)" in printed
 

@@ -66,3 +66,10 @@ def test_summary_row_in_minutes():
     assert row["rase"] == pytest.approx(round((60**2 + 300**2) / 2 / 150**2, 4))
     assert row["rase_waited"] == pytest.approx(1.0)  # only (600, 300): 300^2 / 300^2
     assert row["worst_error_min"] == 5.0
+
+
+def test_range_coverage_of_those_told_a_range_leaves_out_called_at_once():
+    """Told [0, 0] and called at once: inside, but no range was given; [60, 120] missed by 200."""
+    row = summary([0.0, 90.0], [0.0, 200.0], lows=[0.0, 60.0], highs=[0.0, 120.0])
+    assert row["coverage"] == 0.5
+    assert row["coverage_ranged"] == 0.0
