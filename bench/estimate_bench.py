@@ -248,7 +248,8 @@ def plot(points: dict[str, list[float]], best: str, path: Path, title: str) -> N
 
 def estimator_version() -> dict[str, Any]:
     """Which estimator was measured: last commit of its files, and whether the tree differs."""
-    files = ["server/estimate.py", "server/hall.py"]
+    files = ["server/estimate.py", "server/hall.py", "server/waits.py", "server/window_plan.py",
+             "server/learning.py", "server/queueing.py"]
 
     def git(*args: str) -> str:
         try:
