@@ -65,6 +65,10 @@ class WindowPlan:
         self._open_since: dict[str, float] = {}
         self._closed_at: dict[str, float] = {}
         self._closing: float | None = None
+        # Every estimate of one moment asks the same questions (a display.state asks once per
+        # service): answers are kept until the time or the plan changes.
+        self._memo_at: float | None = None
+        self._memo: dict[tuple, list[float]] = {}
 
     @property
     def learned_days(self) -> int:
@@ -73,11 +77,13 @@ class WindowPlan:
     # -- today's record -------------------------------------------------------------------
 
     def opened(self, window: str, at_s: float) -> None:
+        self._memo_at = None
         self._today.setdefault(window, [0.0] * SLOTS)
         self._open_since.setdefault(window, at_s)
         self._closed_at.pop(window, None)
 
     def closed(self, window: str, at_s: float) -> None:
+        self._memo_at = None
         start = self._open_since.pop(window, None)
         if start is not None:
             self._add_open(window, start, at_s)
@@ -104,6 +110,7 @@ class WindowPlan:
         self._open_since = {}
         self._closed_at = {}
         self._closing = None
+        self._memo_at = None
 
     def _add_open(self, window: str, start: float, end: float) -> None:
         slots = self._today.setdefault(window, [0.0] * SLOTS)
@@ -154,6 +161,19 @@ class WindowPlan:
         a ticket, so a window open at closing is expected to stay open while its queue lasts
         (without this, a ticket taken at 16:58 was told the queue would wait for tomorrow).
         """
+        memo = self._memo_for(now_s)
+        key = (window, is_open, tuple(starts))
+        answer = memo.get(key)
+        if answer is None:
+            answer = memo[key] = self._availability(window, is_open, now_s, starts)
+        return list(answer)
+
+    def _memo_for(self, now_s: float) -> dict[tuple, list[float]]:
+        if self._memo_at != now_s:
+            self._memo_at, self._memo = now_s, {}
+        return self._memo
+
+    def _availability(self, window: str, is_open: bool, now_s: float, starts: list[float]) -> list[float]:
         p_now = self.expected_open(window, now_s)
         if p_now is None:
             return [1.0 if is_open else 0.0] * len(starts)
@@ -177,6 +197,14 @@ class WindowPlan:
 
     def breakpoints(self, now_s: float, horizon_s: float) -> list[float]:
         """Segment starts (offsets from now) where any window's expected state may change."""
+        memo = self._memo_for(now_s)
+        key = ("breakpoints", horizon_s)
+        answer = memo.get(key)
+        if answer is None:
+            answer = memo[key] = self._breakpoints(now_s, horizon_s)
+        return list(answer)
+
+    def _breakpoints(self, now_s: float, horizon_s: float) -> list[float]:
         points = {0.0}
         first = (int(now_s // SLOT_S) + 1) * SLOT_S - now_s
         offset = first
@@ -209,3 +237,4 @@ class WindowPlan:
         self._open_since = {str(w): float(v) for w, v in data.get("open_since", {}).items()}
         self._closed_at = {str(w): float(v) for w, v in data.get("closed_at", {}).items()}
         self._closing = None
+        self._memo_at = None

@@ -194,6 +194,22 @@ def test_configured_closing_is_the_last_configured_hour():
     assert plan.availability("2", True, 12.4 * H, starts)[-1] == 0.0  # window 2 still goes at 12:30
 
 
+def test_availability_follows_a_window_closed_at_the_same_moment():
+    """Answers are reused within one moment, never across a change of the plan."""
+    plan = WindowPlan()
+    _lunch_days(plan, 3)
+    plan.opened("1", 9 * H)
+    now = 10 * H
+    starts = plan.breakpoints(now, 2 * H)
+    before = plan.availability("1", False, now, starts)
+    assert before == [0.0] * len(starts)  # closed with no record of when: not expected back
+    plan.closed("1", now)
+    starts = plan.breakpoints(now, 2 * H)
+    assert BREAK_S in starts
+    after = dict(zip(starts, plan.availability("1", False, now, starts)))
+    assert after[BREAK_S] == 1.0
+
+
 def test_configured_hours_win_over_learning():
     plan = WindowPlan({"1": [parse_hours("08:55-12:00"), parse_hours("13:30-17:00")]})
     assert plan.expected_open("1", 12.5 * H) == 0.0
