@@ -21,8 +21,11 @@ BOLD = "NotoSansSC-Bold-GB2312.otf"
 # Tried in order for characters outside the bundled GB2312 subset.
 FALLBACK_FONTS = ("notosanscjksc", "notosanscjk", "wenquanyizenhei", "wenquanyimicrohei", "droidsansfallback", "dejavusans")
 CACHE_LIMIT = 400
-# Large call numbers are big surfaces: bound the cache by pixels too (4 bytes each).
-CACHE_BYTES = 48 * 2**20
+# Large call numbers are big surfaces (a banner's line is ~0.7 MB): bound the cache by pixels
+# too (4 bytes each). A busy hour at 1920x1080 draws 3.4 new texts per state with an unbounded
+# cache and 5.8 with 8 MiB, a few ms of CPU a minute; 48 MiB made a month-old screen 37 MB
+# larger than a fresh one (bench/soak_bench.py, docs/benchmarks.md).
+CACHE_BYTES = 8 * 2**20
 
 
 class TextRenderer:
