@@ -69,12 +69,13 @@ class QueueModel:
         for w in self.windows:
             availability = plan.availability(w.id, w.open, local_s, self.starts)
             speed = learned.window_speeds.speed(w.id)
-            rates = self.group_rates.setdefault(w.services, [0.0] * len(self.starts))
-            for i, share in enumerate(availability):
-                rates[i] += speed * share
+            rates = self.group_rates.get(w.services)
+            self.group_rates[w.services] = ([speed * share for share in availability] if rates is None else
+                                            [r + speed * share for r, share in zip(rates, availability)])
         self._cost: dict[str, float] = {}
         self._service_info: dict[str, tuple[list[float], list[ServiceSet], int, float]] = {}
         self._competes: dict[tuple[str, str], bool] = {}
+        self._base_curves: dict[str, CapacityCurve] = {}
 
     def cost(self, service: str) -> float:
         cost = self._cost.get(service)
@@ -126,21 +127,23 @@ class QueueModel:
         queued = n_ahead - free
         if queued < 0:
             # A window is free for this ticket: the call is a matter of seconds.
-            curve = CapacityCurve(self.starts, base)
-            return Estimate(0, 0, 0), 0.0, 1, curve
+            return Estimate(0, 0, 0), 0.0, 1, self._base_curve(service, base)
         share = queued / n_ahead if n_ahead else 0.0
         work = sum(ahead_work[o] for o in competing) * share + residual
         rates = base
-        if others:
-            rates = list(base)
-            for group in others:
-                helped = sum(ahead_work[o] for o in competing if _serves(group, o)) * share / work
-                if helped > 0:
-                    group_rates = self.group_rates[group]
-                    for i in range(len(rates)):
-                        rates[i] += helped * group_rates[i]
-        curve = CapacityCurve(self.starts, rates)
+        for group in others:
+            helped = sum(ahead_work[o] for o in competing if _serves(group, o)) * share / work
+            if helped > 0:
+                rates = [r + helped * g for r, g in zip(rates, self.group_rates[group])]
+        curve = self._base_curve(service, base) if rates is base else CapacityCurve(self.starts, rates)
         return estimate_wait(work, queued + 1, curve, self.learned.ranges.factor), work, queued + 1, curve
+
+    def _base_curve(self, service: str, base: list[float]) -> CapacityCurve:
+        """The capacity of the windows serving ``service`` alone: the same for all its tickets."""
+        curve = self._base_curves.get(service)
+        if curve is None:
+            curve = self._base_curves[service] = CapacityCurve(self.starts, base)
+        return curve
 
     def queue_waits(self, queue: Sequence[WaitingView]) -> dict[str, TicketWait]:
         """Every waiting ticket's outlook; ``queue`` must be in call order."""

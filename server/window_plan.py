@@ -68,7 +68,10 @@ class WindowPlan:
         # Every estimate of one moment asks the same questions (a display.state asks once per
         # service): answers are kept until the time or the plan changes.
         self._memo_at: float | None = None
-        self._memo: dict[tuple, list[float]] = {}
+        self._memo: dict[Any, Any] = {}
+        # A learned window's availability depends only on which slots lie ahead: the same
+        # answer serves every moment of a slot, until the learned plan changes.
+        self._shapes: dict[tuple, list[float]] = {}
 
     @property
     def learned_days(self) -> int:
@@ -111,6 +114,7 @@ class WindowPlan:
         self._closed_at = {}
         self._closing = None
         self._memo_at = None
+        self._shapes = {}
 
     def _add_open(self, window: str, start: float, end: float) -> None:
         slots = self._today.setdefault(window, [0.0] * SLOTS)
@@ -162,38 +166,60 @@ class WindowPlan:
         (without this, a ticket taken at 16:58 was told the queue would wait for tomorrow).
         """
         memo = self._memo_for(now_s)
-        key = (window, is_open, tuple(starts))
-        answer = memo.get(key)
-        if answer is None:
-            answer = memo[key] = self._availability(window, is_open, now_s, starts)
-        return list(answer)
+        key = (window, is_open)
+        known = memo.get(key)
+        if known is None or known[0] != starts:
+            known = memo[key] = (list(starts), self._availability(window, is_open, now_s, starts))
+        return list(known[1])
 
-    def _memo_for(self, now_s: float) -> dict[tuple, list[float]]:
+    def _memo_for(self, now_s: float) -> dict[Any, Any]:
         if self._memo_at != now_s:
             self._memo_at, self._memo = now_s, {}
         return self._memo
+
+    def _slots(self, now_s: float, starts: list[float]) -> tuple[list[float], tuple[int, ...]]:
+        """Plan times (stopped at closing) of now and of each start, and their learned slots."""
+        memo = self._memo_for(now_s)
+        known = memo.get("slots")
+        if known is None or known[0] != starts:
+            last_s = self.closing_s() - 1.0
+            times = [min(now_s + offset, last_s) for offset in (0.0, *starts)]
+            known = memo["slots"] = (list(starts), times, tuple(min(SLOTS - 1, int(t // SLOT_S)) for t in times))
+        return known[1], known[2]
 
     def _availability(self, window: str, is_open: bool, now_s: float, starts: list[float]) -> list[float]:
         p_now = self.expected_open(window, now_s)
         if p_now is None:
             return [1.0 if is_open else 0.0] * len(starts)
-        last_s = self.closing_s() - 1.0
-
-        def planned(at_s: float) -> float | None:
-            return self.expected_open(window, min(at_s, last_s))
-
         back_at = None
         if not is_open and p_now >= 0.5:
             closed_at = self._closed_at.get(window)
             if closed_at is not None and now_s - closed_at < BREAK_S:
                 back_at = closed_at + BREAK_S - now_s
-        p_from = planned(now_s)
-        out = []
-        for offset in starts:
-            base = 1.0 if is_open or (back_at is not None and offset >= back_at) else 0.0
-            p = planned(now_s + offset)
-            out.append(min(1.0, max(0.0, base + (p if p is not None else p_from) - p_from)))
-        return out
+        # List passes over slots shared by every window: estimates ask this ~25 times per event.
+        times, slots = self._slots(now_s, starts)
+        spans = self._configured.get(window)
+        if spans is not None:
+            planned = [1.0 if any(s <= t < e for s, e in spans) else 0.0 for t in times]
+        elif back_at is None:
+            key = (window, is_open, slots)
+            shape = self._shapes.get(key)
+            if shape is None:
+                if len(self._shapes) > 20_000:  # a day's slots x windows, many times over
+                    self._shapes = {}
+                learned = self._learned[window]
+                shift = (1.0 if is_open else 0.0) - learned[slots[0]]
+                shape = self._shapes[key] = [min(1.0, max(0.0, learned[i] + shift)) for i in slots[1:]]
+            return shape
+        else:
+            learned = self._learned[window]
+            planned = [learned[i] for i in slots]
+        p_from = planned[0]
+        if back_at is None:
+            shift = (1.0 if is_open else 0.0) - p_from
+            return [min(1.0, max(0.0, p + shift)) for p in planned[1:]]
+        return [min(1.0, max(0.0, (1.0 if offset >= back_at else 0.0) + p - p_from))
+                for offset, p in zip(starts, planned[1:])]
 
     def breakpoints(self, now_s: float, horizon_s: float) -> list[float]:
         """Segment starts (offsets from now) where any window's expected state may change."""
@@ -238,3 +264,4 @@ class WindowPlan:
         self._closed_at = {str(w): float(v) for w, v in data.get("closed_at", {}).items()}
         self._closing = None
         self._memo_at = None
+        self._shapes = {}

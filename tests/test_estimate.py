@@ -6,7 +6,7 @@ import math
 import random
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from server.estimate import CapacityCurve, estimate_wait, p_wait_exceeds
 from server.learning import Learned, NoShows, ServiceTimes, WindowSpeeds
@@ -208,6 +208,37 @@ def test_availability_follows_a_window_closed_at_the_same_moment():
     assert BREAK_S in starts
     after = dict(zip(starts, plan.availability("1", False, now, starts)))
     assert after[BREAK_S] == 1.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(8 * H, 18 * H), st.sampled_from(["1", "3", "9"]), st.booleans()),
+                min_size=1, max_size=12))
+def test_remembered_availability_equals_a_fresh_answer(moments):
+    """Reused answers (per moment, per slot shape) match a plan that has never answered before."""
+    plan = WindowPlan()
+    _lunch_days(plan, 3)
+    plan.opened("1", 8 * H)
+    plan.closed("1", 10 * H)
+    for now, window, is_open in sorted(moments):
+        starts = plan.breakpoints(now, 4 * H)
+        fresh = WindowPlan()
+        fresh.restore(plan.export())
+        assert fresh.breakpoints(now, 4 * H) == starts
+        assert plan.availability(window, is_open, now, starts) == fresh.availability(window, is_open, now, starts)
+
+
+def test_a_restored_plan_forgets_what_it_answered_before():
+    plan = WindowPlan()
+    _lunch_days(plan, 3)
+    starts = plan.breakpoints(11.75 * H, 2 * H)
+    assert 0.0 in plan.availability("3", True, 11.75 * H, starts)  # lunch ahead
+    flat = WindowPlan()
+    for _ in range(3):
+        flat.opened("3", 9 * H)
+        flat.closed("3", 17 * H)
+        flat.end_day()
+    plan.restore(flat.export())
+    assert plan.availability("3", True, 11.75 * H, starts) == [1.0] * len(starts)
 
 
 def test_configured_hours_win_over_learning():
