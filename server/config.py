@@ -204,12 +204,15 @@ def _staffing(reader: "_Reader", raw: Any, alerts: AlertSettings) -> StaffingSet
     share = reader.number(item, "staffing.target_share", "target_share", 0.05)
     close_after = reader.number(item, "staffing.close_after_min", "close_after_min", 10.0)
     window = reader.number(item, "staffing.arrival_window_min", "arrival_window_min", 15.0)
+    lookahead = reader.number(item, "staffing.lookahead_min", "lookahead_min", 30.0)
     if target_wait <= 0:
         raise reader.fail("staffing.target_wait_min", "must be positive")
     if not 0 < share < 1:
         raise reader.fail("staffing.target_share", "must be a share between 0 and 1, e.g. 0.05")
     if close_after < 0 or window <= 0:
         raise reader.fail("staffing", "close_after_min must be >= 0 and arrival_window_min > 0")
+    if lookahead < 0:
+        raise reader.fail("staffing.lookahead_min", "must be 0 (off) or a number of minutes")
     minimums = []
     for i, raw_min in enumerate(reader.sequence(item.get("minimums", []) or [], "staffing.minimums")):
         where = f"staffing.minimums[{i}]"
@@ -232,7 +235,7 @@ def _staffing(reader: "_Reader", raw: Any, alerts: AlertSettings) -> StaffingSet
     if not isinstance(enabled, bool):
         raise reader.fail("staffing.enabled", f"must be true or false, got {enabled!r}")
     return StaffingSettings(enabled=enabled, target_wait_min=target_wait, target_share=share, close_after_min=close_after,
-                            arrival_window_min=window, minimums=tuple(minimums))
+                            arrival_window_min=window, lookahead_min=lookahead, minimums=tuple(minimums))
 
 
 class _Reader:

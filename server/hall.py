@@ -28,6 +28,7 @@ from .alerts import (
     open_windows_should_raise,
     open_windows_should_resolve,
 )
+from .arrival_profile import ArrivalProfile
 from .config import DEFAULT_SERVICE_MEAN_S, HallConfig
 from .errors import InvalidEvent
 from .estimate import Estimate
@@ -130,6 +131,8 @@ class Hall:
             ServiceTimes({s.id: s.mean_service_s for s in config.services}, default_s=DEFAULT_SERVICE_MEAN_S),
             NoShows(), WindowSpeeds())
         self.plan = WindowPlan({w.id: w.hours for w in config.windows if w.hours is not None})
+        self.arrival_profile = ArrivalProfile()
+        """Tickets issued by time of day over past days: the staffing advice looks ahead with it."""
         self._next_review: datetime | None = None
         self.now: datetime | None = None
         self.day: date | None = None
@@ -189,6 +192,7 @@ class Hall:
             self.day = local_day
             self.resets = 0
             self.plan.end_day()
+            self.arrival_profile.end_day()
             self._start_day(at=now)
             self._next_review = _review_after(now)
             return
@@ -292,6 +296,7 @@ class Hall:
         not be in it: replaying from here rebuilds them.
         """
         return {"service_times": self.learned.export(), "window_plan": self.plan.export(),
+                "arrival_profile": self.arrival_profile.export(),
                 "day": self.day.isoformat() if self.day else None, "resets": self.resets,
                 "now": self.now.isoformat() if self.now else None}
 
@@ -299,6 +304,7 @@ class Hall:
         """Load what :meth:`export_snapshot` returned into a new hall."""
         self.learned.restore(data.get("service_times", {}))
         self.plan.restore(data.get("window_plan", {}))
+        self.arrival_profile.restore(data.get("arrival_profile", {}))
         if data.get("day"):
             self.day = date.fromisoformat(data["day"])
             self.resets = int(data.get("resets", 0))
@@ -335,6 +341,8 @@ class Hall:
                         issued_at=event.at)
         self.tickets[ticket.label] = ticket
         self._arrivals.append((event.at, event.service))
+        self._issued_today[event.service] = self._issued_today.get(event.service, 0) + 1
+        self.arrival_profile.issued(self._local_s(event.at))
         self._start_waiting(ticket, event.at)
         self._review_newcomer(ticket, event.at)
 
@@ -468,6 +476,8 @@ class Hall:
         self._advisor = StaffingAdvisor(timedelta(minutes=self.config.staffing.close_after_min))
         self._arrivals: deque[tuple[datetime, str]] = deque()
         """Recent issues (time, service), for the arrival rate and mix of the staffing advice."""
+        self._issued_today: dict[str, int] = {}
+        """Tickets issued per service since the day began: the mix of a forecast with no recent arrivals."""
         self.counts = {"issued": 0, "served": 0, "no_show": 0, "cancelled": 0, "transferred": 0}
         self._changed()
 
@@ -614,19 +624,38 @@ class Hall:
         queue = sorted(self.waiting.values(), key=_call_order)
         elapsed = [(at - t.waiting_since).total_seconds() for t in queue if t.waiting_since is not None]
         open_windows = [w for w in self.windows.values() if w.open]
-        if not elapsed and not self._arrivals:
+        window_s = settings.arrival_window_min * 60
+        rate = len(self._arrivals) / window_s
+        if settings.lookahead_min > 0:
+            # Staff for the next half hour as earlier days had it (scaled to today's volume), so
+            # windows are advised before a surge rather than after the queue has built. The
+            # last 15 minutes' count is noisy (a Poisson count of ~30 is ±20%); it only wins
+            # where it is clearly above the forecast (two standard deviations): a surge the
+            # profile did not foresee.
+            forecast = self.arrival_profile.forecast_per_s(self._local_s(at), settings.lookahead_min * 60)
+            if forecast is not None:
+                n = len(self._arrivals)
+                rate = max(forecast, max(0.0, n - 2 * n ** 0.5) / window_s)
+        if not elapsed and rate <= 0:
             return 1 if open_windows else 0
         speeds = [self.learned.window_speeds.speed(w.id) for w in open_windows] or [1.0]
         speed = sum(speeds) / len(speeds)
 
-        def mean_cost(services: list[str]) -> float:
-            return sum(self.learned.window_cost_s(s) for s in services) / len(services) / speed if services else 0.0
+        def mean_cost(counts: Mapping[str, int]) -> float:
+            total = sum(counts.values())
+            return sum(self.learned.window_cost_s(s) * n for s, n in counts.items()) / total / speed if total else 0.0
 
-        arrivals = [service for _, service in self._arrivals]
+        recent: dict[str, int] = {}
+        for _, service in self._arrivals:
+            recent[service] = recent.get(service, 0) + 1
+        waiting: dict[str, int] = {}
+        for t in queue:
+            waiting[t.service] = waiting.get(t.service, 0) + 1
+        # The day's mix so far: 15 minutes of arrivals are too few (±12% in mean window time).
+        mix = self._issued_today or recent or waiting or {s.id: 1 for s in self.config.services}
         free = sum(1 for w in open_windows if w.serving is None)
         return windows_needed(
-            elapsed, mean_cost([t.service for t in queue]),
-            len(arrivals) / (settings.arrival_window_min * 60), mean_cost(arrivals),
+            elapsed, mean_cost(waiting), rate, mean_cost(mix),
             open_windows=len(open_windows), free_windows=free, target_s=settings.target_wait_min * 60,
             target_share=settings.target_share, max_windows=self._known_windows())
 

@@ -4,7 +4,8 @@ Two questions, the larger answer wins:
 - the queue already here: with s windows, a ticket at position p that has waited e
   passes the threshold T if fewer than p services end within T - e (an Erlang tail);
   the mean of that chance over the tickets still under T must stay under the target;
-- the people still coming: with the arrival rate of the last 15 minutes, Erlang C's
+- the people still coming: with the arrival rate the hall expects (its arrival profile for
+  the next half hour, or the last 15 minutes' where clearly higher; see hall.py), Erlang C's
   tail C(s, a) * exp(-(s - a) T / m) must stay under the target too.
 The hall is treated as one pool of windows here (skill limits of single windows are
 left out): advice is about how many clerks to seat, not where.
@@ -12,6 +13,7 @@ left out): advice is about how many clerks to seat, not where.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,6 +50,8 @@ class StaffingSettings:
     target_share: float = 0.05
     close_after_min: float = 10.0
     arrival_window_min: float = 15.0
+    lookahead_min: float = 30.0
+    """Also staff for the arrival rate earlier days had over the next this-many minutes (0: off)."""
     minimums: tuple[Minimum, ...] = ()
 
     def minimum_at(self, local_s: float, known_windows: int) -> int:
@@ -124,25 +128,35 @@ def _fewest(share_over: Callable[[int], float], goal: float, max_windows: int) -
 
 
 class StaffingAdvisor:
-    """Applies the hysteresis: more windows at once, fewer only after a lasting surplus."""
+    """Applies the hysteresis: more windows at once, fewer only after a lasting surplus.
+
+    The advice is the most any review of the last ``close_after`` needed: a window advised
+    stays advised that long, so the advice does not follow every arrival or departure up and
+    down (the Erlang terms jump with each ticket). Where more windows are open than that, they
+    are kept until the surplus has lasted ``close_after``. The advice never follows the open
+    count down: a clerk on a break or still walking to the window is not a reason to advise
+    fewer windows (and a manager told "fewer" would send another clerk away).
+    """
 
     def __init__(self, close_after: timedelta) -> None:
         self.close_after = close_after
         self.advised: int | None = None
         self._surplus_since: datetime | None = None
-        self._surplus_need = 0
+        self._needs: deque[tuple[datetime, int]] = deque()
 
     def update(self, needed: int, open_windows: int, at: datetime) -> int:
+        while self._needs and at - self._needs[0][0] >= self.close_after:
+            self._needs.popleft()
+        while self._needs and self._needs[-1][1] <= needed:  # a monotone deque: its head is the max
+            self._needs.pop()
+        self._needs.append((at, needed))
+        recent = self._needs[0][1]
         if needed >= open_windows:
             self._surplus_since = None
-            self.advised = needed
-            return needed
-        if self._surplus_since is None:
-            self._surplus_since, self._surplus_need = at, needed
-        # Close down to what the whole surplus period needed, not to its quietest moment.
-        self._surplus_need = max(self._surplus_need, needed)
-        lasted = at - self._surplus_since >= self.close_after
-        self.advised = self._surplus_need if lasted else open_windows
+        elif self._surplus_since is None:
+            self._surplus_since = at
+        lasted = self._surplus_since is not None and at - self._surplus_since >= self.close_after
+        self.advised = open_windows if open_windows > recent and not lasted else recent
         return self.advised
 
 
