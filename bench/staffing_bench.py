@@ -12,6 +12,12 @@ lunch 11:30-14:00) and floor it (2). Policies:
   hall config's ``staffing`` section (default ``target_share``; skipped with a message while the
   hall has no staffing advice).
 
+Two references, not policies a hall could run, to show what the clerk limits allow at all:
+- all clerks: every clerk the limits allow, all day (the lowest share > 15 min any policy gets
+  here, up to the breaks the simulator skips for windows nobody wants at break time);
+- oracle: knows the scenario's true arrival rate of each hour and staffs Erlang C's fewest
+  windows with P(wait > 15 min) <= the swept target (the same --targets as ours).
+
 Per policy: counter-hours/day, share of called tickets waiting > 15 and > 30 min, share of lunch
 arrivals (12:00-13:30) waiting > 15 min, opens/day; and the curve share > 15 min vs
 counter-hours (PNG).
@@ -40,6 +46,7 @@ from bench.replay import StreamView, hall_config, sim_hall_windows  # noqa: E402
 from server.config import HallConfig  # noqa: E402
 from server.events import parse_event  # noqa: E402
 from server.hall import Hall  # noqa: E402
+from server.queueing import erlang_c_tail  # noqa: E402
 from server.simulator import sample_hall, simulate_day  # noqa: E402
 from server.simulator.day import Day  # noqa: E402
 from server.simulator.scenarios import ClerkLimits, clerk_limits, get_scenario  # noqa: E402
@@ -116,6 +123,26 @@ class CountK(FeedsEvents):
         return staffed
 
 
+class Oracle:
+    """Erlang C staffing at the true arrival rate of the hour: what a perfect forecast allows."""
+
+    def __init__(self, sc: Any, sim_hall: Any, target: float) -> None:
+        self.rates = [sc.expected_tickets * share / sum(sc.hourly_profile) / 3600.0 for share in sc.hourly_profile]
+        self.hour_s = sim_hall.day_length_s / len(sc.hourly_profile)
+        total = sum(sc.mix.values())
+        self.mean_s = sum(sim_hall.service(sid).mean_s * share / total for sid, share in sc.mix.items())
+        self.target = target
+        self.windows = len(sim_hall.windows)
+
+    def __call__(self, now: float, events: Sequence[dict[str, Any]], staffed: int) -> int:
+        hour = int(now // self.hour_s)
+        rate = self.rates[hour] if 0 <= hour < len(self.rates) else 0.0
+        s = 1
+        while s < self.windows and erlang_c_tail(s, rate * self.mean_s, self.mean_s, 900.0) > self.target:
+            s += 1
+        return s
+
+
 class Ours(FeedsEvents):
     """Our hall's advice: the Hall learns from every event and says how many windows to staff."""
 
@@ -153,6 +180,8 @@ def run_policy(scenario: str, family: str, param: float | None, days: int, histo
     limits = clerk_limits(sc, len(windows))
     dates = [START + dt.timedelta(days=history + i) for i in range(days)]
     ours: Ours | None = None
+    if family == "all":
+        controller_all: Any = lambda now, events, staffed: len(windows)  # noqa: E731
     if family == "fixed":
         # Exactly the plan: no clerk cap (month end plans 12 from 13:30), no walking delay
         # (the rota has clerks at their windows on time).
@@ -169,6 +198,10 @@ def run_policy(scenario: str, family: str, param: float | None, days: int, histo
             controller: Any = FixedPlan(sc.plan)
         elif family == "count":
             controller = CountK(float(param), close_after_min * 60.0, dict(windows))
+        elif family == "all":
+            controller = controller_all
+        elif family == "oracle":
+            controller = Oracle(sc, sim_hall, float(param))
         else:
             controller = ours
         day = simulate_day(sc, seed, date, hall=sim_hall, controller=controller, limits=limits)
@@ -176,7 +209,8 @@ def run_policy(scenario: str, family: str, param: float | None, days: int, histo
             ours.feed(ours.new_events(day.events))
         per_day.append(day_metrics(day))
     return {"scenario": scenario, "family": family, "param": param,
-            "setting": ours_setting if family == "ours" else "k" if family == "count" else None,
+            "setting": (ours_setting if family == "ours" else "k" if family == "count"
+                        else "target_share" if family == "oracle" else None),
             **aggregate(per_day),
             "limits": {"clerks": limits.clerks, "lunch_clerks": limits.lunch_clerks,
                        "minimum": limits.minimum, "open_delay_s": limits.open_delay_s}}
@@ -236,17 +270,18 @@ def compare(rows: list[dict[str, Any]]) -> dict[str, Any]:
     curve = sorted((r["counter_hours_per_day"], r["share_over_15"]) for r in rows if r["family"] == "count")
     points = []
     for r in rows:
-        if r["family"] != "ours":
+        if r["family"] not in ("ours", "oracle"):
             continue
         x = r["counter_hours_per_day"]
         ref = interpolate(curve, x)
-        point = {r["setting"]: r["param"], "counter_hours": x, "share_over_15": r["share_over_15"],
+        point = {"policy": r["family"], r["setting"]: r["param"], "counter_hours": x,
+                 "share_over_15": r["share_over_15"],
                  "count_k_share_at_same_hours": None if ref is None else round(ref, 4)}
         if ref is not None and ref > 0:
             point["ratio"] = round(r["share_over_15"] / ref, 3)
             point["met"] = point["ratio"] <= SHARE_TARGET
         points.append(point)
-    comparable = [p for p in points if "met" in p]
+    comparable = [p for p in points if "met" in p and p["policy"] == "ours"]
     return {"target": f"share > 15 min at most {SHARE_TARGET} x the count-k curve at equal counter-hours",
             "points": points, "met_at": sum(p["met"] for p in comparable), "comparable": len(comparable)}
 
@@ -262,6 +297,10 @@ def interpolate(curve: list[tuple[float, float]], x: float) -> float | None:
 def label(r: dict[str, Any]) -> str:
     if r["family"] == "fixed":
         return "fixed plan"
+    if r["family"] == "all":
+        return "(all clerks)"
+    if r["family"] == "oracle":
+        return f"(oracle) {r['param']:g}"
     if r["family"] == "count":
         return f"count-{r['param']:g}"
     return f"ours {r['setting']} {r['param']:g}"
@@ -291,12 +330,14 @@ def plot(report: dict[str, Any], path: Path) -> None:
         rows = report["scenarios"][scenario]["policies"]
         setting = next((r["setting"] for r in rows if r["family"] == "ours"), "")
         for family, style, name in (("count", "o-", "count-k (k labelled)"), ("ours", "s-", f"ours ({setting})"),
-                                    ("fixed", "*", "fixed plan")):
+                                    ("oracle", "x:", "oracle: true hourly rates (target_share)"),
+                                    ("fixed", "*", "fixed plan"), ("all", "^", "all clerks, all day")):
             pts = sorted((r["counter_hours_per_day"], 100 * r["share_over_15"], r["param"])
                          for r in rows if r["family"] == family)
             if not pts:
                 continue
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], style, label=name, ms=9 if family == "fixed" else 5)
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], style, label=name,
+                    ms=9 if family in ("fixed", "all") else 5)
             for x, y, param in pts:
                 if param is not None:
                     ax.annotate(f"{param:g}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
@@ -326,7 +367,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ours-setting", default="target_share",
                     help="the hall config's staffing setting to sweep (default target_share; "
                          "e.g. target_wait_min with --targets 10 15 20)")
-    ap.add_argument("--policies", nargs="+", choices=("fixed", "count", "ours"), default=["fixed", "count", "ours"])
+    ap.add_argument("--policies", nargs="+", choices=("fixed", "count", "ours", "all", "oracle"),
+                    default=["fixed", "count", "ours", "all", "oracle"],
+                    help="all and oracle are references (see above), cheap: no Hall in the loop")
     ap.add_argument("--close-after-min", type=float, default=10.0,
                     help="count-k closes a window after this long with nobody waiting (default 10)")
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
@@ -350,6 +393,11 @@ def main(argv: list[str] | None = None) -> int:
             work.append((scenario, "fixed", None))
         if "count" in args.policies:
             work += [(scenario, "count", k) for k in (args.k or DEFAULT_K[scenario])]
+        if "all" in args.policies:
+            work.append((scenario, "all", None))
+        if "oracle" in args.policies:
+            work += [(scenario, "oracle", t) for t in (DEFAULT_TARGETS if args.ours_setting != "target_share"
+                                                       else args.targets)]
         if "ours" in args.policies and not missing:
             work += [(scenario, "ours", t) for t in args.targets]
     call = [(s, f, p, args.days, args.history, args.seed, args.close_after_min, args.ours_setting)
@@ -371,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
         print_rows(scenario, mine)
         if "ours_vs_count_k" in entry:
             c = entry["ours_vs_count_k"]
-            print(f"target: {c['target']}: met at {c['met_at']} of {c['comparable']} comparable points")
+            print(f"target: {c['target']}: ours met it at {c['met_at']} of {c['comparable']} comparable points")
             for p in c["points"]:
                 print(f"  {json.dumps(p)}")
     report["seconds"] = round(time.perf_counter() - started, 1)

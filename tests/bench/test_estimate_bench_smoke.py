@@ -184,3 +184,15 @@ def test_our_policy_feeds_each_event_once_and_keeps_staffing_without_advice():
     day2 = [{"id": "c", "type": "hall.reset", "at": "2026-11-19T08:55:00.000+08:00"}]
     policy(0.0, day2, 7)
     assert hall.got == ["a", "b", "c"]
+
+
+def test_the_oracle_reference_staffs_a_busier_hour_with_more_windows():
+    """The oracle reads the scenario's true hourly rates: month end's 11:00 hour needs more than 09:00's."""
+    from server.simulator import sample_hall
+    from server.simulator.scenarios import get_scenario
+
+    sc = get_scenario("month_end")
+    oracle = staffing_bench.Oracle(sc, sample_hall(sc.windows), 0.05)
+    first, peak = oracle(600.0, [], 8), oracle(2 * 3600.0 + 600.0, [], 8)
+    assert 1 <= first < peak <= 15
+    assert staffing_bench.Oracle(sc, sample_hall(sc.windows), 0.2)(600.0, [], 8) <= first
