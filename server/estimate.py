@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
 
 from .queueing import gamma_quantile, gamma_sf
 
@@ -52,17 +54,16 @@ class CapacityCurve:
     def __init__(self, starts: Sequence[float], rates: Sequence[float]) -> None:
         if not starts or starts[0] != 0.0 or len(starts) != len(rates):
             raise ValueError("a capacity curve starts at 0 with one rate per segment")
-        self.starts = list(starts)
-        self.rates = [max(0.0, r) for r in rates]
+        # Shared, not copied: a queue model builds one curve per waiting ticket on the same starts.
+        self.starts = starts
+        self.rates = [r if r > 0.0 else 0.0 for r in rates]
         if not any(self.rates):
             self.rates = [FALLBACK_RATE] * len(self.rates)
         elif self.rates[-1] <= 0.0:
             # Nobody is expected at the end of the horizon: one window comes back.
             self.rates[-1] = FALLBACK_RATE
-        cum = [0.0]
-        for i in range(1, len(self.starts)):
-            cum.append(cum[-1] + self.rates[i - 1] * (self.starts[i] - self.starts[i - 1]))
-        self._cum = cum
+        self._cum = list(accumulate((r * (b - a) for r, a, b in zip(self.rates, starts, starts[1:])),
+                                    initial=0.0))
 
     @property
     def now_rate(self) -> float:
@@ -103,11 +104,18 @@ def estimate_wait(work_s: float, departures: int, curve: CapacityCurve, spread: 
         return Estimate(0, 0, 0)
     k = max(1, departures)
     expected = curve.time_for(work_s)
-    low_share = max(0.0, 1.0 - spread * (1.0 - gamma_quantile(k, LOW_P) / k))
-    high_share = 1.0 + spread * (gamma_quantile(k, HIGH_P) / k - 1.0)
+    low_q, high_q = _erlang_range(k)
+    low_share = max(0.0, 1.0 - spread * (1.0 - low_q))
+    high_share = 1.0 + spread * (high_q - 1.0)
     low = curve.time_for(work_s * low_share)
     high = curve.time_for(work_s * high_share)
     return Estimate(int(round(expected)), int(round(low)), int(round(high)))
+
+
+@lru_cache(maxsize=2048)
+def _erlang_range(k: int) -> tuple[float, float]:
+    """The 10% and 90% quantiles of an Erlang(k) wait, as shares of its mean."""
+    return gamma_quantile(k, LOW_P) / k, gamma_quantile(k, HIGH_P) / k
 
 
 def p_wait_exceeds(work_s: float, departures: int, curve: CapacityCurve, within_s: float) -> float:

@@ -58,6 +58,27 @@ def _serves(services: ServiceSet, service: str) -> bool:
     return services is None or service in services
 
 
+class _Ahead:
+    """What lies ahead of a ``service`` ticket: competing tickets, their work, and the share
+    of that work each window group that cannot serve ``service`` could take."""
+
+    __slots__ = ("model", "service", "count", "work", "by_group")
+
+    def __init__(self, model: QueueModel, service: str) -> None:
+        self.model, self.service = model, service
+        self.count = 0
+        self.work = 0.0
+        self.by_group: dict[ServiceSet, float] = dict.fromkeys(model._info(service)[1], 0.0)
+
+    def add(self, other: str, count: int, work: float) -> None:
+        if count and self.model.competes(other, self.service):
+            self.count += count
+            self.work += work
+            for group in self.by_group:
+                if _serves(group, other):
+                    self.by_group[group] += work
+
+
 class QueueModel:
     """Wait estimates for one moment of one hall."""
 
@@ -121,18 +142,22 @@ class QueueModel:
 
     def wait(self, service: str, ahead_work: dict[str, float], ahead_count: dict[str, int]) -> tuple[Estimate, float, int, CapacityCurve]:
         """The wait of a ``service`` ticket with the given work and counts ahead, per service."""
-        base, others, free, residual = self._info(service)
-        competing = [o for o in ahead_count if self.competes(o, service)]
-        n_ahead = sum(ahead_count[o] for o in competing)
-        queued = n_ahead - free
+        ahead = _Ahead(self, service)
+        for other, count in ahead_count.items():
+            ahead.add(other, count, ahead_work[other])
+        return self._wait(service, ahead)
+
+    def _wait(self, service: str, ahead: _Ahead) -> tuple[Estimate, float, int, CapacityCurve]:
+        base, _others, free, residual = self._info(service)
+        queued = ahead.count - free
         if queued < 0:
             # A window is free for this ticket: the call is a matter of seconds.
             return Estimate(0, 0, 0), 0.0, 1, self._base_curve(service, base)
-        share = queued / n_ahead if n_ahead else 0.0
-        work = sum(ahead_work[o] for o in competing) * share + residual
+        share = queued / ahead.count if ahead.count else 0.0
+        work = ahead.work * share + residual
         rates = base
-        for group in others:
-            helped = sum(ahead_work[o] for o in competing if _serves(group, o)) * share / work
+        for group, group_work in ahead.by_group.items():
+            helped = group_work * share / work
             if helped > 0:
                 rates = [r + helped * g for r, g in zip(rates, self.group_rates[group])]
         curve = self._base_curve(service, base) if rates is base else CapacityCurve(self.starts, rates)
@@ -147,17 +172,19 @@ class QueueModel:
 
     def queue_waits(self, queue: Sequence[WaitingView]) -> dict[str, TicketWait]:
         """Every waiting ticket's outlook; ``queue`` must be in call order."""
-        ahead_work: dict[str, float] = {}
-        ahead_count: dict[str, int] = {}
+        # Running totals of what lies ahead, one per service in the queue, each updated as a
+        # ticket passes: a month-end queue of 150 is one pass, not 150 sums over services.
+        ahead = {service: _Ahead(self, service) for service in {t.service for t in queue}}
+        own: dict[str, int] = dict.fromkeys(ahead, 0)
         out: dict[str, TicketWait] = {}
         for ticket in queue:
             s = ticket.service
-            ahead_work.setdefault(s, 0.0)
-            ahead_count.setdefault(s, 0)
-            estimate, work, departures, curve = self.wait(s, ahead_work, ahead_count)
-            out[ticket.label] = TicketWait(ahead_count[s] + 1, estimate, work, departures, curve)
-            ahead_work[s] += self.cost(s)
-            ahead_count[s] += 1
+            estimate, work, departures, curve = self._wait(s, ahead[s])
+            own[s] += 1
+            out[ticket.label] = TicketWait(own[s], estimate, work, departures, curve)
+            cost = self.cost(s)
+            for totals in ahead.values():
+                totals.add(s, 1, cost)
         return out
 
     def newcomer(self, service: str, waiting_by_service: dict[str, int]) -> TicketWait:
