@@ -130,7 +130,8 @@ class Hall:
         self.learned = Learned(
             ServiceTimes({s.id: s.mean_service_s for s in config.services}, default_s=DEFAULT_SERVICE_MEAN_S),
             NoShows(), WindowSpeeds())
-        self.plan = WindowPlan({w.id: w.hours for w in config.windows if w.hours is not None})
+        self.plan = WindowPlan({w.id: w.hours for w in config.windows if w.hours is not None},
+                               windows=[w.id for w in config.windows])
         self.arrival_profile = ArrivalProfile()
         """Tickets issued by time of day over past days: the staffing advice looks ahead with it."""
         self._next_review: datetime | None = None
@@ -446,9 +447,7 @@ class Hall:
 
     def _reset(self, event: QueueEvent) -> None:
         self.resets += 1
-        for window in self.windows.values():
-            if window.open:
-                self.plan.closed(window.id, self._local_s(event.at))
+        self.plan.close_all(self._local_s(event.at))
         self._start_day(at=event.at)
         self._next_review = _review_after(event.at)
 

@@ -25,8 +25,10 @@ DAY_WEIGHT = 0.3
 """After the first days, each new day moves the plan by this much: rotas change, slowly."""
 BREAK_S = 15 * 60
 """A window closed while the plan expects it open is assumed back after a break this long."""
-CLOSING_SHARE = 0.5
-"""The hall's day ends after the last slot with at least this share of its busiest slot's windows."""
+FADE_SHARE = 0.9
+"""A slot whose expected open windows are below this share of the slot before is fading out."""
+FADE_SLOTS = 4
+"""Serving out the last queue takes up to an hour: no longer fade is taken for the day's end."""
 
 
 def parse_hours(spec: str) -> tuple[int, int]:
@@ -39,6 +41,23 @@ def parse_hours(spec: str) -> tuple[int, int]:
     if e <= s:
         raise ValueError(f"{spec!r} ends before it starts")
     return s, e
+
+
+def _covered(spans: tuple[tuple[int, int], ...], slot: int) -> float:
+    """Share of 15-minute slot ``slot`` inside the configured spans."""
+    start, end = slot * SLOT_S, (slot + 1) * SLOT_S
+    return sum(max(0, min(end, e) - max(start, s)) for s, e in spans) / SLOT_S
+
+
+def _fade_start(totals: list[float]) -> int:
+    """The end of the day in local seconds, from the expected open windows per slot."""
+    last = max((i for i, t in enumerate(totals) if t >= 0.5), default=None)
+    if last is None:
+        return DAY_S
+    i = last
+    while i > 0 and last - i < FADE_SLOTS and totals[i] < FADE_SHARE * totals[i - 1]:
+        i -= 1
+    return (i + 1) * SLOT_S
 
 
 def _clock_s(text: str) -> int:
@@ -57,8 +76,11 @@ class WindowPlan:
     what was learned.
     """
 
-    def __init__(self, configured: Mapping[str, Iterable[tuple[int, int]]] | None = None) -> None:
+    def __init__(self, configured: Mapping[str, Iterable[tuple[int, int]]] | None = None,
+                 windows: Iterable[str] = ()) -> None:
+        """``configured``: the windows with configured hours; ``windows``: every configured window."""
         self._configured = {w: tuple(spans) for w, spans in (configured or {}).items()}
+        self._without_hours = set(windows) - set(self._configured)
         self._learned: dict[str, list[float]] = {}
         self._days = 0
         self._today: dict[str, list[float]] = {}
@@ -91,6 +113,12 @@ class WindowPlan:
         if start is not None:
             self._add_open(window, start, at_s)
             self._closed_at[window] = at_s
+
+    def close_all(self, at_s: float) -> None:
+        """Close every window open in today's record (a hall reset): the record, not the hall's
+        windows, so that a hall restored from a snapshot closes the same ones."""
+        for window in list(self._open_since):
+            self.closed(window, at_s)
 
     def end_day(self) -> None:
         """Fold today into the learned plan; windows still open count as open until midnight.
@@ -139,21 +167,28 @@ class WindowPlan:
         return learned[min(SLOTS - 1, max(0, int(at_s // SLOT_S)))]
 
     def closing_s(self) -> float:
-        """Local second at which the hall's day ends: the last configured hour, or as learned.
+        """Local second at which the hall's day ends: as learned, or the last configured hour.
 
         The learned plan fades out over the slots after closing (windows serve out their
-        queues, some sooner than others); the day's end is taken where the expected open
-        windows fall below half of the busiest slot's and stay there.
+        queues, some sooner than others): the day's end is where that fade starts, i.e. the
+        last slot with any window expected open, less the falling slots just before it.
+        Windows that leave early for good (a half-day clerk) are steps, not a fade, and keep
+        their closing. With neither a trusted learned plan nor hours for every window, the
+        day has no known end.
         """
         if self._closing is None:
-            ends = [e for spans in self._configured.values() for _, e in spans]
             if self._days >= MIN_DAYS and self._learned:
-                totals = [sum(v[i] for v in self._learned.values()) for i in range(SLOTS)]
-                peak = max(totals)
-                last = max((i for i, t in enumerate(totals) if peak > 0 and t >= CLOSING_SHARE * peak),
-                           default=SLOTS - 1)
-                ends.append((last + 1) * SLOT_S)
-            self._closing = float(max(ends, default=DAY_S))
+                totals = [0.0] * SLOTS
+                for window, shares in self._learned.items():
+                    if window not in self._configured:
+                        totals = [t + x for t, x in zip(totals, shares)]
+                for spans in self._configured.values():
+                    totals = [t + _covered(spans, i) for i, t in enumerate(totals)]
+                self._closing = float(_fade_start(totals))
+            elif self._configured and not self._without_hours:
+                self._closing = float(max(e for spans in self._configured.values() for _, e in spans))
+            else:
+                self._closing = float(DAY_S)
         return self._closing
 
     def availability(self, window: str, is_open: bool, now_s: float, starts: list[float]) -> list[float]:

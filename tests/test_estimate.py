@@ -13,6 +13,8 @@ from server.learning import Learned, NoShows, ServiceTimes, WindowSpeeds
 from server.queueing import erlang_c, erlang_c_tail, gamma_quantile, gamma_sf
 from server.window_plan import BREAK_S, SLOT_S, WindowPlan, parse_hours
 
+from tests.halltools import at, ev, make_hall
+
 
 # -- queueing formulas ------------------------------------------------------------------------
 
@@ -182,6 +184,53 @@ def test_windows_open_at_closing_serve_out_the_queue():
     # Lunch still closes windows: the day's end is not any dip.
     starts = plan.breakpoints(11.75 * H, 2 * H)
     assert 0.0 in plan.availability("3", True, 11.75 * H, starts)
+
+
+def test_a_part_time_window_does_not_end_the_day():
+    """Window 9 works mornings; the others have no hours and no history yet: the day has no known end."""
+    plan = WindowPlan({"9": [parse_hours("08:00-12:00")]}, windows=["1", "2", "9"])
+    starts = plan.breakpoints(11.5 * H, 2 * H)
+    avail = dict(zip(starts, plan.availability("9", True, 11.5 * H, starts)))
+    assert avail[0.0] == 1.0 and avail[0.5 * H] == 0.0
+
+
+def test_a_thin_afternoon_still_closes_windows_for_good_at_noon():
+    """Ten windows 9-12 and four 12-17: the day ends at 17:00, and six windows go at noon."""
+    plan = WindowPlan()
+    for _ in range(3):
+        for i in range(10):
+            plan.opened(str(i), 9 * H)
+            plan.closed(str(i), 17 * H if i < 4 else 12 * H)
+        plan.end_day()
+    assert plan.closing_s() == 17 * H
+    starts = plan.breakpoints(11.5 * H, 2 * H)
+    assert plan.availability("7", True, 11.5 * H, starts)[-1] == 0.0
+    starts = plan.breakpoints(16.5 * H, 2 * H)
+    assert plan.availability("1", True, 16.5 * H, starts) == [1.0] * len(starts)
+
+
+def test_the_day_ends_where_the_serving_out_fade_begins():
+    """Windows leave between 17:00 and 17:45 as their queues empty: the day's end is 17:00."""
+    plan = WindowPlan()
+    for _ in range(3):
+        for i in range(10):
+            plan.opened(str(i), 9 * H)
+            plan.closed(str(i), 17 * H + i * 300)  # 17:00, 17:05, ... 17:45
+        plan.end_day()
+    assert plan.closing_s() == 17 * H
+
+
+def test_a_reset_replayed_from_a_snapshot_closes_the_same_windows():
+    """The hub snapshots before a hall.reset; a restart replays the reset on the restored hall."""
+    live = make_hall(windows=3)
+    live.receive(ev("ticket.issued", at(5), ticket="A001", service="quick"))
+    snapshot = live.export_snapshot()
+    live.receive(ev("hall.reset", at(10)))
+    restored = make_hall(windows=0)
+    restored.restore_snapshot(snapshot)
+    restored.receive(ev("hall.reset", at(10)))
+    assert restored.plan.export() == live.plan.export()
+    assert live.plan.export()["closed_at"]  # the reset did close the three windows
 
 
 def test_configured_closing_is_the_last_configured_hour():
