@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -284,4 +286,6 @@ class _Reader:
         value = item.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(where, f"must be a number, got {value!r}")
+        if not math.isfinite(value):
+            raise self.fail(where, f"must be a finite number, got {value!r}")
         return float(value)
