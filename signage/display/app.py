@@ -17,7 +17,7 @@ from signage.calls import BannerQueue
 from signage.content import Content, ContentWatcher
 from signage.display.assets import ImageCache
 from signage.display.chime import Chime
-from signage.display.text import TextRenderer
+from signage.display.text import TextRenderer, cache_bytes_for
 from signage.display.zones import ZONES, Layout, Painter, layout
 from signage.feed import Feed
 from signage.state import DisplayState
@@ -49,7 +49,7 @@ class Screen:
     def __init__(self, surface: pygame.Surface, content: Content, *, font_dir: Path | None = None, chime: Chime | None = None) -> None:
         self.surface = surface
         self.content = content
-        self.text = TextRenderer(font_dir or content.root / "fonts")
+        self.text = TextRenderer(font_dir or content.root / "fonts", cache_bytes_for(surface.get_size()))
         self.images = ImageCache(content.root)
         self.painter = Painter(self.text, self.images)
         self.layout: Layout = layout(*surface.get_size())

@@ -26,12 +26,20 @@ CACHE_LIMIT = 400
 # cache and 5.8 with 8 MiB, a few ms of CPU a minute; 48 MiB made a month-old screen 37 MB
 # larger than a fresh one (bench/soak_bench.py, docs/benchmarks.md).
 CACHE_BYTES = 8 * 2**20
+"""At 1920x1080; larger screens draw larger texts and get a proportionally larger bound."""
+CACHE_BYTES_PIXELS = 1920 * 1080
+
+
+def cache_bytes_for(size: tuple[int, int]) -> int:
+    """The text cache bound for a screen of ``size``: a frame's texts must fit, with room to spare."""
+    return max(CACHE_BYTES, int(CACHE_BYTES * size[0] * size[1] / CACHE_BYTES_PIXELS))
 
 
 class TextRenderer:
     """Render text to surfaces; identical requests come from an LRU cache."""
 
-    def __init__(self, font_dir: Path) -> None:
+    def __init__(self, font_dir: Path, cache_bytes: int = CACHE_BYTES) -> None:
+        self.cache_limit_bytes = cache_bytes
         if not pygame.freetype.get_init():
             pygame.freetype.init()
         self.faces: dict[bool, pygame.freetype.Font] = {}
@@ -109,7 +117,7 @@ class TextRenderer:
         self.renders += 1
         self._cache[key] = out
         self.cache_bytes += out.get_width() * out.get_height() * 4
-        while len(self._cache) > CACHE_LIMIT or (self.cache_bytes > CACHE_BYTES and len(self._cache) > 1):
+        while len(self._cache) > CACHE_LIMIT or (self.cache_bytes > self.cache_limit_bytes and len(self._cache) > 1):
             _, old = self._cache.popitem(last=False)
             self.cache_bytes -= old.get_width() * old.get_height() * 4
         return out

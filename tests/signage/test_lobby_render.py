@@ -123,6 +123,20 @@ def test_text_cache_is_bounded(pg):
     assert t.cache_size == CACHE_LIMIT
 
 
+def test_text_cache_is_bounded_by_pixels_and_grows_with_the_screen(pg):
+    """Big texts are evicted by bytes; a 4K screen's bound is four times a 1080p screen's."""
+    from signage.display.text import CACHE_BYTES, TextRenderer, cache_bytes_for
+
+    assert cache_bytes_for((1920, 1080)) == CACHE_BYTES == cache_bytes_for((960, 540))
+    assert cache_bytes_for((3840, 2160)) == 4 * CACHE_BYTES
+    t = TextRenderer(CONTENT / "fonts", cache_bytes=2 * 2**20)
+    for i in range(40):
+        t.render(f"A{i:03d}", 120, (255, 255, 255))  # ~0.18 MB each
+    assert t.cache_bytes <= 2 * 2**20 and 1 < t.cache_size < 40
+    a_screen_4k = _screen(pg, size=(3840, 2160))
+    assert a_screen_4k.text.cache_limit_bytes == 4 * CACHE_BYTES
+
+
 def test_qr_surface_has_finder_patterns(pg):
     """The QR surface is square with dark finder-pattern corners and a light quiet zone."""
     from signage.display.assets import qr_surface
