@@ -234,27 +234,28 @@ class WindowPlan:
         # List passes over slots shared by every window: estimates ask this ~25 times per event.
         times, slots = self._slots(now_s, starts)
         spans = self._configured.get(window)
+        if spans is None and back_at is None:
+            return self._learned_shape(window, is_open, slots)
         if spans is not None:
             planned = [1.0 if any(s <= t < e for s, e in spans) else 0.0 for t in times]
-        elif back_at is None:
-            key = (window, is_open, slots)
-            shape = self._shapes.get(key)
-            if shape is None:
-                if len(self._shapes) > 20_000:  # a day's slots x windows, many times over
-                    self._shapes = {}
-                learned = self._learned[window]
-                shift = (1.0 if is_open else 0.0) - learned[slots[0]]
-                shape = self._shapes[key] = [min(1.0, max(0.0, learned[i] + shift)) for i in slots[1:]]
-            return shape
         else:
-            learned = self._learned[window]
-            planned = [learned[i] for i in slots]
+            planned = [self._learned[window][i] for i in slots]
         p_from = planned[0]
-        if back_at is None:
-            shift = (1.0 if is_open else 0.0) - p_from
-            return [min(1.0, max(0.0, p + shift)) for p in planned[1:]]
-        return [min(1.0, max(0.0, (1.0 if offset >= back_at else 0.0) + p - p_from))
+        return [min(1.0, max(0.0, (1.0 if is_open or (back_at is not None and offset >= back_at) else 0.0)
+                              + p - p_from))
                 for offset, p in zip(starts, planned[1:])]
+
+    def _learned_shape(self, window: str, is_open: bool, slots: tuple[int, ...]) -> list[float]:
+        """A learned window's availability over ``slots`` (now's first), with no break to end."""
+        key = (window, is_open, slots)
+        shape = self._shapes.get(key)
+        if shape is None:
+            if len(self._shapes) > 20_000:  # a day's slots x windows, many times over
+                self._shapes = {}
+            learned = self._learned[window]
+            shift = (1.0 if is_open else 0.0) - learned[slots[0]]
+            shape = self._shapes[key] = [min(1.0, max(0.0, learned[i] + shift)) for i in slots[1:]]
+        return shape
 
     def breakpoints(self, now_s: float, horizon_s: float) -> list[float]:
         """Segment starts (offsets from now) where any window's expected state may change."""
