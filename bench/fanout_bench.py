@@ -43,13 +43,11 @@ import platform
 import re
 import resource
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import zlib
 from array import array
 from collections import Counter
@@ -62,6 +60,7 @@ import aiohttp
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.serverproc import free_port, wait_healthy  # noqa: E402
 from server.config import load_config  # noqa: E402
 from server.events import parse_event  # noqa: E402
 from server.hall import Hall  # noqa: E402
@@ -77,12 +76,6 @@ BUCKET_NS = 100_000
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def to_us(at: str) -> int:
     return (datetime.fromisoformat(at) - EPOCH) // ONE_US
@@ -513,17 +506,8 @@ def start_server(data_dir: Path, log: Path, profile: Path | None) -> tuple[subpr
                                       "--clock", "event", "--queue-token", "q", "--staff-token", "s",
                                       "--log-level", "WARNING"],
                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
-    for _ in range(200):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as resp:
-                if resp.status == 200:
-                    return proc, "127.0.0.1", port
-        except OSError:
-            if proc.poll() is not None:
-                raise SystemExit(f"fanout_bench: the server exited at start:\n{log.read_text()[-2000:]}")
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("fanout_bench: the server did not answer /healthz within 10 s")
+    wait_healthy(f"http://127.0.0.1:{port}", proc, who="fanout_bench", log=log)
+    return proc, "127.0.0.1", port
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:

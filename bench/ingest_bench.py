@@ -14,7 +14,6 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,13 +26,8 @@ import aiohttp
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.serverproc import free_port, wait_healthy  # noqa: E402
 from server.simulator.day import simulate_days  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -47,15 +41,8 @@ async def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
                              str(data_dir), "--clock", "event", "--queue-token", "q", "--staff-token", "s",
                              "--log-level", "ERROR"], cwd=REPO, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    async with aiohttp.ClientSession() as session:
-        for _ in range(200):
-            try:
-                async with session.get(url + "/healthz") as resp:
-                    if resp.status == 200:
-                        return proc, url
-            except aiohttp.ClientError:
-                await asyncio.sleep(0.05)
-    raise RuntimeError("server did not start")
+    await asyncio.to_thread(wait_healthy, url, proc, who="ingest_bench")
+    return proc, url
 
 
 async def bench_websocket(url: str, events: list[dict], window: int) -> dict:

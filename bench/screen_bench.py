@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # screen_lab imports bench.serverproc
 from screen_lab import (  # noqa: E402
     CHROMIUM, CHROMIUM_FLAGS, CLK_TCK, REPO, DamageWatch, DisplayWatch, QueueFeed, Server, Xvfb, cpu_ticks,
     largest_window, load_now, make_content, memory_kb, require_tools, stop, tree, write_content,

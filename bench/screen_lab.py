@@ -13,7 +13,6 @@ import os
 import select
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,8 @@ from typing import Any
 
 import aiohttp
 import yaml
+
+from bench.serverproc import free_port, wait_healthy
 
 REPO = Path(__file__).resolve().parents[1]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -58,12 +59,6 @@ def require_tools(chromium: bool = True) -> None:
     for lib, package in (("X11", "libx11-6"), ("Xdamage", "libxdamage1")):
         if ctypes.util.find_library(lib) is None:
             raise Missing(f"lib{lib} is missing: apt-get install {package} (Chromium depends on it too)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def load_now() -> dict[str, Any]:
@@ -392,18 +387,7 @@ class Server:
                  "--clock", "event", "--queue-token", QUEUE_TOKEN, "--staff-token", STAFF_TOKEN,
                  "--log-level", "WARNING"],
                 cwd=REPO, env=env, stdout=log, stderr=log, start_new_session=True)
-        async with aiohttp.ClientSession() as session:
-            for _ in range(300):
-                if self.proc.poll() is not None:
-                    raise SystemExit(f"waitwell serve exited with {self.proc.returncode}; see {self.log}")
-                try:
-                    async with session.get(self.http + "/healthz") as resp:
-                        if resp.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.05)
-        raise SystemExit(f"waitwell serve did not answer /healthz within 15 s; see {self.log}")
+        await asyncio.to_thread(wait_healthy, self.http, self.proc, who="screen_bench", log=self.log, timeout_s=15.0)
 
     def stop(self) -> None:
         if self.proc is not None:

@@ -25,7 +25,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,18 +37,13 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.serverproc import free_port, wait_healthy  # noqa: E402
 from server.simulator.day import simulate_days  # noqa: E402
 from server.simulator.push import push_events  # noqa: E402
 
 START = date(2026, 11, 30)
 NIGHT_TICK = timedelta(seconds=30)
 ERROR_MARKS = ("ERROR", "CRITICAL", "Traceback")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def memory_mb(pid: int) -> tuple[float, float]:
@@ -97,19 +91,6 @@ def start_xvfb() -> tuple[subprocess.Popen[bytes] | None, dict[str, str], str]:
         xvfb.kill()
         raise SystemExit("soak_bench: Xvfb did not start")
     return xvfb, env | {"DISPLAY": f":{number}", "SDL_VIDEODRIVER": "x11"}, "x11 (Xvfb 1920x1080x24)"
-
-
-def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    for _ in range(200):
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            if proc.poll() is not None:
-                raise SystemExit(f"soak_bench: the server exited at start:\n{log.read_text()[-2000:]}")
-            time.sleep(0.05)
-    raise SystemExit("soak_bench: the server did not answer /healthz within 10 s")
 
 
 def hall_time(url: str) -> str | None:
@@ -182,7 +163,7 @@ async def soak(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             [sys.executable, "-m", "server", "serve", "--port", str(port), "--data-dir", str(tmp / "data"),
              "--clock", "event", "--queue-token", "q", "--staff-token", "s"],
             cwd=REPO, stdout=logs["server"].open("wb"), stderr=subprocess.STDOUT)
-        wait_healthy(url, procs["server"], logs["server"])
+        wait_healthy(url, procs["server"], who="soak_bench", log=logs["server"])
         procs["screen"] = subprocess.Popen(
             [sys.executable, "-m", "signage", "--server", f"ws://127.0.0.1:{port}", "--size", "1920x1080",
              "--windowed", "--trace", str(trace)],
