@@ -38,12 +38,17 @@ def test_text_frame_lengths_follow_rfc_6455():
     assert text_frame("叫号")[1] == len("叫号".encode())  # length in bytes, not characters
 
 
-async def test_one_broadcast_writes_the_same_bytes_to_every_screen(monkeypatch):
+def _five_screens_in_chunks_of_two(monkeypatch) -> tuple[LocalFanout, list[FakeTransport]]:
     monkeypatch.setattr(fanout, "BROADCAST_CHUNK", 2)
     hub = LocalFanout()
     transports = [FakeTransport() for _ in range(5)]
     for t in transports:
         hub.displays.add(DisplayClient(FakeSocket(), t))  # type: ignore[arg-type]
+    return hub, transports
+
+
+async def test_one_broadcast_writes_the_same_bytes_to_every_screen(monkeypatch):
+    hub, transports = _five_screens_in_chunks_of_two(monkeypatch)
     hub.publish_display('{"type":"display.state","seq":1}')
     await asyncio.sleep(0.01)
     frames = [t.written for t in transports]
@@ -52,11 +57,7 @@ async def test_one_broadcast_writes_the_same_bytes_to_every_screen(monkeypatch):
 
 
 async def test_a_state_published_mid_broadcast_reaches_every_screen_once(monkeypatch):
-    monkeypatch.setattr(fanout, "BROADCAST_CHUNK", 2)
-    hub = LocalFanout()
-    transports = [FakeTransport() for _ in range(5)]
-    for t in transports:
-        hub.displays.add(DisplayClient(FakeSocket(), t))  # type: ignore[arg-type]
+    hub, transports = _five_screens_in_chunks_of_two(monkeypatch)
     hub.publish_display("one")
     await asyncio.sleep(0)  # the first chunk got "one"
     hub.publish_display("two")
