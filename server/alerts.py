@@ -149,6 +149,11 @@ def care_soon_message(ticket: str, p_late: float, expected_s: int, first_min: fl
 
 
 def open_windows_message(waiting: int, open_windows: int, recommended: int) -> str:
-    more = max(recommended - open_windows, 1)
+    if recommended <= open_windows:
+        # Every window the hall has is open: there is none to open, but the lobby still needs care.
+        return (f"{waiting} 人等候，全部 {open_windows} 个窗口均已开放：请引导顾客使用自助服务并说明等候情况。"
+                f" / {waiting} waiting and all {open_windows} windows are open: guide customers to"
+                f" self-service and tell them about the wait.")
+    more = recommended - open_windows
     return (f"{waiting} 人等候，仅开 {open_windows} 个窗口：建议增开 {more} 个（共 {recommended} 个）。"
             f" / {waiting} waiting for {open_windows} open windows: open {more} more ({recommended} in all).")

@@ -76,6 +76,10 @@ class Ticket:
     called_at: datetime | None = None
     window: str | None = None
     ended_at: datetime | None = None
+    changed_at: datetime | None = None
+    """Stamp of the latest event that changed the status: an older event only fills in facts."""
+    learned: bool = False
+    """This wait's service time was taught already (a transfer after a serve must not teach it again)."""
     first_wait_s: float | None = None
     """From issue to first call: the wait the customer felt, for the day's report."""
     told: Estimate | None = None
@@ -88,6 +92,8 @@ class Window:
     open: bool = False
     services: tuple[str, ...] | None = None
     serving: str | None = None
+    changed_at: datetime | None = None
+    """Stamp of the latest opening or closing: an older one arriving late changes nothing."""
 
     def serves(self, service: str) -> bool:
         return self.services is None or service in self.services
@@ -153,10 +159,11 @@ class Hall:
             raise InvalidEvent("stale_day",
                                f"event is dated {event_day.isoformat()}, before the hall's current day "
                                f"{self.day.isoformat()}")
-        fresh = self.day is None or event_day > self.day or event.type is EventType.HALL_RESET
-        if fresh or event.ticket is None:
+        if event.ticket is None:
             return
-        ticket = self.tickets.get(event.ticket)
+        # A new day starts with no tickets: judge the event against the hall it would find.
+        fresh = self.day is None or event_day > self.day
+        ticket = None if fresh else self.tickets.get(event.ticket)
         if event.type is EventType.TICKET_ISSUED:
             if ticket is not None and ticket.issued_at is not None:
                 raise InvalidEvent("ticket_exists",
@@ -176,7 +183,9 @@ class Hall:
         self.advance(event.at)
         handler = _HANDLERS[event.type]
         handler(self, event)
-        self._check_open_windows(event.at)
+        # The rules judge the hall as it is now, so a late event raises at the hall's time.
+        assert self.now is not None
+        self._check_open_windows(self.now)
 
     def advance(self, now: datetime) -> None:
         """Move the hall's clock forward to ``now``, firing every rule due by then.
@@ -242,11 +251,25 @@ class Hall:
         base = self.day.isoformat() if self.day else "none"
         return base if self.resets == 0 else f"{base}r{self.resets}"
 
+    @property
+    def counts(self) -> dict[str, int]:
+        """Today's tickets by status; ``issued`` is every ticket the hall knows, so the rest add up to it."""
+        counts = dict.fromkeys(("issued", "waiting", "called", "served", "no_show", "cancelled"), 0)
+        for ticket in self.tickets.values():
+            counts[ticket.status] += 1
+        counts["issued"] = len(self.tickets)
+        counts["transferred"] = self._transfers
+        return counts
+
     def active_alerts(self) -> list[Alert]:
         return [a for a in self.alerts.values() if a.active]
 
     def open_window_count(self, service: str | None = None) -> int:
         return sum(1 for w in self.windows.values() if w.open and (service is None or w.serves(service)))
+
+    def queue(self) -> list[Ticket]:
+        """Return the waiting tickets in call order: priority first, then by the moment they began to wait."""
+        return sorted(self.waiting.values(), key=_call_order)
 
     def waiting_by_service(self) -> dict[str, list[Ticket]]:
         """Return the waiting tickets of each service in call order: priority first, then FIFO."""
@@ -267,7 +290,7 @@ class Hall:
 
     def ticket_waits(self, at: datetime | None = None) -> dict[str, TicketWait]:
         """Return every waiting ticket's outlook (estimate, range, chance of a late call)."""
-        queue = sorted(self.waiting.values(), key=_call_order)
+        queue = self.queue()
         return self._queue_model(at).queue_waits([WaitingView(t.label, t.service) for t in queue])
 
     def newcomer_estimate(self, service: str, waiting_count: int | None = None) -> Estimate | None:
@@ -330,66 +353,99 @@ class Hall:
         self._note_service(event.service)
         ticket = self.tickets.get(event.ticket)
         if ticket is not None:
-            # The call came before the create: fill in what the call could not know.
+            # First seen through its call: the issue fills in what the call could not know.
             ticket.service = event.service
             ticket.priority = event.priority
             ticket.issued_at = event.at
             if ticket.called_at is not None:
-                ticket.first_wait_s = max(0.0, (ticket.called_at - event.at).total_seconds())
+                self._first_call(ticket, ticket.called_at)
             self._changed()
             return
         ticket = Ticket(label=event.ticket, service=event.service, priority=event.priority,
                         issued_at=event.at)
         self.tickets[ticket.label] = ticket
-        self._arrivals.append((event.at, event.service))
-        self._issued_today[event.service] = self._issued_today.get(event.service, 0) + 1
-        self.arrival_profile.issued(self._local_s(event.at))
+        self._arrived(ticket.service, event.at)
         self._start_waiting(ticket, event.at)
         self._review_newcomer(ticket, event.at)
+
+    def _ticket(self, event: QueueEvent) -> tuple[Ticket, bool]:
+        """Return the event's ticket and whether the event is older than the ticket's latest change.
+
+        A ticket first seen through a call or a serve (its issue late or lost) was issued and
+        did arrive: it is created, counted, and given the service its label's prefix names.
+        """
+        assert event.ticket is not None
+        ticket = self.tickets.get(event.ticket)
+        if ticket is None:
+            ticket = Ticket(label=event.ticket, service=self._service_from_label(event.ticket),
+                            status=TicketStatus.CALLED, changed_at=event.at)
+            self.tickets[ticket.label] = ticket
+            self._arrived(ticket.service, event.at)
+            return ticket, False
+        return ticket, ticket.changed_at is not None and event.at < ticket.changed_at
 
     def _called(self, event: QueueEvent) -> None:
         self._call(event, recall=event.type is EventType.TICKET_RECALLED)
 
     def _call(self, event: QueueEvent, *, recall: bool) -> None:
-        assert event.ticket is not None and event.window is not None
-        ticket = self.tickets.get(event.ticket)
-        if ticket is None:
-            ticket = Ticket(label=event.ticket, service=self._service_from_label(event.ticket),
-                            status=TicketStatus.CALLED)
-            self.tickets[ticket.label] = ticket
-        if ticket.status is TicketStatus.CALLED and ticket.window == event.window:
+        assert event.window is not None
+        ticket, late = self._ticket(event)
+        if late:
+            self._late_call(ticket, event)
+            return
+        # A call after the ticket ended (a no-show who came back) starts its service again.
+        reopened = ticket.ended_at is not None
+        if ticket.status is TicketStatus.CALLED and ticket.window == event.window and not reopened:
             recall = True
         self._stop_waiting(ticket, TicketStatus.CALLED, event.at)
-        if not recall or ticket.called_at is None:
+        ticket.changed_at = event.at
+        if reopened:
+            ticket.ended_at = None
+            ticket.learned = False
+        if reopened or not recall or ticket.called_at is None:
             ticket.called_at = event.at
-        if ticket.first_wait_s is None and ticket.issued_at is not None:
-            ticket.first_wait_s = max(0.0, (event.at - ticket.issued_at).total_seconds())
-            told = ticket.told
-            if told is not None and told.high_s > 0:  # "called at once" has no range to check
-                self.learned.ranges.observe(told.low_s <= ticket.first_wait_s <= told.high_s)
+        self._first_call(ticket, event.at)
         if ticket.window is not None and ticket.window != event.window:
             self._free_window(ticket.window, ticket.label)
         ticket.window = event.window
         window = self._window(event.window)
         if window.serving is not None and window.serving != ticket.label:
             # The window moved on without saying the previous customer was done.
-            self._end_service(window.serving, TicketStatus.SERVED, event.at, learn=False)
+            self._end(self.tickets[window.serving], TicketStatus.SERVED, event.at, learn=False)
         window.serving = ticket.label
         self.calls.appendleft(Call(ticket=ticket.label, window=event.window, called_at=event.at,
                                    recall=recall, service=ticket.service))
         self._changed()
 
-    def _served(self, event: QueueEvent) -> None:
-        assert event.ticket is not None
-        ticket = self.tickets.get(event.ticket)
-        if ticket is None:
-            ticket = Ticket(label=event.ticket, service=self._service_from_label(event.ticket),
-                            status=TicketStatus.CALLED, window=event.window)
-            self.tickets[ticket.label] = ticket
-        if event.window is not None and ticket.window is None:
+    def _late_call(self, ticket: Ticket, event: QueueEvent) -> None:
+        """A call older than the ticket's latest change: it tells the wait, it calls nobody now."""
+        if ticket.called_at is not None:
+            return
+        ticket.called_at = event.at
+        if ticket.window is None:
             ticket.window = event.window
-        self._stop_waiting(ticket, TicketStatus.CALLED, event.at)
-        self._end_service(ticket.label, TicketStatus.SERVED, event.at, learn=True)
+        self._first_call(ticket, event.at)
+        if ticket.status is TicketStatus.SERVED and ticket.ended_at is not None:
+            # Served before the call arrived: the call completes the service's duration.
+            self._learn(ticket, ticket.ended_at)
+        self._changed()
+
+    def _first_call(self, ticket: Ticket, at: datetime) -> None:
+        """Record the wait the customer felt, and check the range told at issue against it."""
+        if ticket.first_wait_s is not None or ticket.issued_at is None:
+            return
+        ticket.first_wait_s = max(0.0, (at - ticket.issued_at).total_seconds())
+        told = ticket.told
+        if told is not None and told.high_s > 0:  # "called at once" has no range to check
+            self.learned.ranges.observe(told.low_s <= ticket.first_wait_s <= told.high_s)
+
+    def _served(self, event: QueueEvent) -> None:
+        ticket, late = self._ticket(event)
+        if late:
+            return
+        if ticket.window is None:
+            ticket.window = event.window
+        self._end(ticket, TicketStatus.SERVED, event.at, learn=True)
 
     def _no_show(self, event: QueueEvent) -> None:
         self._finish(event, TicketStatus.NO_SHOW)
@@ -398,34 +454,37 @@ class Hall:
         self._finish(event, TicketStatus.CANCELLED)
 
     def _finish(self, event: QueueEvent, status: TicketStatus) -> None:
-        assert event.ticket is not None
-        ticket = self.tickets[event.ticket]
-        if status is TicketStatus.NO_SHOW and ticket.ended_at is None:
-            called = ticket.called_at
-            self.learned.absent((event.at - called).total_seconds() if called is not None else None)
-        self._stop_waiting(ticket, status, event.at)
-        self._end_service(ticket.label, status, event.at, learn=False)
+        ticket, late = self._ticket(event)
+        if not late:
+            self._end(ticket, status, event.at, learn=False)
 
     def _transferred(self, event: QueueEvent) -> None:
-        assert event.ticket is not None and event.service is not None
-        ticket = self.tickets[event.ticket]
+        assert event.service is not None
+        ticket, late = self._ticket(event)
+        if late:
+            return
         self._note_service(event.service)
         self._stop_waiting(ticket, TicketStatus.CALLED, event.at)
         if ticket.window is not None:
             self._free_window(ticket.window, ticket.label)
-        if ticket.status is TicketStatus.CALLED and ticket.called_at is not None:
+        if ticket.ended_at is None and ticket.called_at is not None:
             self._learn(ticket, event.at)
         ticket.service = event.service
         ticket.window = None
         ticket.called_at = None
         ticket.ended_at = None
+        ticket.learned = False
         ticket.episode += 1
+        self._transfers += 1
         self._start_waiting(ticket, event.at)
 
     def _window_opened(self, event: QueueEvent) -> None:
         assert event.window is not None
         window = self._window(event.window)
+        if window.changed_at is not None and event.at < window.changed_at:
+            return
         window.open = True
+        window.changed_at = event.at
         if event.services is not None:
             window.services = event.services
             for service in event.services:
@@ -438,7 +497,14 @@ class Hall:
     def _window_closed(self, event: QueueEvent) -> None:
         assert event.window is not None
         window = self._window(event.window)
+        if window.changed_at is not None and event.at < window.changed_at:
+            return
         window.open = False
+        window.changed_at = event.at
+        if window.serving is not None:
+            # A clerk closes the window once the customer at it is done, as with a call that
+            # skips "served": reopened later, the window is free.
+            self._end(self.tickets[window.serving], TicketStatus.SERVED, event.at, learn=False)
         self.plan.closed(window.id, self._local_s(event.at))
         self._changed()
 
@@ -446,10 +512,12 @@ class Hall:
         pass
 
     def _reset(self, event: QueueEvent) -> None:
+        # A late reset cannot undo what the hall applied after its stamp: the day restarts now.
+        assert self.now is not None
         self.resets += 1
-        self.plan.close_all(self._local_s(event.at))
-        self._start_day(at=event.at)
-        self._next_review = _review_after(event.at)
+        self.plan.close_all(self._local_s(self.now))
+        self._start_day(at=self.now)
+        self._next_review = _review_after(self.now)
 
     # -- internals -------------------------------------------------------------------
 
@@ -477,7 +545,8 @@ class Hall:
         """Recent issues (time, service), for the arrival rate and mix of the staffing advice."""
         self._issued_today: dict[str, int] = {}
         """Tickets issued per service since the day began: the mix of a forecast with no recent arrivals."""
-        self.counts = {"issued": 0, "served": 0, "no_show": 0, "cancelled": 0, "transferred": 0}
+        self._transfers = 0
+        """Transfers today: a ticket can be transferred more than once."""
         self._changed()
 
     def _start_waiting(self, ticket: Ticket, at: datetime) -> None:
@@ -485,14 +554,20 @@ class Hall:
         ticket.waiting_since = at
         self._seq += 1
         ticket.order = self._seq
+        ticket.changed_at = at
         self.waiting[ticket.label] = ticket
-        self.counts["issued" if ticket.episode == 0 else "transferred"] += 1
         for kind, after in care_thresholds(self.config.alerts):
             heapq.heappush(self._due, _Due(at + after, self._seq, ticket.label, ticket.episode, kind, after))
         # A late event may start a wait whose care time has already passed.
         if self.now is not None:
             self._fire_due(self.now)
         self._changed()
+
+    def _arrived(self, service: str, at: datetime) -> None:
+        """Count one customer arriving: today's arrival rate, mix and time-of-day profile."""
+        self._arrivals.append((at, service))
+        self._issued_today[service] = self._issued_today.get(service, 0) + 1
+        self.arrival_profile.issued(self._local_s(at))
 
     def _stop_waiting(self, ticket: Ticket, status: TicketStatus, at: datetime) -> None:
         was_waiting = self.waiting.pop(ticket.label, None) is not None
@@ -509,21 +584,26 @@ class Hall:
             alert.resolved_at = max(at, alert.raised_at)
             self._emit(AlertChange.RESOLVED, alert)
 
-    def _end_service(self, label: str, status: TicketStatus, at: datetime, *, learn: bool) -> None:
-        ticket = self.tickets[label]
-        if ticket.ended_at is None:
-            self.counts["served" if status is TicketStatus.SERVED else str(status)] += 1
-        if learn and ticket.called_at is not None and ticket.ended_at is None:
+    def _end(self, ticket: Ticket, status: TicketStatus, at: datetime, *, learn: bool) -> None:
+        """End the ticket's wait or service: served, no-show or cancelled."""
+        in_service = ticket.ended_at is None and ticket.called_at is not None
+        if learn and in_service:
             self._learn(ticket, at)
-        ticket.status = status
+        if status is TicketStatus.NO_SHOW and ticket.ended_at is None:
+            called = ticket.called_at
+            self.learned.absent((at - called).total_seconds() if called is not None else None)
+        self._stop_waiting(ticket, status, at)
         ticket.ended_at = at
+        ticket.changed_at = at if ticket.changed_at is None else max(at, ticket.changed_at)
         if ticket.window is not None:
-            self._free_window(ticket.window, label)
+            self._free_window(ticket.window, ticket.label)
         self._changed()
 
     def _learn(self, ticket: Ticket, at: datetime) -> None:
         assert ticket.called_at is not None
-        self.learned.served(ticket.service, ticket.window, (at - ticket.called_at).total_seconds())
+        if not ticket.learned:
+            ticket.learned = True
+            self.learned.served(ticket.service, ticket.window, (at - ticket.called_at).total_seconds())
 
     def _free_window(self, window_id: str, label: str) -> None:
         window = self.windows.get(window_id)
@@ -620,7 +700,7 @@ class Hall:
         settings = self.config.staffing
         while self._arrivals and at - self._arrivals[0][0] >= timedelta(minutes=settings.arrival_window_min):
             self._arrivals.popleft()
-        queue = sorted(self.waiting.values(), key=_call_order)
+        queue = self.queue()
         elapsed = [(at - t.waiting_since).total_seconds() for t in queue if t.waiting_since is not None]
         open_windows = [w for w in self.windows.values() if w.open]
         window_s = settings.arrival_window_min * 60
@@ -702,7 +782,8 @@ class Hall:
                 needed = self._windows_needed(at)
                 recommended = max(needed, open_windows + 1)
                 if self._known_windows():
-                    recommended = min(recommended, self._known_windows())
+                    # Never more than the hall has; with all of them open, the advice is to keep them.
+                    recommended = max(open_windows, min(recommended, self._known_windows()))
                 alert = Alert(
                     id=f"{self.day_id}:open_windows:{self._open_windows_count}",
                     kind=AlertKind.OPEN_WINDOWS, ticket=None, service=None, raised_at=at,

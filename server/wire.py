@@ -79,18 +79,16 @@ def hall_state(hall: Hall) -> dict[str, Any]:
     estimates = hall.estimates()
     now = hall.now
     waiting = []
-    for queue in hall.waiting_by_service().values():
-        for ticket in queue:
-            position, estimate = estimates[ticket.label]
-            waiting.append({
-                "ticket": ticket.label, "service": ticket.service, "priority": ticket.priority,
-                "position": position, "waiting_since": _iso(ticket.waiting_since),
-                "waited_s": int((now - ticket.waiting_since).total_seconds())
-                if now and ticket.waiting_since else 0,
-                "expected_wait_s": estimate.expected_s,
-                "expected_wait_range_s": [estimate.low_s, estimate.high_s],
-            })
-    waiting.sort(key=lambda t: (t["waiting_since"] or "", t["ticket"]))
+    for ticket in hall.queue():
+        position, estimate = estimates[ticket.label]
+        waiting.append({
+            "ticket": ticket.label, "service": ticket.service, "priority": ticket.priority,
+            "position": position, "waiting_since": _iso(ticket.waiting_since),
+            "waited_s": int((now - ticket.waiting_since).total_seconds())
+            if now and ticket.waiting_since else 0,
+            "expected_wait_s": estimate.expected_s,
+            "expected_wait_range_s": [estimate.low_s, estimate.high_s],
+        })
     return {
         "at": _iso(now),
         "date": hall.day.isoformat() if hall.day else None,

@@ -361,3 +361,60 @@ def test_late_call_never_resolves_an_alert_before_it_was_raised():
     raised = hall.alerts_to_send()[0][1]
     hall.receive(ev("ticket.called", at(14), ticket="A001", window="1"))
     assert raised.resolved_at == raised.raised_at == at(15)
+
+
+# -- rejected and late events -----------------------------------------------------------------
+
+@pytest.mark.parametrize(("type_", "fields"), [("ticket.no_show", {}), ("ticket.cancelled", {}),
+                                               ("ticket.transferred", {"service": "complex"})])
+def test_an_unknown_ticket_on_a_new_day_is_rejected_before_the_day_turns(type_, fields):
+    """A queue system cancelling yesterday's leftovers after midnight: rejected, the day stays."""
+    hall = make_hall(windows=1)
+    issue(hall, "A001")
+    hall.advance(at(20))
+    hall.alerts_to_send()
+    before = (hall.day, hall.version, hall.day_id, dict(hall.counts), len(hall.active_alerts()))
+    with pytest.raises(InvalidEvent) as info:
+        hall.receive(ev(type_, T0 + timedelta(days=1, minutes=5), ticket="A001", **fields))
+    assert info.value.code == "unknown_ticket"
+    assert (hall.day, hall.version, hall.day_id, dict(hall.counts), len(hall.active_alerts())) == before
+    assert hall.alerts_to_send() == [] and list(hall.waiting) == ["A001"]
+
+
+def test_a_late_window_close_raises_open_windows_at_the_halls_time_with_a_sane_wait():
+    """A window.closed stamped before events already applied: the alert is raised now, waits >= 0."""
+    hall = make_hall(windows=2)
+    for n in range(5):
+        issue(hall, f"A{n:03}", minute=10 + n)
+    hall.advance(at(14, 30))
+    assert hall.alerts_to_send() == []
+    hall.receive(ev("window.closed", at(2), window="2"))  # stamped before every ticket above
+    changes = hall.alerts_to_send()
+    assert kinds(changes) == [("raised", "open_windows")]
+    alert = changes[0][1]
+    assert alert.raised_at == hall.now == at(14, 30)
+    assert alert.waited_s == 4 * 60 + 30  # A000, issued at 10:00, has waited 4:30 by now
+    assert not hall.windows["2"].open
+
+
+def test_a_late_window_event_does_not_undo_a_later_one():
+    """window.closed stamped before the window's latest opening leaves it open."""
+    hall = make_hall(windows=1)
+    hall.receive(ev("window.closed", at(30), window="1"))
+    hall.receive(ev("window.opened", at(45), window="1"))
+    hall.receive(ev("window.closed", at(30), window="1"))
+    assert hall.windows["1"].open
+
+
+def test_a_late_reset_never_resolves_an_alert_before_it_was_raised():
+    """hall.reset stamped before alerts already raised resolves them at the hall's time."""
+    hall = make_hall(windows=1)
+    issue(hall, "A001")
+    hall.advance(at(31))
+    raised = [alert for _, alert in hall.alerts_to_send()]
+    hall.receive(ev("hall.reset", at(10)))
+    resolved = [alert for change, alert in hall.alerts_to_send() if str(change) == "resolved"]
+    assert {a.id for a in resolved} == {a.id for a in raised}
+    for alert in resolved:
+        assert alert.resolved_at >= alert.raised_at
+    assert hall.waiting == {}

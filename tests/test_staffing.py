@@ -161,3 +161,19 @@ def test_config_numbers_must_be_finite(value):
         parse_config(_config(lookahead_min=value))
     with pytest.raises(ConfigError, match="staffing.target_share.*finite"):
         parse_config(_config(target_share=value))
+
+
+# -- open more windows --------------------------------------------------------------------------
+
+def test_with_every_window_open_the_alert_does_not_ask_to_open_more():
+    """8 of 8 windows open and still 5 per window: no "open 1 more (8 in all)"."""
+    hall = make_hall(windows=8)
+    assert len(hall.windows) == 8
+    for n in range(40):
+        hall.receive(ev("ticket.issued", at(0, n), ticket=f"A{n:03}", service="quick"))
+    raised = [alert for change, alert in hall.alerts_to_send() if str(change) == "raised"]
+    assert [str(a.kind) for a in raised] == ["open_windows"]
+    alert = raised[0]
+    assert alert.open_windows == 8 and alert.recommended_windows == 8
+    assert "more" not in alert.message and "增开" not in alert.message
+    assert "8" in alert.message and "all" in alert.message
