@@ -373,10 +373,13 @@ class Hall:
 
         A ticket first seen through a call or a serve (its issue late or lost) was issued and
         did arrive: it is created, counted, and given the service its label's prefix names.
+        Any other event of an unknown ticket was refused by :meth:`check`.
         """
         assert event.ticket is not None
         ticket = self.tickets.get(event.ticket)
         if ticket is None:
+            if event.type not in _FIRST_SIGHT:
+                raise AssertionError(f"{event.type} of unknown ticket {event.ticket} passed check()")
             ticket = Ticket(label=event.ticket, service=self._service_from_label(event.ticket),
                             status=TicketStatus.CALLED, changed_at=event.at)
             self.tickets[ticket.label] = ticket
@@ -851,6 +854,9 @@ def _call_order(ticket: Ticket) -> tuple[bool, datetime, int]:
     assert ticket.waiting_since is not None
     return (not ticket.priority, ticket.waiting_since, ticket.order)
 
+
+_FIRST_SIGHT = frozenset({EventType.TICKET_CALLED, EventType.TICKET_RECALLED, EventType.TICKET_SERVED})
+"""Events that may name a ticket the hall has not seen: its issue is late or was lost."""
 
 _HANDLERS = {
     EventType.TICKET_ISSUED: Hall._issued,
