@@ -43,7 +43,7 @@ from bench.replay import (  # noqa: E402
     stream_windows,
 )
 from server.alerts import AlertKind  # noqa: E402
-from server.config import load_config  # noqa: E402
+from server.config_file import load_config  # noqa: E402
 from server.errors import InvalidEvent  # noqa: E402
 from server.events import parse_event  # noqa: E402
 from server.hall import Hall  # noqa: E402
@@ -248,8 +248,8 @@ def plot(points: dict[str, list[float]], best: str, path: Path, title: str) -> N
 
 def estimator_version() -> dict[str, Any]:
     """Which estimator was measured: last commit of its files, and whether the tree differs."""
-    files = ["server/estimate.py", "server/hall.py", "server/waits.py", "server/window_plan.py",
-             "server/learning.py", "server/queueing.py"]
+    files = ["server/estimate.py", "server/hall.py", "server/tickets.py", "server/care.py", "server/waits.py",
+             "server/window_plan.py", "server/learning.py", "server/queueing.py"]
 
     def git(*args: str) -> str:
         try:

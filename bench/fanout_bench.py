@@ -61,7 +61,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.serverproc import free_port, wait_healthy  # noqa: E402
-from server.config import load_config  # noqa: E402
+from server.config_file import load_config  # noqa: E402
 from server.events import parse_event  # noqa: E402
 from server.hall import Hall  # noqa: E402
 from server.simulator.day import simulate_days  # noqa: E402

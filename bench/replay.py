@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from server.config import DEFAULT_CONFIG_PATH, HallConfig, parse_config
+from server.config import HallConfig
+from server.config_file import DEFAULT_CONFIG_PATH, parse_config
 from server.errors import InvalidEvent
 from server.events import EventType, QueueEvent, parse_event
 from server.hall import Hall

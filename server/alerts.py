@@ -1,31 +1,23 @@
-"""Staff alerts and their rules: the 15/30-minute care visits, early care, "open more counters".
+"""Staff alerts: what one alert holds, and the book of today's alerts with their outbox.
 
-The staffing advice itself (how many windows) is computed in staffing.py.
+The rules that raise them live with what they watch: care.py (the 15- and 30-minute
+visits and care_soon) and staffing.py ("open more windows" and the staffing advice).
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from .config import AlertSettings
+from .tickets import Ticket
 
 
-__all__ = [
-    "Alert",
-    "AlertChange",
-    "AlertKind",
-    "care_thresholds",
-    "care_message",
-    "care_soon_message",
-    "care_soon_should_raise",
-    "care_soon_should_resolve",
-    "open_windows_message",
-    "open_windows_should_raise",
-    "open_windows_should_resolve",
-]
+__all__ = ["AckRejected", "Alert", "AlertBook", "AlertChange", "AlertKind", "MAX_NAME"]
+
+MAX_NAME = 64
+"""Longest name an acknowledgement may carry."""
 
 
 class AlertKind(enum.StrEnum):
@@ -44,6 +36,15 @@ class AlertChange(enum.StrEnum):
     RAISED = "raised"
     RESOLVED = "resolved"
     ACKNOWLEDGED = "acknowledged"
+
+
+class AckRejected(Exception):
+    """A staff acknowledgement that cannot be applied; nothing changed."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 @dataclass(slots=True, kw_only=True)
@@ -95,65 +96,90 @@ class Alert:
         }
 
 
-def care_thresholds(settings: AlertSettings) -> tuple[tuple[AlertKind, timedelta], ...]:
-    """Return the care rules: after how long a waiting ticket gets which visit."""
-    return (
-        (AlertKind.CARE_15, timedelta(minutes=settings.care_first_min)),
-        (AlertKind.CARE_30, timedelta(minutes=settings.care_second_min)),
-    )
+class AlertBook:
+    """Today's alerts by id, and the changes not yet sent.
 
-
-def care_message(kind: AlertKind, ticket: str, minutes: int) -> str:
-    if kind is AlertKind.CARE_30:
-        return (f"{ticket} 已等候 {minutes} 分钟，请再次探访并致歉。"
-                f" / {ticket} has waited {minutes} min: visit again and apologise.")
-    return (f"{ticket} 已等候 {minutes} 分钟，请前往关怀：询问需求、解释原因、引导自助。"
-            f" / {ticket} has waited {minutes} min: visit, offer help, explain, suggest self-service.")
-
-
-def open_windows_should_raise(waiting: int, open_windows: int, settings: AlertSettings) -> bool:
-    """The field rule: five or more waiting per open window (anyone waiting if none is open)."""
-    if waiting == 0:
-        return False
-    return open_windows == 0 or waiting >= settings.open_windows_per_window * open_windows
-
-
-def open_windows_should_resolve(waiting: int, open_windows: int, settings: AlertSettings) -> bool:
-    """Clear at a lower load than the raise, so one ticket more or less does not flap it."""
-    if waiting == 0:
-        return True
-    return open_windows > 0 and waiting < settings.open_windows_clear_per_window * open_windows
-
-
-def care_soon_should_raise(p_late: float, waited_s: float, settings: AlertSettings) -> bool:
-    """Early care: the chance of passing the first care threshold is above the configured level.
-
-    Only before the threshold: from then on care_15 is the alert.
+    The one place alerts are made (:meth:`raise_alert`), resolved and acknowledged, so
+    every alert carries the same context and an id unique within the business day.
     """
-    level = settings.care_soon_probability
-    return level > 0 and waited_s < settings.care_first_min * 60 and p_late > level
 
+    def __init__(self) -> None:
+        self.alerts: dict[str, Alert] = {}
+        self.day_id = "none"
+        """Prefix of every alert id: the business day, and its reset count."""
+        self.version = 0
+        """Bumped on every change."""
+        self._outbox: list[tuple[AlertChange, Alert]] = []
+        self._numbers: dict[AlertKind, int] = {}
 
-def care_soon_should_resolve(p_late: float, settings: AlertSettings) -> bool:
-    """The outlook got clearly better (windows opened): half the raise level, so it does not flap."""
-    return p_late < settings.care_soon_probability / 2
+    def start_day(self, day_id: str, at: datetime | None) -> None:
+        """Resolve what is still active at ``at`` and start a new day's book (the outbox stays)."""
+        if at is not None:
+            for alert in self.active():
+                self.resolve(alert, at)
+        self.alerts = {}
+        self.day_id = day_id
+        self._numbers = {}
+        self.version += 1
 
+    def care_id(self, kind: AlertKind, ticket: Ticket, episode: int | None = None) -> str:
+        """The id of a care alert: one per kind and wait (a transfer starts a new wait, ``:n``)."""
+        episode = ticket.episode if episode is None else episode
+        base = f"{self.day_id}:{kind}:{ticket.label}"
+        return base if episode == 0 else f"{base}:{episode}"
 
-def care_soon_message(ticket: str, p_late: float, expected_s: int, first_min: float) -> str:
-    minutes = int(first_min)
-    percent = int(round(p_late * 100))
-    expected_min = max(1, int(round(expected_s / 60)))
-    return (f"{ticket} 预计还需等候约 {expected_min} 分钟，{percent}% 可能超过 {minutes} 分钟：请提前关怀。"
-            f" / {ticket} is likely ({percent}%) to wait over {minutes} min (about {expected_min} more):"
-            f" visit early.")
+    def next_id(self, kind: AlertKind) -> str:
+        """The id of the next alert of a hall-wide kind: numbered within the day."""
+        self._numbers[kind] = self._numbers.get(kind, 0) + 1
+        return f"{self.day_id}:{kind}:{self._numbers[kind]}"
 
+    def raise_alert(self, alert_id: str, kind: AlertKind, at: datetime, *, waiting: int, open_windows: int,
+                    waited_s: float, message: str, ticket: Ticket | None = None,
+                    recommended_windows: int | None = None) -> Alert:
+        """Make, keep and announce one alert."""
+        alert = Alert(id=alert_id, kind=kind, ticket=ticket.label if ticket else None,
+                      service=ticket.service if ticket else None, raised_at=at, waited_s=max(0, int(waited_s)),
+                      waiting=waiting, open_windows=open_windows, recommended_windows=recommended_windows,
+                      message=message, waiting_since=ticket.waiting_since if ticket else None)
+        self.alerts[alert_id] = alert
+        self._emit(AlertChange.RAISED, alert)
+        return alert
 
-def open_windows_message(waiting: int, open_windows: int, recommended: int) -> str:
-    if recommended <= open_windows:
-        # Every window the hall has is open: there is none to open, but the lobby still needs care.
-        return (f"{waiting} 人等候，全部 {open_windows} 个窗口均已开放：请引导顾客使用自助服务并说明等候情况。"
-                f" / {waiting} waiting and all {open_windows} windows are open: guide customers to"
-                f" self-service and tell them about the wait.")
-    more = recommended - open_windows
-    return (f"{waiting} 人等候，仅开 {open_windows} 个窗口：建议增开 {more} 个（共 {recommended} 个）。"
-            f" / {waiting} waiting for {open_windows} open windows: open {more} more ({recommended} in all).")
+    def resolve(self, alert: Alert | str | None, at: datetime) -> None:
+        """Resolve an active alert at ``at``, or at its raise if a late event stamped it earlier."""
+        if isinstance(alert, str):
+            alert = self.alerts.get(alert)
+        if alert is not None and alert.active:
+            alert.resolved_at = max(at, alert.raised_at)
+            self._emit(AlertChange.RESOLVED, alert)
+
+    def acknowledge(self, alert_id: str, by: str, now: datetime) -> Alert:
+        """Record that ``by`` took care of an active alert.
+
+        Raises:
+            AckRejected: unknown, resolved or already acknowledged alert, or no name.
+        """
+        by = by.strip() if isinstance(by, str) else ""
+        if not by or len(by) > MAX_NAME:
+            raise AckRejected("invalid_field", f"field 'by' must name who takes the alert (1-{MAX_NAME} characters)")
+        alert = self.alerts.get(alert_id)
+        if alert is None or not alert.active:
+            raise AckRejected("unknown_alert", f"no active alert {alert_id!r}")
+        if alert.acknowledged_by is not None:
+            raise AckRejected("already_acknowledged", f"alert {alert_id} was already taken by {alert.acknowledged_by}")
+        alert.acknowledged_by = by
+        alert.acknowledged_at = max(now, alert.raised_at)
+        self._emit(AlertChange.ACKNOWLEDGED, alert)
+        return alert
+
+    def active(self) -> list[Alert]:
+        return [a for a in self.alerts.values() if a.active]
+
+    def to_send(self) -> list[tuple[AlertChange, Alert]]:
+        """Return alert changes since the last call, oldest first; each is returned once."""
+        out, self._outbox = self._outbox, []
+        return out
+
+    def _emit(self, change: AlertChange, alert: Alert) -> None:
+        self._outbox.append((change, alert))
+        self.version += 1

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .config import load_config
+from .config_file import load_config
 from .errors import ConfigError
 
 

@@ -5,57 +5,32 @@ Two questions, the larger answer wins:
   passes the threshold T if fewer than p services end within T - e (an Erlang tail);
   the mean of that chance over the tickets still under T must stay under the target;
 - the people still coming: with the arrival rate the hall expects (its arrival profile for
-  the next half hour, or the last 15 minutes' where clearly higher; see hall.py), Erlang C's
+  the next half hour, or the last 15 minutes' where clearly higher), Erlang C's
   tail C(s, a) * exp(-(s - a) T / m) must stay under the target too.
 The hall is treated as one pool of windows here (skill limits of single windows are
 left out): advice is about how many clerks to seat, not where.
+
+The field's own rule lives here too: "open more windows" when five or more wait per open
+window (``open_windows``), with the advice as the number to open.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from .alerts import Alert, AlertBook, AlertKind
+from .arrival_profile import ArrivalProfile
+from .config import AlertSettings, HallConfig, StaffingSettings
+from .learning import Learned
 from .queueing import erlang_c_tail, gamma_sf
+from .tickets import Floor
+from .window_plan import local_seconds
 
 
-__all__ = ["Minimum", "StaffingAdvisor", "StaffingSettings", "windows_needed", "staffing_message"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Minimum:
-    """Keep at least ``windows`` (or ``share`` of the hall's windows) open from ``from_s`` to ``to_s``."""
-
-    from_s: int
-    to_s: int
-    windows: int | None = None
-    share: float | None = None
-
-    def windows_at(self, local_s: float, known_windows: int) -> int:
-        if not self.from_s <= local_s < self.to_s:
-            return 0
-        if self.windows is not None:
-            return self.windows
-        assert self.share is not None
-        return -int(-self.share * known_windows // 1)  # ceil: "half of 15" keeps 8
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StaffingSettings:
-    enabled: bool = True
-    """False: no staffing alerts (open_windows alerts still carry the advised count)."""
-    target_wait_min: float = 15.0
-    target_share: float = 0.05
-    close_after_min: float = 10.0
-    arrival_window_min: float = 15.0
-    lookahead_min: float = 30.0
-    """Also staff for the arrival rate earlier days had over the next this-many minutes (0: off)."""
-    minimums: tuple[Minimum, ...] = ()
-
-    def minimum_at(self, local_s: float, known_windows: int) -> int:
-        return max((m.windows_at(local_s, known_windows) for m in self.minimums), default=0)
+__all__ = ["StaffingAdvisor", "StaffingReview", "open_windows_message", "staffing_message",
+           "windows_needed"]
 
 
 OPEN_DELAY_S = 120.0
@@ -173,3 +148,156 @@ def staffing_message(advised: int, open_windows: int, settings: StaffingSettings
     return (f"客流偏低已持续 {int(settings.close_after_min)} 分钟：{advised} 个窗口即可（现开 {open_windows} 个，"
             f"可关 {fewer} 个）。 / Load has been low for {int(settings.close_after_min)} min: {advised} windows"
             f" are enough ({open_windows} open now, {fewer} can close).")
+
+
+def open_windows_should_raise(waiting: int, open_windows: int, settings: AlertSettings) -> bool:
+    """The field rule: five or more waiting per open window (anyone waiting if none is open)."""
+    if waiting == 0:
+        return False
+    return open_windows == 0 or waiting >= settings.open_windows_per_window * open_windows
+
+
+def open_windows_should_resolve(waiting: int, open_windows: int, settings: AlertSettings) -> bool:
+    """Clear at a lower load than the raise, so one ticket more or less does not flap it."""
+    if waiting == 0:
+        return True
+    return open_windows > 0 and waiting < settings.open_windows_clear_per_window * open_windows
+
+
+def open_windows_message(waiting: int, open_windows: int, recommended: int) -> str:
+    if recommended <= open_windows:
+        # Every window the hall has is open: there is none to open, but the lobby still needs care.
+        return (f"{waiting} 人等候，全部 {open_windows} 个窗口均已开放：请引导顾客使用自助服务并说明等候情况。"
+                f" / {waiting} waiting and all {open_windows} windows are open: guide customers to"
+                f" self-service and tell them about the wait.")
+    more = recommended - open_windows
+    return (f"{waiting} 人等候，仅开 {open_windows} 个窗口：建议增开 {more} 个（共 {recommended} 个）。"
+            f" / {waiting} waiting for {open_windows} open windows: open {more} more ({recommended} in all).")
+
+
+class StaffingReview:
+    """The hall's two staffing alerts for one business day.
+
+    ``open_windows`` is the field's rule, checked after every event: five or more waiting
+    per open window. ``staffing`` is the advice, reviewed on the hall's 30-second grid: the
+    fewest windows that keep waits over the target rare, for the queue here and the
+    customers expected (the last minutes' arrivals and the arrival profile).
+    """
+
+    def __init__(self, config: HallConfig, alerts: AlertBook, floor: Floor, learned: Learned,
+                 profile: ArrivalProfile) -> None:
+        self.settings = config.staffing
+        self.alert_settings = config.alerts
+        self.services = [s.id for s in config.services]
+        self.tz = config.tz
+        self.alerts = alerts
+        self.floor = floor
+        self.learned = learned
+        self.profile = profile
+        self.advisor = StaffingAdvisor(timedelta(minutes=self.settings.close_after_min))
+        self._arrivals: deque[tuple[datetime, str]] = deque()
+        """Recent arrivals (time, service): the arrival rate and mix of the advice."""
+        self._arrived_today: dict[str, int] = {}
+        """Arrivals per service since the day began: the mix of a forecast with no recent arrivals."""
+        self._open_windows_alert: Alert | None = None
+        self._staffing_alert: Alert | None = None
+
+    @property
+    def advised(self) -> int | None:
+        """The advised number of open windows, as last reviewed (hysteresis applied)."""
+        return self.advisor.advised
+
+    def arrived(self, service: str, at: datetime) -> None:
+        self._arrivals.append((at, service))
+        self._arrived_today[service] = self._arrived_today.get(service, 0) + 1
+
+    def check_open_windows(self, at: datetime) -> None:
+        """Raise or resolve ``open_windows`` for the hall as it is at ``at``."""
+        waiting = len(self.floor.waiting)
+        open_windows = self.floor.open_window_count()
+        self._check_advice_done(at)
+        current = self._open_windows_alert
+        if current is None:
+            if open_windows_should_raise(waiting, open_windows, self.alert_settings):
+                # How many: the staffing advice for this queue, at least one more than now, never
+                # more than the hall has (with all of them open: keep them).
+                recommended = max(self.windows_needed(at), open_windows + 1)
+                known = len(self.floor.windows.by_id)
+                if known:
+                    recommended = max(open_windows, min(recommended, known))
+                self._open_windows_alert = self.alerts.raise_alert(
+                    self.alerts.next_id(AlertKind.OPEN_WINDOWS), AlertKind.OPEN_WINDOWS, at,
+                    waited_s=self.floor.longest_wait_s(at), waiting=waiting, open_windows=open_windows,
+                    recommended_windows=recommended, message=open_windows_message(waiting, open_windows, recommended))
+        elif open_windows_should_resolve(waiting, open_windows, self.alert_settings):
+            self.alerts.resolve(current, at)
+            self._open_windows_alert = None
+
+    def review(self, at: datetime) -> None:
+        """Update the advice; a new advice replaces the staffing alert."""
+        settings = self.settings
+        if not settings.enabled:
+            return
+        known = len(self.floor.windows.by_id)
+        needed = max(self.windows_needed(at), settings.minimum_at(local_seconds(at, self.tz), known))
+        open_windows = self.floor.open_window_count()
+        before = self.advisor.advised
+        advised = self.advisor.update(min(needed, max(known, 1)), open_windows, at)
+        if advised == before:
+            self._check_advice_done(at)
+            return
+        self.alerts.resolve(self._staffing_alert, at)
+        self._staffing_alert = None
+        if advised != open_windows:
+            self._staffing_alert = self.alerts.raise_alert(
+                self.alerts.next_id(AlertKind.STAFFING), AlertKind.STAFFING, at,
+                waited_s=self.floor.longest_wait_s(at), waiting=len(self.floor.waiting),
+                open_windows=open_windows, recommended_windows=advised,
+                message=staffing_message(advised, open_windows, settings))
+
+    def _check_advice_done(self, at: datetime) -> None:
+        """The manager did what was advised: the staffing alert has nothing left to ask."""
+        if self._staffing_alert is not None and self.floor.open_window_count() == self.advisor.advised:
+            self.alerts.resolve(self._staffing_alert, at)
+            self._staffing_alert = None
+
+    def windows_needed(self, at: datetime) -> int:
+        """The advice before hysteresis and minimums."""
+        settings = self.settings
+        window_s = settings.arrival_window_min * 60
+        while self._arrivals and (at - self._arrivals[0][0]).total_seconds() >= window_s:
+            self._arrivals.popleft()
+        queue = self.floor.queue()
+        elapsed = [(at - t.waiting_since).total_seconds() for t in queue if t.waiting_since is not None]
+        open_windows = [w for w in self.floor.windows.by_id.values() if w.open]
+        rate = len(self._arrivals) / window_s
+        if settings.lookahead_min > 0:
+            # Staff for the next half hour as earlier days had it (scaled to today's volume), so
+            # windows are advised before a surge rather than after the queue has built. The
+            # last 15 minutes' count is noisy (a Poisson count of ~30 is ±20%); it only wins
+            # where it is clearly above the forecast (two standard deviations): a surge the
+            # profile did not foresee.
+            forecast = self.profile.forecast_per_s(local_seconds(at, self.tz), settings.lookahead_min * 60)
+            if forecast is not None:
+                n = len(self._arrivals)
+                rate = max(forecast, max(0.0, n - 2 * n ** 0.5) / window_s)
+        if not elapsed and rate <= 0:
+            return 1 if open_windows else 0
+        speeds = [self.learned.window_speeds.speed(w.id) for w in open_windows] or [1.0]
+        speed = sum(speeds) / len(speeds)
+
+        def mean_cost(counts: Mapping[str, int]) -> float:
+            total = sum(counts.values())
+            return sum(self.learned.window_cost_s(s) * n for s, n in counts.items()) / total / speed if total else 0.0
+
+        recent: dict[str, int] = {}
+        for _, service in self._arrivals:
+            recent[service] = recent.get(service, 0) + 1
+        waiting = self.floor.waiting_counts()
+        # The day's mix so far: 15 minutes of arrivals are too few (±12% in mean window time).
+        mix = self._arrived_today or recent or waiting or dict.fromkeys(self.services, 1)
+        free = sum(1 for w in open_windows if w.serving is None)
+        return windows_needed(
+            elapsed, mean_cost(waiting), rate, mean_cost(mix),
+            open_windows=len(open_windows), free_windows=free, target_s=settings.target_wait_min * 60,
+            target_share=settings.target_share, max_windows=len(self.floor.windows.by_id))

@@ -10,10 +10,11 @@ hours, or an average over past days.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime, tzinfo
 from typing import Any
 
 
-__all__ = ["SLOT_S", "WindowPlan", "parse_hours"]
+__all__ = ["SLOT_S", "WindowPlan", "local_seconds", "parse_hours"]
 
 SLOT_S = 900
 SLOTS = 24 * 3600 // SLOT_S
@@ -29,6 +30,12 @@ FADE_SHARE = 0.9
 """A slot whose expected open windows are below this share of the slot before is fading out."""
 FADE_SLOTS = 4
 """Serving out the last queue takes up to an hour: no longer fade is taken for the day's end."""
+
+
+def local_seconds(at: datetime, tz: tzinfo) -> float:
+    """Seconds since local midnight in the hall's time zone: where the day's plans are kept."""
+    local = at.astimezone(tz)
+    return local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
 
 
 def parse_hours(spec: str) -> tuple[int, int]:

@@ -7,7 +7,7 @@ import itertools
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from server.config import load_config, parse_config
+from server.config_file import load_config, parse_config
 from server.events import QueueEvent, parse_event
 from server.hall import Hall
 

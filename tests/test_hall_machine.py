@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from server.alerts import AlertChange
-from server.config import load_config
+from server.config_file import load_config
 from server.errors import InvalidEvent
 from server.events import parse_event
 from server.hall import AckRejected, Hall

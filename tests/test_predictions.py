@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import yaml
 
-from server.config import DEFAULT_CONFIG_PATH
+from server.config_file import DEFAULT_CONFIG_PATH
 from server.simulator.day import simulate_day
 from server.events import parse_event
 from tests.halltools import T0, at, ev, kinds, make_hall

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from server.arrival_profile import ArrivalProfile
-from server.config import DEFAULT_CONFIG_PATH, parse_config
+from server.config_file import DEFAULT_CONFIG_PATH, parse_config
 from server.errors import ConfigError
 from server.staffing import StaffingAdvisor
 from tests.halltools import T0, at, ev, make_hall

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from server.config import load_config
+from server.config_file import load_config
 from server.web.app import create_app
 from server.web.tokens import Tokens
 

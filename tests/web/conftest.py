@@ -15,7 +15,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
-from server.config import load_config
+from server.config_file import load_config
 from server.web.app import create_app
 from server.web.keys import HUB
 from server.web.tokens import Tokens

@@ -14,7 +14,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from server.config import load_config
+from server.config_file import load_config
 from server.events import parse_event
 from server.hall import Hall
 from server.simulator.day import simulate_day

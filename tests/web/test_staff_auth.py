@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from server.config import load_config
+from server.config_file import load_config
 from server.web.app import create_app
 from server.web.staff_auth import MAX_WRONG_PINS, PinLimiter
 from server.web.tokens import Tokens

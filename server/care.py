@@ -1,0 +1,123 @@
+"""The care rules: a visit at 15 minutes of waiting, an apology at 30, and care_soon before them.
+
+Every wait is scheduled when it begins: its care_15 and care_30 come due at fixed moments
+(begin + 15 min, + 30 min), kept in a heap and raised when the hall's clock reaches them,
+at the due moment, so a replayed journal raises identical alerts. care_soon is predicted:
+each review asks the estimator how likely the wait is to pass the first threshold.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .alerts import AlertBook, AlertKind
+from .config import AlertSettings
+from .tickets import Floor, Ticket
+from .waits import TicketWait
+
+
+__all__ = ["Care", "care_thresholds", "care_message", "care_soon_message"]
+
+CARE_KINDS = (AlertKind.CARE_SOON, AlertKind.CARE_15, AlertKind.CARE_30)
+
+
+def care_thresholds(settings: AlertSettings) -> tuple[tuple[AlertKind, timedelta], ...]:
+    """Return the care rules: after how long a waiting ticket gets which visit."""
+    return (
+        (AlertKind.CARE_15, timedelta(minutes=settings.care_first_min)),
+        (AlertKind.CARE_30, timedelta(minutes=settings.care_second_min)),
+    )
+
+
+def care_message(kind: AlertKind, ticket: str, minutes: int) -> str:
+    if kind is AlertKind.CARE_30:
+        return (f"{ticket} 已等候 {minutes} 分钟，请再次探访并致歉。"
+                f" / {ticket} has waited {minutes} min: visit again and apologise.")
+    return (f"{ticket} 已等候 {minutes} 分钟，请前往关怀：询问需求、解释原因、引导自助。"
+            f" / {ticket} has waited {minutes} min: visit, offer help, explain, suggest self-service.")
+
+
+def care_soon_message(ticket: str, p_late: float, expected_s: int, first_min: float) -> str:
+    minutes = int(first_min)
+    percent = int(round(p_late * 100))
+    expected_min = max(1, int(round(expected_s / 60)))
+    return (f"{ticket} 预计还需等候约 {expected_min} 分钟，{percent}% 可能超过 {minutes} 分钟：请提前关怀。"
+            f" / {ticket} is likely ({percent}%) to wait over {minutes} min (about {expected_min} more):"
+            f" visit early.")
+
+
+@dataclass(order=True, slots=True)
+class _Due:
+    at: datetime
+    seq: int
+    ticket: str = field(compare=False)
+    episode: int = field(compare=False)
+    kind: AlertKind = field(compare=False)
+    after: timedelta = field(compare=False)
+
+
+class Care:
+    """Care visits of one business day: scheduled at the start of each wait, raised when due."""
+
+    def __init__(self, settings: AlertSettings, alerts: AlertBook, floor: Floor) -> None:
+        self.settings = settings
+        self.alerts = alerts
+        self.floor = floor
+        self._due: list[_Due] = []
+        self._seq = 0
+
+    def start(self, ticket: Ticket, at: datetime) -> None:
+        """Schedule the visits of a wait that began at ``at``."""
+        self._seq += 1
+        for kind, after in care_thresholds(self.settings):
+            heapq.heappush(self._due, _Due(at + after, self._seq, ticket.label, ticket.episode, kind, after))
+
+    def stop(self, ticket: Ticket, episode: int, at: datetime) -> None:
+        """The wait ``episode`` of ``ticket`` ended at ``at``: its visits have nothing left to ask."""
+        for kind in CARE_KINDS:
+            self.alerts.resolve(self.alerts.care_id(kind, ticket, episode), at)
+
+    def fire_due(self, now: datetime) -> None:
+        """Raise every visit due by ``now`` whose wait still goes on."""
+        while self._due and self._due[0].at <= now:
+            due = heapq.heappop(self._due)
+            ticket = self.floor.waiting.get(due.ticket)
+            if ticket is None or ticket.episode != due.episode:
+                continue
+            alert_id = self.alerts.care_id(due.kind, ticket)
+            if alert_id in self.alerts.alerts:
+                continue
+            minutes = int(due.after.total_seconds() // 60)
+            self.alerts.raise_alert(
+                alert_id, due.kind, due.at, ticket=ticket, waited_s=due.after.total_seconds(),
+                waiting=len(self.floor.waiting), open_windows=self.floor.open_window_count(),
+                message=care_message(due.kind, ticket.label, minutes))
+            if due.kind is AlertKind.CARE_15:
+                # The visit is due now: the early warning has done its job.
+                self.alerts.resolve(self.alerts.care_id(AlertKind.CARE_SOON, ticket), due.at)
+
+    def review_soon(self, ticket: Ticket, outlook: TicketWait, at: datetime) -> None:
+        """care_soon: raise it when the wait is likely to pass the first threshold, resolve it when
+        the outlook clearly improved (windows opened)."""
+        settings = self.settings
+        level = settings.care_soon_probability
+        if level <= 0 or ticket.waiting_since is None:
+            return
+        waited_s = (at - ticket.waiting_since).total_seconds()
+        first_s = settings.care_first_min * 60
+        p_late = outlook.p_exceeds(first_s - waited_s)
+        alert_id = self.alerts.care_id(AlertKind.CARE_SOON, ticket)
+        alert = self.alerts.alerts.get(alert_id)
+        if alert is None:
+            # Only before the threshold: from then on care_15 is the alert.
+            if waited_s < first_s and p_late > level:
+                self.alerts.raise_alert(
+                    alert_id, AlertKind.CARE_SOON, at, ticket=ticket, waited_s=waited_s,
+                    waiting=len(self.floor.waiting), open_windows=self.floor.open_window_count(),
+                    message=care_soon_message(ticket.label, p_late, outlook.estimate.expected_s,
+                                              settings.care_first_min))
+        elif alert.active and p_late < level / 2:
+            # Half the raise level, so it does not flap.
+            self.alerts.resolve(alert, at)
