@@ -186,3 +186,13 @@ def test_display_keeps_retrying_an_unreachable_server_without_a_traceback(tmp_pa
     assert result.returncode == 0, result.stderr
     assert "feed unavailable" in result.stderr
     assert (tmp_path / "shot.png").exists()
+
+
+def test_data_dir_the_server_cannot_use_is_one_line_naming_it(tmp_path):
+    """--data-dir that is a file: one line naming --data-dir, exit 2, and the port is not left held."""
+    not_a_dir = tmp_path / "journal-here"
+    not_a_dir.write_text("a file, not a folder\n")
+    port = free_port()
+    result = run_waitwell("serve", "--port", str(port), "--data-dir", str(not_a_dir / "var"))
+    assert_one_clear_line(result, "--data-dir", str(not_a_dir))
+    assert port_is_free(port)
