@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
 import signal
@@ -23,39 +25,43 @@ REPO = Path(__file__).resolve().parents[1]
 STOP_WITHIN_S = 5.0
 HEADLESS_ENV = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
 # How each of the demo's children shows in its command line.
-DEMO_CHILDREN = {"server": " serve ", "queue system": "server.simulator", "screenshot": "--screenshot"}
+HEADLESS_CHILDREN = {"server": " serve ", "queue system": "server.simulator", "screenshot": "--screenshot"}
+WINDOWED_CHILDREN = {"server": " serve ", "queue system": "server.simulator", "lobby screen": "--windowed"}
 
 
-def start_demo(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
-    """A headless demo on ``port``, taking a screenshot every half second so one is usually running."""
+def start_demo(tmp_path: Path, port: int, windowed: bool = False) -> subprocess.Popen[bytes]:
+    """A demo on ``port``: headless, taking a screenshot every half second so one is usually running;
+    or with its lobby screen "in a window" (SDL's dummy driver under a DISPLAY that is never opened)."""
+    argv = [sys.executable, "-m", "server", "demo", "--speed", "3000", "--port", str(port),
+            "--data-dir", str(tmp_path / "data"), "--shots", str(tmp_path / "shots"), "--shot-every", "0.5"]
+    env = {**HEADLESS_ENV, "DISPLAY": ":99"} if windowed else HEADLESS_ENV
     log = open(tmp_path / "demo.log", "wb")  # noqa: SIM115 - the child owns it
     with log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "server", "demo", "--headless", "--speed", "3000", "--port", str(port),
-             "--data-dir", str(tmp_path / "data"), "--shots", str(tmp_path / "shots"), "--shot-every", "0.5"],
-            cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=HEADLESS_ENV)
+        return subprocess.Popen(argv if windowed else [*argv, "--headless"], cwd=REPO, stdout=log,
+                                stderr=subprocess.STDOUT, env=env)
 
 
-def wait_for_children(demo: subprocess.Popen[bytes], port: int, tmp_path: Path) -> list[Proc]:
-    """The demo's processes once the server answers and server, simulator and a screenshot all run."""
+def wait_for_children(demo: subprocess.Popen[bytes], port: int, tmp_path: Path,
+                      expected: dict[str, str] = HEADLESS_CHILDREN) -> list[Proc]:
+    """The demo's processes once every ``expected`` child runs and the server has taken queue events."""
     deadline = time.monotonic() + 40
     kids: list[Proc] = []
     while time.monotonic() < deadline:
         assert demo.poll() is None, (tmp_path / "demo.log").read_text(errors="replace")
         kids = descendants(demo.pid)
-        running = {name for name, mark in DEMO_CHILDREN.items() if any(mark in k.cmdline + " " for k in kids)}
-        if running == set(DEMO_CHILDREN) and _healthy(port):
+        running = {name for name, mark in expected.items() if any(mark in k.cmdline + " " for k in kids)}
+        if running == set(expected) and _tickets_issued(port) > 0:
             return kids
         time.sleep(0.1)
     raise AssertionError(f"the demo's children never all ran: {[k.cmdline for k in kids]}")
 
 
-def _healthy(port: int) -> bool:
+def _tickets_issued(port: int) -> int:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as resp:
-            return resp.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/report?token=demo-staff", timeout=1) as resp:
+            return int(json.load(resp).get("issued", 0))
     except OSError:
-        return False
+        return 0
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
@@ -77,15 +83,25 @@ def test_demo_stops_every_child_within_5_s_of_a_stop_signal(tmp_path, signum):
         kill_all(kids)
     assert code == 0, (tmp_path / "demo.log").read_text(errors="replace")
     assert port_is_free(port)
+    assert_journal_closed(tmp_path / "data")
 
 
-def test_demo_children_exit_when_the_demo_is_killed(tmp_path):
-    """SIGKILL of the demo: its children notice within 5 s, free the port and leave an intact journal."""
+def assert_journal_closed(data_dir: Path) -> None:
+    """The server closed its journal: intact, and no WAL left (SQLite removes it on a clean close)."""
+    with contextlib.closing(sqlite3.connect(data_dir / "journal.sqlite3")) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("SELECT count(*) FROM journal").fetchone()[0] > 0
+    assert not (data_dir / "journal.sqlite3-wal").exists(), "the server died without closing its journal"
+
+
+@pytest.mark.parametrize("windowed", [False, True], ids=["headless", "windowed"])
+def test_demo_children_exit_when_the_demo_is_killed(tmp_path, windowed):
+    """SIGKILL of the demo: its children notice within 5 s, free the port, and the server closes its journal."""
     port = free_port()
-    demo = start_demo(tmp_path, port)
+    demo = start_demo(tmp_path, port, windowed)
     kids: list[Proc] = []
     try:
-        kids = wait_for_children(demo, port, tmp_path)
+        kids = wait_for_children(demo, port, tmp_path, WINDOWED_CHILDREN if windowed else HEADLESS_CHILDREN)
         demo.kill()
         demo.wait()
         left = wait_gone(kids, STOP_WITHIN_S)
@@ -95,8 +111,7 @@ def test_demo_children_exit_when_the_demo_is_killed(tmp_path):
         demo.wait()
         kill_all(kids)
     assert port_is_free(port)
-    with sqlite3.connect(tmp_path / "data" / "journal.sqlite3") as db:
-        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert_journal_closed(tmp_path / "data")
 
 
 @pytest.fixture
