@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
 
 from .config_file import load_config
 from .errors import ConfigError
+from .listen import ListenError, open_listeners, port_number
 
 
 __all__ = ["main", "build_parser"]
@@ -30,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the hall server", description="Run the hall server.")
     serve.add_argument("--config", type=Path, help="hall config YAML (default: the sample hall)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    serve.add_argument("--port", type=port_number, default=8080, help="port (default 8080)")
     serve.add_argument("--data-dir", type=Path, help="journal and tokens (default: config data_dir, else ./var)")
     serve.add_argument("--queue-token", help="token the queue system must present")
     serve.add_argument("--staff-token", help="token staff tablets must present")
@@ -73,19 +75,33 @@ def serve(args: Any) -> int:
     except ConfigError as exc:
         print(f"waitwell: {exc}", file=sys.stderr)
         return 2
+    # Listen before touching the journal: a port we cannot have is the likeliest failure, and
+    # it must be one line, not aiohttp's traceback from deep inside run_app.
+    try:
+        sockets = open_listeners(args.host, args.port)
+    except ListenError as exc:
+        print(f"waitwell: {exc}", file=sys.stderr)
+        return 2
+    port = sockets[0].getsockname()[1]
     data_dir = args.data_dir or Path(config.data_dir or "var")
-    tokens = resolve_tokens(config, data_dir, queue=args.queue_token, staff=args.staff_token)
-    app = create_app(config, data_dir=data_dir, tokens=tokens, clock=args.clock)
-    base = f"http://{args.host}:{args.port}"
+    try:
+        tokens = resolve_tokens(config, data_dir, queue=args.queue_token, staff=args.staff_token)
+        app = create_app(config, data_dir=data_dir, tokens=tokens, clock=args.clock)
+    except (OSError, sqlite3.Error) as exc:
+        for sock in sockets:
+            sock.close()
+        print(f"waitwell: cannot use --data-dir {data_dir}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+        return 2
+    base = f"http://{args.host}:{port}"
     print(f"WaitWell serving {config.name} / {config.name_en} ({args.clock} clock), data in {data_dir}")
     for name in tokens.generated:
         print(f"  generated {name} token (kept in {data_dir / 'tokens.json'}): {getattr(tokens, name)}")
-    print(f"  queue events:  ws://{args.host}:{args.port}/ws/queue   (queue token)")
-    print(f"  lobby screens: ws://{args.host}:{args.port}/ws/display")
+    print(f"  queue events:  ws://{args.host}:{port}/ws/queue   (queue token)")
+    print(f"  lobby screens: ws://{args.host}:{port}/ws/display")
     print(f"  staff tablets: {base}/staff?token={tokens.staff}")
     print(f"  manager:       {base}/manager?token={tokens.staff}")
     sys.stdout.flush()
-    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    web.run_app(app, sock=sockets, print=None, access_log=None)
     return 0
 
 

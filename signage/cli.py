@@ -9,6 +9,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 __all__ = ["add_arguments", "run", "main", "DEFAULT_CONTENT"]
@@ -39,6 +40,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
 
 
+def _feed_url(url: str) -> str:
+    """``url`` when a display feed could live there; ValueError naming what is wrong otherwise."""
+    parts = urlsplit(url)  # raises ValueError for a malformed IPv6 host
+    if parts.scheme not in ("ws", "wss"):
+        raise ValueError(f"the scheme must be ws or wss, not {parts.scheme!r}")
+    if not parts.hostname:
+        raise ValueError("no host")
+    _ = parts.port  # raises ValueError for a port outside 0-65535 or not a number
+    return url
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the lobby screen with parsed ``args``; return the exit code."""
     logging.basicConfig(
@@ -58,6 +70,13 @@ def run(args: argparse.Namespace) -> int:
     except ContentError as exc:
         print(f"waitwell display: {exc}", file=sys.stderr)
         return 2
+    try:
+        url = _feed_url(normalize_url(args.server, args.token))
+    except ValueError as exc:
+        # Unreachable servers are retried forever (a screen must come back by itself); a URL no
+        # server could ever answer is bad input and would otherwise be retried forever too.
+        print(f"waitwell display: --server {args.server!r}: {exc}; expected ws://HOST:PORT", file=sys.stderr)
+        return 2
     from signage.display.app import DisplayApp
 
     try:
@@ -68,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     trace = open(args.trace, "a", encoding="utf-8") if args.trace else None  # noqa: SIM115 - closed below
     try:
         app = DisplayApp(
-            url=normalize_url(args.server, args.token),
+            url=url,
             content_dir=args.content,
             size=args.size,
             fullscreen=args.fullscreen,

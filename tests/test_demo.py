@@ -10,6 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.proctools import descendants, kill_all, wait_gone
 from tests.web.test_restart import free_port
 
 
@@ -17,13 +18,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_demo_runs_server_simulator_and_screen_then_stops_on_ctrl_c(tmp_path):
-    """Headless demo: events reach the server, screenshots appear, SIGINT stops every process."""
+    """Headless demo: events reach the server, screenshots appear, SIGINT stops every process within 5 s."""
     port = free_port()
     shots = tmp_path / "shots"
     proc = subprocess.Popen(
         [sys.executable, "-m", "server", "demo", "--headless", "--speed", "3000", "--port", str(port),
          "--shots", str(shots), "--shot-every", "2", "--data-dir", str(tmp_path / "data")],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    kids = []
     try:
         deadline = time.monotonic() + 90
         state = {}
@@ -37,13 +39,16 @@ def test_demo_runs_server_simulator_and_screen_then_stops_on_ctrl_c(tmp_path):
             assert proc.poll() is None, proc.stdout.read()
             time.sleep(0.5)
         assert state.get("issued", 0) > 0, "the simulated day never reached the server"
+        kids = descendants(proc.pid)
+        assert any(" serve " in k.cmdline for k in kids), [k.cmdline for k in kids]
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=30)
+        left = wait_gone(kids, 5.0)
+        assert not left, f"still running 5 s after Ctrl-C: {[p.cmdline for p in left]}"
+        out, _ = proc.communicate(timeout=5)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
+        kill_all(kids)
     assert proc.returncode == 0, out
     assert f"http://127.0.0.1:{port}/staff?token=demo-staff" in out
-    with_port = subprocess.run(["pgrep", "-f", f"--port {port}"], capture_output=True, text=True)
-    assert with_port.stdout.strip() == "", "a demo process outlived Ctrl-C"
