@@ -82,10 +82,9 @@ class CapacityCurve:
         """Seconds from now until ``work`` is done."""
         if work <= 0.0:
             return 0.0
+        last = len(self.starts) - 1
         for i in range(len(self.starts)):
-            last = i == len(self.starts) - 1
-            segment_work = None if last else self._cum[i + 1] - self._cum[i]
-            if last or segment_work >= work - self._cum[i]:
+            if i == last or self._cum[i + 1] - self._cum[i] >= work - self._cum[i]:
                 rate = self.rates[i]
                 if rate <= 0.0:
                     continue

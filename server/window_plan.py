@@ -100,7 +100,7 @@ class WindowPlan:
         self._memo: dict[Any, Any] = {}
         # A learned window's availability depends only on which slots lie ahead: the same
         # answer serves every moment of a slot, until the learned plan changes.
-        self._shapes: dict[tuple, list[float]] = {}
+        self._shapes: dict[tuple[Any, ...], list[float]] = {}
 
     @property
     def learned_days(self) -> int:

@@ -692,8 +692,8 @@ def summarize(day: Day) -> dict[str, Any]:
         return sum(1 for w in waits if w > x) / n_w if n_w else 0.0
 
     statuses: dict[str, int] = {}
-    for t in tk:
-        statuses[t["status"]] = statuses.get(t["status"], 0) + 1
+    for ticket in tk:
+        statuses[ticket["status"]] = statuses.get(ticket["status"], 0) + 1
     return {
         "scenario": day.scenario,
         "seed": day.seed,

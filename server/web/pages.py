@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -28,8 +29,8 @@ def setup_pages(app: web.Application) -> None:
         app.router.add_static("/static/", STATIC_DIR)
 
 
-def _page(file: Path) -> web.RequestHandler:  # type: ignore[name-defined]
-    async def handler(request: web.Request) -> web.FileResponse:
+def _page(file: Path) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handler(request: web.Request) -> web.StreamResponse:
         return web.FileResponse(file, headers={"Cache-Control": "no-cache"})
 
     return handler
