@@ -206,6 +206,10 @@ def test_sample_content_loads():
         ("screen.yaml", "banner_seconds: 0\n", "banner_seconds"),
         ("screen.yaml", "busy:\n  nearby:\n    - address: x\n", "busy.nearby[0].name"),
         ("screen.yaml", "qr: [\n", "line 2"),
+        ("screen.yaml", "banner_seconds: .nan\n", "banner_seconds"),
+        ("screen.yaml", "history: .inf\n", "history"),
+        ("playlist.yaml", "slides:\n  - {title: t, duration_s: .inf}\n", "slides[0].duration_s"),
+        ("playlist.yaml", "slides:\n  - {title: t, schedule: {from: 2027-02-05 10:00:00}}\n", "slides[0].schedule.from"),
     ],
 )
 def test_content_errors_name_file_and_field(tmp_path, file, text, field):
@@ -233,6 +237,21 @@ def test_content_watcher_reloads_on_change_and_keeps_last_good(tmp_path):
     f.write_text("banner_seconds: [\n", encoding="utf-8")
     os.utime(f, ns=(1, 2 * 10**18))
     assert not w.poll() and w.content.screen.banner_seconds == 9 and w.last_error is not None
+
+
+def test_content_watcher_keeps_last_good_on_a_file_that_is_not_utf8(tmp_path):
+    """A screen.yaml saved in another encoding is a ContentError naming the file; the screen keeps its content."""
+    (tmp_path / "signage").mkdir()
+    f = tmp_path / "signage" / "screen.yaml"
+    f.write_text("banner_seconds: 6\n", encoding="utf-8")
+    w = ContentWatcher(tmp_path)
+    f.write_bytes("tips: [欢迎]\n".encode("gb2312"))
+    import os
+
+    os.utime(f, ns=(1, 10**18))
+    assert not w.poll() and w.content.screen.banner_seconds == 6
+    assert w.last_error is not None and w.last_error.file.endswith("signage/screen.yaml")
+    assert "cannot read" in str(w.last_error)
 
 
 def test_feed_url_and_backoff():

@@ -183,6 +183,10 @@ BAD_CONTENT = [
      "signage/playlist.yaml: slides[0].schedule.when: unknown schedule field"),
     ("playlist.yaml", "slides:\n  - {id: a, title: a}\n  - {id: a, title: b}\n",
      "signage/playlist.yaml: slides[1].id: duplicate slide id 'a'"),
+    ("screen.yaml", "banner_seconds: .nan\n", "signage/screen.yaml: banner_seconds: must be a finite number, got nan"),
+    ("screen.yaml", "history: .inf\n", "signage/screen.yaml: history: must be a finite number, got inf"),
+    ("playlist.yaml", "slides:\n  - {title: a, schedule: {from: 2027-02-05 10:00:00}}\n",
+     "signage/playlist.yaml: slides[0].schedule.from: expected a date YYYY-MM-DD without a time, got 2027-02-05 10:00:00"),
 ]
 
 
