@@ -13,10 +13,11 @@ import pytest
 from lobby_helpers import CONTENT, REPO, T0, TZ, call, state_msg
 
 from signage.calls import BannerQueue
-from signage.content import ContentWatcher, load_content, load_playlist, load_screen
+from signage.content_files import ContentWatcher, load_content, load_playlist, load_screen
 from signage.errors import ContentError, InvalidState
 from signage.feed import backoff_delays, normalize_url
-from signage.playlist import Playlist, Schedule, Slide
+from signage.playlist import Playlist, Slide
+from signage.schedule import Schedule
 from signage.state import parse_message, parse_state
 from signage.view import build_view, format_wait, ticker_items
 

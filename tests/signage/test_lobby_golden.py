@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from lobby_helpers import CONTENT, T0, call, state_msg
 
-from signage.content import load_content
+from signage.content_files import load_content
 from signage.state import parse_state
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 from lobby_helpers import CONTENT, REPO, T0, call, state_msg
 
-from signage.content import load_content
+from signage.content_files import load_content
 from signage.feed import Feed
 from signage.state import parse_state
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from lobby_helpers import CONTENT, REPO, T0
 
-from signage.content import load_content
+from signage.content_files import load_content
 from signage.feed import Feed
 
 

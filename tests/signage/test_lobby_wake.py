@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from lobby_helpers import CONTENT, T0, call, state_msg
 
-from signage.content import load_content
+from signage.content_files import load_content
 from signage.display.app import DEADLINE_SLACK_S, Screen
 from signage.state import parse_state
 

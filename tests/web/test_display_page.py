@@ -26,9 +26,9 @@ import jsonschema
 import pytest
 import websockets
 
-from server.web.display_content import ContentProblem, DEFAULT_CONTENT_DIR, load_display_content
+from server.web.display_content import DEFAULT_CONTENT_DIR, load_display_content
 from signage.calls import SEEN_LIMIT, BannerQueue
-from signage.content import load_playlist, load_screen
+from signage.content_files import load_playlist, load_screen
 from signage.errors import ContentError
 from signage.feed import Feed, backoff_delays
 from signage.state import parse_state
@@ -194,19 +194,23 @@ BAD_CONTENT = [
 def test_bad_content_names_file_and_field_and_pygame_refuses_it_too(tmp_path: Path, file: str, text: str,
                                                                      message: str) -> None:
     write(tmp_path, file, text)
-    with pytest.raises(ContentProblem) as err:
+    with pytest.raises(ContentError) as err:
         load_display_content(tmp_path)
     assert str(err.value).startswith(message), str(err.value)
     with pytest.raises(ContentError):  # the same file stops the pygame screen: one set of rules
         (load_screen if file == "screen.yaml" else load_playlist)(tmp_path)
 
 
-def test_server_never_imports_signage() -> None:
-    """The server talks to screens through the wire only (README: the layering)."""
+SIGNAGE_CONTENT_MODULES = ["signage", "signage.content", "signage.content_files", "signage.errors", "signage.fields",
+                           "signage.playlist", "signage.schedule"]
+
+
+def test_server_imports_only_the_screens_content_rules() -> None:
+    """The server reads content by the screen's own rules and loads no other signage module, no pygame."""
     code = ("import sys, server.web.app, server.web.display_content\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'signage'))")
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('signage', 'pygame')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert out.stdout.strip() == repr(SIGNAGE_CONTENT_MODULES)
 
 
 def write(root: Path, file: str, text: str) -> None:
