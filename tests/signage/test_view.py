@@ -56,3 +56,13 @@ def test_offline_badge_and_busy_ticker():
     items = ticker_items(screen, busy=True)
     assert any("建设路218号" in zh for zh, _ in items) and v.ticker.busy
     assert not any("建设路" in zh for zh, _ in ticker_items(screen, busy=False))
+
+
+def test_offline_badge_reads_hall_time_like_the_header():
+    """The feed notes the loss in the machine's zone; the badge shows it in the hall's zone, as the clock."""
+    from datetime import timezone
+
+    s = parse_state(state_msg())
+    lost = T0.replace(minute=7).astimezone(timezone.utc)  # a screen machine set to UTC
+    v = build_view(s, elapsed_s=0, mono_now=0, wall_now=T0, screen=load_screen(CONTENT), offline_since=lost)
+    assert v.header.offline == "离线 / offline since 10:07" and v.header.time == "10:15"
