@@ -262,7 +262,9 @@ def build_view(
     date_zh, date_en = _dates(now)
     offline = None
     if offline_since is not None:
-        offline = f"离线 / offline since {offline_since:%H:%M}"
+        # The feed notes the loss on the machine's clock; the badge reads in the header's zone.
+        since = offline_since.astimezone(now.tzinfo) if now.tzinfo is not None else offline_since
+        offline = f"离线 / offline since {since:%H:%M}"
     header = HeaderView(name, name_en, date_zh, date_en, f"{now:%H:%M}", offline)
 
     calls: Sequence[Call] = state.calls if state is not None else ()
