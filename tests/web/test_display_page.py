@@ -8,7 +8,8 @@ demands the same answer. Timing runs on Playwright's fake clock, never on the wa
 from __future__ import annotations
 
 import asyncio
-
+import dataclasses
+import inspect
 import json
 import os
 import re
@@ -93,8 +94,8 @@ class Screen:
 
 
 async def open_screen(browser: Any, server: LiveServer, *, fake_clock: bool = False,
-                      viewport: tuple[int, int] = (1280, 720)) -> Screen:
-    context = await browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+                      viewport: tuple[int, int] = (1280, 720), timezone: str | None = None) -> Screen:
+    context = await browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, timezone_id=timezone)
     page = await context.new_page()
     screen = Screen(page)
     page.on("pageerror", lambda exc: screen.errors.append(str(exc)))
@@ -520,6 +521,80 @@ async def test_page_drops_a_silent_feed_after_two_unanswered_pings(browser: Any,
 # ---------------------------------------------------------------------------- the rules, JS against Python
 
 
+DISPLAY_JS = REPO / "server" / "web" / "static" / "display.js"
+
+
+def _camel(name: str) -> str:
+    if name.isupper():
+        return name  # a constant keeps its name
+    first, *rest = name.lstrip("_").split("_")
+    return first + "".join(w[:1].upper() + w[1:] for w in rest)
+
+
+def _js_definition(section: str, name: str) -> int:
+    """Where ``section`` defines the JS port of Python ``name`` (see display.js's header), or -1."""
+    *owner, last = name.split(".")
+    method = _camel(last)
+    if not owner:
+        patterns = [rf"function {method}\(", rf"(?:const|let) {method} ="]
+    else:
+        cls = owner[0]
+        patterns = [rf"{cls}\.prototype\.{method} =", rf"function {cls[0].lower()}{cls[1:]}{method[0].upper()}{method[1:]}\(",
+                    rf"function {method}\("]
+        if f"const {cls} = {{" in section:  # an object literal's method
+            patterns.append(rf"\n    {method}\(")
+    found = [m.start() for p in patterns if (m := re.search(p, section))]
+    return min(found) if found else -1
+
+
+def _python_line(module: Any, name: str) -> int:
+    """The line where ``module`` defines ``name`` (a function, class, method or constant)."""
+    obj = module
+    for part in name.split("."):
+        obj = getattr(obj, part)
+    if callable(obj) or isinstance(obj, type):
+        return inspect.getsourcelines(obj)[1]
+    source = inspect.getsource(module)
+    return source[:re.search(rf"^{name} =", source, re.M).start()].count("\n") + 1
+
+
+def test_display_js_sections_name_the_python_modules_they_port() -> None:
+    """display.js's sections are "signage/MODULE.py: NAMES" as its header lists, in that order; each name is
+    defined in Python in that order and ported in its section in that order."""
+    text = DISPLAY_JS.read_text(encoding="utf-8")
+    header = text[text.index("in this order:"):text.index("A Python name maps")]
+    listed: list[tuple[str, str]] = []
+    for line in header.splitlines()[1:]:
+        body = line.lstrip(" *")
+        if body.startswith("signage/"):
+            module, names = body.split(None, 1)
+            listed.append((module, names.strip()))
+        elif body:
+            listed[-1] = (listed[-1][0], listed[-1][1] + " " + body.strip())
+    heads = list(re.finditer(r"/\* ---- (.+?) ---- \*/", text))
+    sections = []
+    for i, head in enumerate(heads):
+        if head[1].startswith("JS only"):
+            continue
+        module, names = head[1].split(": ", 1)
+        sections.append((module, names, text[head.end():heads[i + 1].start() if i + 1 < len(heads) else len(text)]))
+    assert [(m, n) for m, n, _ in sections] == listed
+    assert len(listed) >= 10
+
+    import importlib
+
+    for module_path, names, body in sections:
+        module = importlib.import_module(module_path.removesuffix(".py").replace("/", "."))
+        python_lines, js_positions = [], []
+        for name in names.split(", "):
+            python_lines.append(_python_line(module, name))
+            js_positions.append(_js_definition(body, name))
+            assert js_positions[-1] >= 0, f"{name} of {module_path} has no JS port in its section"
+        assert python_lines == sorted(python_lines), f"{module_path}: names not in the module's order"
+        assert js_positions == sorted(js_positions), f"{module_path}: JS ports not in the listed order"
+
+
+
 async def test_js_rules_equal_the_python_rules(browser: Any, live: LiveServer) -> None:
     """format_wait, window_text, ticker pages, backoff and the promotion schedule: same answers."""
     screen = await open_screen(browser, live)
@@ -574,7 +649,7 @@ async def test_js_rules_equal_the_python_rules(browser: Any, live: LiveServer) -
         if slide.schedule.weekdays or slide.schedule.hours or slide.schedule.start:
             assert {row[i] for row in py_active} == {True, False}, slide.id
     js_slides = await page.evaluate("""([slides, times]) => times.map(ms => {
-        const hit = WaitWellDisplay.slideAt(slides, ms, WaitWellDisplay.localParts(ms, 'Asia/Shanghai'), new Set());
+        const hit = WaitWellDisplay.playlistSlideAt(slides, ms, WaitWellDisplay.localParts(ms, 'Asia/Shanghai'), new Set());
         return hit && [hit.slide.id, hit.next.id]; })""", [content["slides"], [m.timestamp() * 1000 for m in moments]])
     py_slides = [[hit.slide.id, hit.next.id] if (hit := playlist.slide_at(m)) else None for m in moments]
     assert js_slides == py_slides
@@ -599,3 +674,125 @@ async def eventually(check: Any, timeout_s: float = WAIT_MS / 1000) -> bool:
             return False
         await asyncio.sleep(0.05)
     return True
+
+
+async def test_js_banner_queue_equals_python(browser: Any, live: LiveServer) -> None:
+    """The page's BannerQueue announces, queues, times and skips calls as signage.calls does."""
+    from tests.signage.lobby_helpers import T0, call, state_msg
+
+    def state(seq: int, at_s: float | None, *calls: tuple[str, str, float, bool]) -> dict[str, Any]:
+        msg = state_msg(seq, T0 + timedelta(seconds=at_s or 0),
+                        [call(t, w, T0 + timedelta(seconds=s), recall) for t, w, s, recall in calls])
+        if at_s is None:
+            msg["at"] = None
+        return msg
+
+    old, recent, one_banner_ago = ("A001", "1", -300, False), ("A002", "2", -3, False), ("A000", "8", -12, False)
+    together = [("A005", "5", 20, False), ("A004", "4", 20, False), ("A003", "3", 19, False)]
+    ops: list[tuple[Any, ...]] = [
+        ("state", state(1, 0, recent, one_banner_ago, old), True), ("current", 0), ("current", 7.999), ("current", 8),
+        ("state", state(2, 21, *together, recent, old), False), ("current", 21), ("current", 28.9), ("current", 29),
+        ("current", 37), ("current", 45), ("current", 53),
+        ("state", state(3, 60, ("A001", "1", 59, True), *together, recent), False), ("current", 60),
+        ("state", state(4, 61, ("A001", "1", 59, True), *together), True), ("current", 100),
+        ("state", state(5, None, ("A009", "9", 70, False)), True), ("current", 120),
+        ("state", state(6, 80, ("A010", "1", 79, False), ("A009", "9", 70, False)), False), ("current", 121),
+    ]
+    queue = BannerQueue(SCREEN.banner_seconds)
+    py: list[Any] = []
+    for op in ops:
+        if op[0] == "state":
+            py.append([c.ticket for c in queue.receive_state(parse_state(op[1]), resync=op[2])])
+        else:
+            shown = queue.current(op[1])
+            py.append([shown.call.ticket if shown else None, queue.pending])
+    screen = await open_screen(browser, live)
+    js = await screen.page.evaluate("""([ops, bannerMs]) => {
+        const q = new WaitWellDisplay.BannerQueue(bannerMs);
+        return ops.map(op => {
+            if (op[0] === "state") return q.receiveState(WaitWellDisplay.parseMessage(op[1]), op[2]).map(f => f.call.ticket);
+            const shown = q.current(op[1] * 1000);
+            return [shown ? shown.call.ticket : null, q.pending.length];
+        });
+    }""", [ops, BANNER_MS])
+    assert js == py
+    assert py[0] == ["A002"] and py[4] == ["A003", "A004", "A005"] and py[13] == [] and py[15] == []
+    assert screen.errors == []
+
+
+def _py_view(view: Any) -> Any:
+    """A View as the page's buildView shapes it: slides by id, no banner key (the queue's test covers it)."""
+    d = dataclasses.asdict(dataclasses.replace(view, promo=None))
+    d["promo"] = {"slide": view.promo.slide.id if view.promo.slide else None,
+                  "next": view.promo.next.id if view.promo.next else None, "fallback": view.promo.fallback}
+    if d["banner"] is not None:
+        del d["banner"]["key"]
+    return json.loads(json.dumps(d, ensure_ascii=False))
+
+
+JS_VIEW = """([cases, content, bannerMs]) => cases.map(c => {
+    const W = WaitWellDisplay;
+    const state = c.msg === null ? null : W.parseMessage(c.msg);
+    const q = new W.BannerQueue(bannerMs);
+    if (state) q.receiveState(state, c.resync);
+    const banner = q.current(c.mono_s * 1000);
+    const nowMs = W.hallNow(state, c.elapsed_s * 1000, c.wall_ms);
+    const tz = state ? state.hall.timezone : null;
+    const slide = W.playlistSlideAt(content.slides, nowMs, W.localParts(nowMs, tz), new Set());
+    const v = W.buildView(state, {elapsedMs: c.elapsed_s * 1000, monoNowMs: c.mono_s * 1000, wallNowMs: c.wall_ms,
+        screen: content, banner: banner, pending: q.pending.length, slide: slide, offlineSinceMs: c.offline_ms});
+    v.promo = {slide: v.promo.slide && v.promo.slide.id, next: v.promo.next && v.promo.next.id, fallback: v.promo.fallback};
+    return v;
+})"""
+
+
+async def test_js_build_view_equals_python(browser: Any, live: LiveServer) -> None:
+    """Every zone's text (header, calls, banner, waits, promotion, ticker) is signage.view.build_view's."""
+    from signage.view import build_view, hall_now
+    from tests.signage.lobby_helpers import T0, call, state_msg
+
+    # The screen's machine is in another zone than the hall: its wall clock (before a state) and the
+    # feed's clock (the offline badge) read in its zone; every hall time in the hall's.
+    machine = ZoneInfo("America/New_York")
+    wall = T0.astimezone(machine)
+    lost = (T0 - timedelta(minutes=3)).astimezone(ZoneInfo("UTC"))
+    fresh = [call("B118", "7", T0 + timedelta(seconds=4), recall=True), call("A024", "VIP", T0 + timedelta(seconds=2))]
+    no_at = state_msg(3)
+    no_at["at"] = None
+    cases = [
+        {"msg": None, "resync": True, "elapsed_s": 0, "mono_s": 0, "wall": wall, "offline": None},
+        {"msg": None, "resync": True, "elapsed_s": 0, "mono_s": 3, "wall": wall, "offline": lost},
+        {"msg": state_msg(1), "resync": True, "elapsed_s": 0, "mono_s": 0, "wall": wall, "offline": None},
+        {"msg": state_msg(1), "resync": True, "elapsed_s": 185, "mono_s": 9, "wall": wall, "offline": None},
+        {"msg": state_msg(2, T0, fresh + state_msg(1)["calls"], busy=True), "resync": False, "elapsed_s": 1,
+         "mono_s": 17.5, "wall": wall, "offline": lost},
+        {"msg": state_msg(2, T0, fresh, busy=True, waiting=(0, 1, 140)), "resync": False, "elapsed_s": 3_600,
+         "mono_s": 33, "wall": wall, "offline": None},
+        {"msg": no_at, "resync": True, "elapsed_s": 12, "mono_s": 1, "wall": wall + timedelta(hours=5), "offline": None},
+    ]
+    content = load_display_content(DEFAULT_CONTENT_DIR)
+    playlist = load_playlist(DEFAULT_CONTENT_DIR)
+    py = []
+    for c in cases:
+        state = parse_state(c["msg"]) if c["msg"] is not None else None
+        queue = BannerQueue(SCREEN.banner_seconds)
+        if state is not None:
+            queue.receive_state(state, resync=c["resync"])
+        banner = queue.current(c["mono_s"])
+        now = hall_now(state, c["elapsed_s"], c["wall"]) if state is not None else c["wall"]
+        view = build_view(state, elapsed_s=c["elapsed_s"], mono_now=c["mono_s"], wall_now=c["wall"], screen=SCREEN,
+                          banner=banner, pending=queue.pending, slide=playlist.slide_at(now),
+                          offline_since=c["offline"])
+        py.append(_py_view(view))
+    # The cases cover a banner with calls queued behind it, busy and quiet tickers, several slides.
+    assert py[2]["banner"] is None and py[4]["banner"]["pending"] > 0 and py[5]["banner"]["window"] == "VIP"
+    assert len({v["promo"]["slide"] for v in py}) > 1 and len({v["ticker"]["text"] for v in py}) > 2
+
+    screen = await open_screen(browser, live, timezone=machine.key)
+    js_cases = [{**{k: v for k, v in c.items() if k not in ("wall", "offline")},
+                 "wall_ms": c["wall"].timestamp() * 1000,
+                 "offline_ms": c["offline"].timestamp() * 1000 if c["offline"] else None} for c in cases]
+    js = await screen.page.evaluate(JS_VIEW, [js_cases, content, BANNER_MS])
+    for c, j, p in zip(cases, js, py, strict=True):
+        assert j == p, c
+    assert screen.errors == []
