@@ -30,9 +30,9 @@ import websockets
 from server.web.display_content import DEFAULT_CONTENT_DIR, load_display_content
 from signage.calls import SEEN_LIMIT, BannerQueue
 from signage.content_files import load_playlist, load_screen
-from signage.errors import ContentError
+from signage.errors import ContentError, InvalidState
 from signage.feed import Feed, backoff_delays
-from signage.state import parse_state
+from signage.state import parse_message, parse_state
 from signage.view import format_wait, ticker_items, window_text
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, LiveServer, at
@@ -674,6 +674,91 @@ async def eventually(check: Any, timeout_s: float = WAIT_MS / 1000) -> bool:
             return False
         await asyncio.sleep(0.05)
     return True
+
+
+DELETE = object()
+
+
+def _changed(msg: dict[str, Any], path: tuple[Any, ...], value: Any) -> Any:
+    """A deep copy of ``msg`` with the field at ``path`` set to ``value`` (or deleted)."""
+    out = json.loads(json.dumps(msg))
+    if not path:
+        return out if value is DELETE else value
+    target = out
+    for part in path[:-1]:
+        target = target[part]
+    if value is DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return out
+
+
+def _py_state(msg: Any) -> Any:
+    """What signage.state makes of ``msg``, in the shape of the page's parseMessage (the error: its field)."""
+    try:
+        s = parse_message(msg)
+    except InvalidState as exc:
+        return ["error", str(exc).split(": ")[0]]
+    if s is None:
+        return None
+    return {"seq": s.seq, "at": s.at.timestamp() * 1000 if s.at else None,
+            "hall": {"name": s.hall.name, "name_en": s.hall.name_en, "timezone": s.hall.timezone},
+            "calls": [{"ticket": c.ticket, "window": c.window, "called_at": c.called_at.timestamp() * 1000,
+                       "recall": c.recall, "service": c.service} for c in s.calls],
+            "services": [{"id": v.id, "name": v.name, "name_en": v.name_en, "prefix": v.prefix, "waiting": v.waiting,
+                          "expected_wait_s": v.expected_wait_s,
+                          "expected_wait_range_s": list(v.expected_wait_range_s) if v.expected_wait_range_s else None}
+                         for v in s.services],
+            "waiting_total": s.waiting_total, "open_windows": s.open_windows, "busy": s.busy}
+
+
+JS_STATE = """msgs => msgs.map(m => {
+    try {
+        const s = WaitWellDisplay.parseMessage(m);
+        return s && {seq: s.seq, at: s.at, hall: s.hall, services: s.services, waiting_total: s.waiting_total,
+            open_windows: s.open_windows, busy: s.busy, calls: s.calls.map(c => ({ticket: c.ticket, window: c.window,
+            called_at: c.calledAtMs, recall: c.recall, service: c.service}))};
+    } catch (e) {
+        if (!e.badState) throw e;
+        return ["error", e.message.split(": ")[0]];
+    }
+})"""
+
+STATE_CHANGES = [
+    ((), DELETE), (("at",), None), (("alerts",), {"open_windows": True}), (("future",), {"x": 1}),
+    (("calls", 0, "window"), 7), (("services", 0, "expected_wait_range_s"), [900, 240]),
+    (("services", 0, "expected_wait_range_s"), [None, 300]), (("services", 0, "expected_wait_s"), None),
+    (("waiting_total",), DELETE), (("hall",), {}), (("services", 0, "name"), None),
+    # Off-contract values both screens must read alike.
+    (("waiting_total",), "7"), (("open_windows",), 2.5), (("calls", 0, "recall"), "yes"),
+    (("alerts",), {"open_windows": 1}), (("calls", 0, "window"), True), (("calls", 0, "service"), 5),
+    # Malformed: both refuse, naming the same field.
+    (("seq",), DELETE), (("seq",), "1"), (("seq",), True), (("hall",), []), (("calls",), {}), (("calls", 0), "A001"),
+    (("calls", 0, "ticket"), 12), (("calls", 0, "window"), None), (("calls", 0, "called_at"), "2026-11-30T10:00:00"),
+    (("calls", 0, "called_at"), "soon"), (("services", 0, "id"), DELETE), (("services", 0, "waiting"), 1.5),
+    (("services", 0, "waiting"), True), (("services", 0, "expected_wait_s"), "x"),
+    (("services", 0, "expected_wait_range_s"), [1]), (("at",), "soon"), (("services",), None),
+    # Not a display.state.
+    (("type",), "staff.alert"), ((), []), ((), "display.state"),
+]
+
+
+async def test_js_parse_message_equals_python(browser: Any, live: LiveServer) -> None:
+    """The page's parseMessage reads, ignores and refuses the same messages as signage.state, naming the same field."""
+    await two_windows(live, "A001", "A002")
+    await live.push({"type": "ticket.called", "at": at("09:05"), "ticket": "A001", "window": "1"},
+                    {"type": "ticket.recalled", "at": at("09:06"), "ticket": "A001", "window": "1"})
+    base = await display_state(live)
+    assert base["calls"] and base["services"]
+    messages = [_changed(base, path, value) for path, value in STATE_CHANGES]
+    screen = await open_screen(browser, live)
+    js = await screen.page.evaluate(JS_STATE, messages)
+    py = [_py_state(m) for m in messages]
+    differ = [(change, j, p) for change, j, p in zip(STATE_CHANGES, js, py, strict=True) if j != p]
+    assert [change for change, *_ in differ] == [], differ
+    assert sum(1 for p in py if isinstance(p, list)) >= 15 and py[0]["calls"][0]["recall"] is True
+    assert screen.errors == []
 
 
 async def test_js_banner_queue_equals_python(browser: Any, live: LiveServer) -> None:
