@@ -71,10 +71,17 @@ class DisplayState:
 
 
 def _get(d: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
     value = d.get(key)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
-        raise InvalidState(f"{where}.{key}: expected {getattr(kind, '__name__', kind)}, got {value!r}")
+    # JSON's true is not a number: bool is an int subclass in Python only.
+    if not isinstance(value, kinds) or isinstance(value, bool) and bool not in kinds:
+        raise InvalidState(f"{where}.{key}: expected {' or '.join(k.__name__ for k in kinds)}, got {value!r}")
     return value
+
+
+def _count(value: Any) -> int:
+    """An optional count: an integer, else 0 (the page's rule too)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _time(d: Mapping[str, Any], key: str, where: str) -> datetime:
@@ -114,7 +121,7 @@ def parse_state(msg: Mapping[str, Any]) -> DisplayState:
                 ticket=str(_get(c, "ticket", str, where)),
                 window=str(_get(c, "window", (str, int), where)),
                 called_at=_time(c, "called_at", where),
-                recall=bool(c.get("recall", False)),
+                recall=c.get("recall") is True,
                 service=service if isinstance(service, str) else None,
             )
         )
@@ -138,7 +145,7 @@ def parse_state(msg: Mapping[str, Any]) -> DisplayState:
                 waiting=int(_get(s, "waiting", int, where)),
                 expected_wait_s=_opt_num(s.get("expected_wait_s"), f"{where}.expected_wait_s"),
                 expected_wait_range_s=rng,
-                open_windows=int(s.get("open_windows") or 0),
+                open_windows=_count(s.get("open_windows")),
             )
         )
     alerts = msg.get("alerts")
@@ -154,9 +161,9 @@ def parse_state(msg: Mapping[str, Any]) -> DisplayState:
         ),
         calls=tuple(calls),
         services=tuple(services),
-        waiting_total=int(msg.get("waiting_total") or 0),
-        open_windows=int(msg.get("open_windows") or 0),
-        busy=bool(isinstance(alerts, dict) and alerts.get("open_windows")),
+        waiting_total=_count(msg.get("waiting_total")),
+        open_windows=_count(msg.get("open_windows")),
+        busy=isinstance(alerts, dict) and alerts.get("open_windows") is True,
     )
 
 

@@ -44,3 +44,15 @@ def test_state_without_hall_time_is_shown_and_announces_nothing_on_resync():
     assert q.receive_state(s, resync=True) == []
     v = build_view(s, elapsed_s=5, mono_now=0, wall_now=T0, screen=load_screen(CONTENT))
     assert v.header.time == "10:15"
+
+
+def test_off_contract_values_read_as_the_browser_page_reads_them():
+    """Counts that are not integers read 0, flags only true is true, a window of true is refused (display.js too)."""
+    msg = state_msg(busy=False)
+    msg.update(waiting_total="7", open_windows=2.5, alerts={"open_windows": 1})
+    msg["calls"][0]["recall"] = "yes"
+    s = parse_state(msg)
+    assert (s.waiting_total, s.open_windows, s.busy, s.calls[0].recall) == (0, 0, False, False)
+    msg["calls"][0]["window"] = True
+    with pytest.raises(InvalidState, match=r"state.calls\[0\].window: expected str or int, got True"):
+        parse_state(msg)
