@@ -1,8 +1,9 @@
 """The browser lobby screen (/display) and its content endpoint, against the real server and Chromium.
 
-The page ports the pygame screen's rules to JS; where it can, a test runs the Python rule
-(signage.calls, signage.view, signage.playlist, signage.feed) on the same input and
-demands the same answer. Timing runs on Playwright's fake clock, never on the wall clock.
+The content is read by the pygame screen's own rules (signage.content_files); the page ports
+the rules it runs to JS in sections named after the Python modules, and the tests check that
+map and run the Python rule (signage.state, calls, view, schedule, playlist, feed) on the same
+input, demanding the same answer. Timing runs on Playwright's fake clock, never on the wall clock.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ import jsonschema
 import pytest
 import websockets
 
-from server.web.display_content import DEFAULT_CONTENT_DIR, load_display_content
+from server.web.display_content import DEFAULT_CONTENT_DIR, content_json, load_display_content
 from signage.calls import SEEN_LIMIT, BannerQueue
+from signage.content import Content, ScreenConfig
 from signage.content_files import load_playlist, load_screen
 from signage.errors import ContentError, InvalidState
 from signage.feed import Feed, backoff_delays
+from signage.playlist import Playlist
 from signage.state import parse_message, parse_state
 from signage.view import format_wait, ticker_items, window_text
 
@@ -596,13 +599,16 @@ def test_display_js_sections_name_the_python_modules_they_port() -> None:
 
 
 async def test_js_rules_equal_the_python_rules(browser: Any, live: LiveServer) -> None:
-    """format_wait, window_text, ticker pages, backoff and the promotion schedule: same answers."""
+    """format_wait, window_text, ticker pages, backoff, defaults and the promotion schedule: same answers."""
     screen = await open_screen(browser, live)
     page = screen.page
     assert await page.evaluate("WaitWellDisplay.SEEN_LIMIT") == SEEN_LIMIT
     feed = Feed("ws://x", lambda *_: None)
     assert await page.evaluate("[WaitWellDisplay.BACKOFF_INITIAL_MS, WaitWellDisplay.BACKOFF_MAX_MS]") == \
         [feed.initial_delay * 1000, feed.max_delay * 1000]
+    assert await page.evaluate("WaitWellDisplay.OPEN_TIMEOUT_MS") == feed.open_timeout * 1000
+    # Until the content arrives the page shows ScreenConfig()'s defaults, as the server would send them.
+    assert await page.evaluate("WaitWellDisplay.ScreenConfig") == content_json(Content(REPO, ScreenConfig(), Playlist([])))
 
     cases = [(w, e, r, el) for w in (0, 1, 7) for e, r in ((None, None), (300, None), (600, [240, 900]),
                                                           (50, [0, 100]), (9000, [7200, 9900]), (400, [400, 400]))
