@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from signage.fields import FieldReader
 from signage.playlist import Playlist
@@ -106,6 +106,19 @@ def _nearby(r: FieldReader, item: Any, field: str) -> NearbyBranch:
     )
 
 
+class _Busy(TypedDict):
+    self_service: tuple[Tip, ...]
+    nearby: tuple[NearbyBranch, ...]
+
+
+def _busy(r: FieldReader, value: Any) -> _Busy:
+    busy = r.mapping(value, "busy")
+    self_service = _tips(r, busy.get("self_service"), "busy.self_service")
+    nearby = r.seq(busy.get("nearby"), "busy.nearby")
+    return {"self_service": self_service,
+            "nearby": tuple(_nearby(r, item, f"busy.nearby[{i}]") for i, item in enumerate(nearby))}
+
+
 def parse_screen(data: Any, file: str = SCREEN_FILE) -> ScreenConfig:
     """Return the settings in decoded screen.yaml ``data`` (None, an empty file: the defaults).
 
@@ -114,21 +127,13 @@ def parse_screen(data: Any, file: str = SCREEN_FILE) -> ScreenConfig:
     """
     r = FieldReader(file)
     d = r.mapping(data, "(top level)")
-    # Checked in the order of the sample file, so the first error reported is the topmost.
-    banner_seconds = r.number(d, "banner_seconds", "", 8.0, minimum=1)
-    chime = r.flag(d, "chime", "", True)
-    history = int(r.number(d, "history", "", 6, minimum=0))
-    ticker_page_seconds = r.number(d, "ticker_page_seconds", "", 8.0, minimum=1)
-    qr = tuple(_qr(r, item, f"qr[{i}]") for i, item in enumerate(r.seq(d.get("qr"), "qr")))
-    tips = _tips(r, d.get("tips"), "tips")
-    busy = r.mapping(d.get("busy"), "busy")
+    # Keyword arguments are evaluated in order, the sample file's: the first error reported is the topmost.
     return ScreenConfig(
-        banner_seconds=banner_seconds,
-        chime=chime,
-        history=history,
-        ticker_page_seconds=ticker_page_seconds,
-        qr=qr,
-        tips=tips,
-        self_service=_tips(r, busy.get("self_service"), "busy.self_service"),
-        nearby=tuple(_nearby(r, item, f"busy.nearby[{i}]") for i, item in enumerate(r.seq(busy.get("nearby"), "busy.nearby"))),
+        banner_seconds=r.number(d, "banner_seconds", "", 8.0, minimum=1),
+        chime=r.flag(d, "chime", "", True),
+        history=int(r.number(d, "history", "", 6, minimum=0)),
+        ticker_page_seconds=r.number(d, "ticker_page_seconds", "", 8.0, minimum=1),
+        qr=tuple(_qr(r, item, f"qr[{i}]") for i, item in enumerate(r.seq(d.get("qr"), "qr"))),
+        tips=_tips(r, d.get("tips"), "tips"),
+        **_busy(r, d.get("busy")),
     )
