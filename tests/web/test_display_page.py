@@ -16,7 +16,6 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -38,7 +37,7 @@ from signage.playlist import Playlist
 from signage.state import parse_message, parse_state
 from signage.view import format_wait, ticker_items, window_text
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, LiveServer, at
+from tests.browser.conftest import WAIT_MS, LiveServer, at, browser, server  # noqa: F401 - fixtures
 
 
 REPO = Path(__file__).resolve().parents[2]
@@ -52,27 +51,17 @@ RECONNECT_MS = 30_000
 
 
 @pytest.fixture
-async def live(tmp_path: Path) -> AsyncIterator[LiveServer]:
-    server = LiveServer(tmp_path / "data")
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
+def live(server: LiveServer) -> LiveServer:
+    """The server with the repository's sample content (tests.browser.conftest's fixture)."""
+    return server
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium to run the browser tests")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
+def content_root(tmp_path: Path, monkeypatch: Any) -> Path:
+    """A content directory of the test's own, read by a ``server`` requested after it."""
+    root = tmp_path / "content"
+    monkeypatch.setenv("WAITWELL_CONTENT_DIR", str(root))
+    return root
 
 
 @dataclass
@@ -258,25 +247,19 @@ async def test_only_pictures_and_fonts_are_served(live: LiveServer, path: str) -
             assert "token" not in await r.text()
 
 
-async def test_invalid_content_is_a_clear_error_and_a_fix_clears_it(tmp_path: Path, monkeypatch: Any) -> None:
-    root = tmp_path / "content"
+async def test_invalid_content_is_a_clear_error_and_a_fix_clears_it(content_root: Path, server: LiveServer) -> None:
+    root = content_root
     write(root, "screen.yaml", "banner_seconds: soon\n")
-    monkeypatch.setenv("WAITWELL_CONTENT_DIR", str(root))
-    server = LiveServer(tmp_path / "data")
-    await server.start()
-    try:
-        async with aiohttp.ClientSession() as session:
-            async with session.get(server.url("/api/display/content")) as r:
-                assert r.status == 500
-                assert await r.json() == {"error": {"code": "invalid_content", "message":
-                                                    "signage/screen.yaml: banner_seconds: expected a number, got 'soon'"}}
-            write(root, "screen.yaml", "banner_seconds: 5\n")
-            os.utime(root / "signage" / "screen.yaml", ns=(1, 2))  # a new mtime even on coarse clocks
-            async with session.get(server.url("/api/display/content")) as r:
-                assert r.status == 200
-                assert (await r.json())["banner_seconds"] == 5
-    finally:
-        await server.stop()
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.url("/api/display/content")) as r:
+            assert r.status == 500
+            assert await r.json() == {"error": {"code": "invalid_content", "message":
+                                                "signage/screen.yaml: banner_seconds: expected a number, got 'soon'"}}
+        write(root, "screen.yaml", "banner_seconds: 5\n")
+        os.utime(root / "signage" / "screen.yaml", ns=(1, 2))  # a new mtime even on coarse clocks
+        async with session.get(server.url("/api/display/content")) as r:
+            assert r.status == 200
+            assert (await r.json())["banner_seconds"] == 5
 
 
 # ---------------------------------------------------------------------------- the page: calls
@@ -420,30 +403,23 @@ async def test_page_uses_the_bundled_font_and_the_server_content(browser: Any, l
     assert screen.errors == []
 
 
-async def test_content_error_is_logged_and_the_screen_keeps_showing_calls(browser: Any, tmp_path: Path,
-                                                                         monkeypatch: Any) -> None:
-    root = tmp_path / "content"
+async def test_content_error_is_logged_and_the_screen_keeps_showing_calls(browser: Any, content_root: Path, server: LiveServer) -> None:
+    root = content_root
     write(root, "screen.yaml", "banner_seconds: soon\n")
-    monkeypatch.setenv("WAITWELL_CONTENT_DIR", str(root))
-    server = LiveServer(tmp_path / "data")
-    await server.start()
-    try:
-        await two_windows(server, "A001")
-        await server.push({"type": "ticket.called", "at": at("09:05"), "ticket": "A001", "window": "1"})
-        screen = await open_screen(browser, server)
-        await screen.page.wait_for_function("window.__waitwell.contentError !== null", timeout=WAIT_MS)
-        message = "signage/screen.yaml: banner_seconds: expected a number, got 'soon'"
-        assert (await screen.hook())["contentError"] == message
-        assert any(message in line and line.startswith("error") for line in screen.console), screen.console
-        assert await screen.page.locator("#current").get_attribute("data-ticket") == "A001"
-        assert await screen.text("#ticker-zh") == "欢迎光临"  # the defaults until the content is fixed
-        assert screen.errors == []
-    finally:
-        await server.stop()
+    await two_windows(server, "A001")
+    await server.push({"type": "ticket.called", "at": at("09:05"), "ticket": "A001", "window": "1"})
+    screen = await open_screen(browser, server)
+    await screen.page.wait_for_function("window.__waitwell.contentError !== null", timeout=WAIT_MS)
+    message = "signage/screen.yaml: banner_seconds: expected a number, got 'soon'"
+    assert (await screen.hook())["contentError"] == message
+    assert any(message in line and line.startswith("error") for line in screen.console), screen.console
+    assert await screen.page.locator("#current").get_attribute("data-ticket") == "A001"
+    assert await screen.text("#ticker-zh") == "欢迎光临"  # the defaults until the content is fixed
+    assert screen.errors == []
 
 
-async def test_a_broken_picture_is_skipped_never_a_blank_panel(browser: Any, tmp_path: Path, monkeypatch: Any) -> None:
-    root = tmp_path / "content"
+async def test_a_broken_picture_is_skipped_never_a_blank_panel(browser: Any, content_root: Path, server: LiveServer) -> None:
+    root = content_root
     (root / "images").mkdir(parents=True)
     (root / "images" / "broken.png").write_bytes(b"not a png")
     write(root, "playlist.yaml", """
@@ -451,27 +427,21 @@ slides:
   - {id: broken, image: images/broken.png, duration_s: 10}
   - {id: card, title: 全家共享, title_en: Family plan, duration_s: 10}
 """)
-    monkeypatch.setenv("WAITWELL_CONTENT_DIR", str(root))
-    server = LiveServer(tmp_path / "data")
-    await server.start()
-    try:
-        # Hall time at a multiple of the 20 s rotation: the broken picture's turn (epoch-anchored).
-        start = datetime.fromisoformat(at("09:00"))
-        start += timedelta(seconds=-start.timestamp() % 20)
-        # A state change, not a clock.tick: a tick that changes nothing publishes no new state.
-        await server.push({"type": "window.opened", "at": start.isoformat(), "window": "1"})
-        screen = await open_screen(browser, server, fake_clock=True)
-        await screen.freeze()
-        await screen.page.wait_for_function("window.__waitwell.lastState !== null", timeout=WAIT_MS)
-        await screen.run_for(50)
-        # The broken picture's turn came with the state: it was tried, skipped, the card drawn.
-        assert any("promo image skipped" in line for line in screen.console) or await eventually(
-            lambda: any("promo image skipped" in line for line in screen.console)), screen.console
-        await screen.page.locator("#promo[data-slide='card']").wait_for(timeout=WAIT_MS)
-        assert await screen.text("#promo .title") == "全家共享"
-        assert screen.errors == []
-    finally:
-        await server.stop()
+    # Hall time at a multiple of the 20 s rotation: the broken picture's turn (epoch-anchored).
+    start = datetime.fromisoformat(at("09:00"))
+    start += timedelta(seconds=-start.timestamp() % 20)
+    # A state change, not a clock.tick: a tick that changes nothing publishes no new state.
+    await server.push({"type": "window.opened", "at": start.isoformat(), "window": "1"})
+    screen = await open_screen(browser, server, fake_clock=True)
+    await screen.freeze()
+    await screen.page.wait_for_function("window.__waitwell.lastState !== null", timeout=WAIT_MS)
+    await screen.run_for(50)
+    # The broken picture's turn came with the state: it was tried, skipped, the card drawn.
+    assert any("promo image skipped" in line for line in screen.console) or await eventually(
+        lambda: any("promo image skipped" in line for line in screen.console)), screen.console
+    await screen.page.locator("#promo[data-slide='card']").wait_for(timeout=WAIT_MS)
+    assert await screen.text("#promo .title") == "全家共享"
+    assert screen.errors == []
 
 
 # ---------------------------------------------------------------------------- the page: offline
