@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -103,6 +103,15 @@ def _opt_num(value: Any, where: str) -> float | None:
     return float(value)
 
 
+def _objects(msg: Mapping[str, Any], key: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Yield (where, item) for the list ``msg[key]`` whose items must be objects."""
+    for i, item in enumerate(_get(msg, key, list, "state")):
+        where = f"state.{key}[{i}]"
+        if not isinstance(item, dict):
+            raise InvalidState(f"{where}: expected an object")
+        yield where, item
+
+
 def parse_state(msg: Mapping[str, Any]) -> DisplayState:
     """Parse a display.state message; unknown extra fields are ignored.
 
@@ -111,10 +120,7 @@ def parse_state(msg: Mapping[str, Any]) -> DisplayState:
     """
     hall = _get(msg, "hall", dict, "state")
     calls = []
-    for i, c in enumerate(_get(msg, "calls", list, "state")):
-        where = f"state.calls[{i}]"
-        if not isinstance(c, dict):
-            raise InvalidState(f"{where}: expected an object")
+    for where, c in _objects(msg, "calls"):
         service = c.get("service")
         calls.append(
             Call(
@@ -126,10 +132,7 @@ def parse_state(msg: Mapping[str, Any]) -> DisplayState:
             )
         )
     services = []
-    for i, s in enumerate(_get(msg, "services", list, "state")):
-        where = f"state.services[{i}]"
-        if not isinstance(s, dict):
-            raise InvalidState(f"{where}: expected an object")
+    for where, s in _objects(msg, "services"):
         rng = s.get("expected_wait_range_s")
         if rng is not None:
             if not isinstance(rng, list) or len(rng) != 2:
