@@ -61,14 +61,14 @@ def run(args: argparse.Namespace) -> int:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
         os.environ["SDL_AUDIODRIVER"] = "dummy"
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    from signage.content import load_content
+    from signage.content_files import load_content
     from signage.errors import ContentError
     from signage.feed import normalize_url
 
     try:
         load_content(args.content)
     except ContentError as exc:
-        print(f"waitwell display: {exc}", file=sys.stderr)
+        print(f"waitwell display: {exc} (content directory {args.content})", file=sys.stderr)
         return 2
     try:
         url = _feed_url(normalize_url(args.server, args.token))

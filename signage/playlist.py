@@ -1,59 +1,22 @@
-"""Promotion playlist: slides with durations, schedules and priorities; slide_at(now) (pure)."""
+"""Promotion playlist: slides with durations, schedules and priorities, read and checked; slide_at(now) (pure)."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
+from typing import Any
+
+from signage.fields import FieldReader
+from signage.schedule import ALWAYS, Schedule, parse_schedule
 
 
-__all__ = ["Schedule", "Slide", "SlideAt", "Playlist"]
+__all__ = ["Slide", "SlideAt", "Playlist", "parse_playlist", "PLAYLIST_FILE"]
+
+PLAYLIST_FILE = "signage/playlist.yaml"
+"""Where the playlist is, relative to the content directory; errors name the file so."""
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class Schedule:
-    """When a slide may play, in the hall's local time; every part is optional.
-
-    Attributes:
-        weekdays: allowed days, 0 = Monday … 6 = Sunday; None for every day.
-        hours: (start, end) windows; end <= start means the window runs past
-            midnight, and its after-midnight part belongs to the day it started
-            (a Friday 22:00–02:00 slide plays early Saturday, not early Friday).
-        start: first date (inclusive); end: last date (inclusive).
-    """
-
-    weekdays: frozenset[int] | None = None
-    hours: tuple[tuple[time, time], ...] = ()
-    start: date | None = None
-    end: date | None = None
-
-    def _day_ok(self, day: date) -> bool:
-        if self.weekdays is not None and day.weekday() not in self.weekdays:
-            return False
-        if self.start is not None and day < self.start:
-            return False
-        if self.end is not None and day > self.end:
-            return False
-        return True
-
-    def active(self, now: datetime) -> bool:
-        """Return whether the schedule allows playing at local time ``now``."""
-        today, t = now.date(), now.time().replace(tzinfo=None)
-        if not self.hours:
-            return self._day_ok(today)
-        for start, end in self.hours:
-            if start < end:
-                if start <= t < end and self._day_ok(today):
-                    return True
-            else:  # overnight window
-                if t >= start and self._day_ok(today):
-                    return True
-                if t < end and self._day_ok(today - timedelta(days=1)):
-                    return True
-        return False
-
-
-ALWAYS = Schedule()
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,3 +82,49 @@ class Playlist:
             pos -= slide.duration_s
         # Float rounding at the very end of the cycle: wrap to the first slide.
         return SlideAt(live[0], now, now + timedelta(seconds=live[0].duration_s), live[1 % len(live)])
+
+
+def _slide(r: FieldReader, item: Any, field: str, sid: str, default_s: float) -> Slide:
+    d = r.mapping(item, field)
+    image = r.text(d, "image", field) or None
+    title = r.text(d, "title", field)
+    if image is None and not title:
+        raise r.error(field, "a slide needs an image or a title")
+    priority = r.integer(d, "priority", field, 0)
+    return Slide(
+        id=sid,
+        kind="image" if image else "text",
+        duration_s=r.number(d, "duration_s", field, default_s, minimum=1),
+        priority=priority,
+        schedule=parse_schedule(r, d.get("schedule"), f"{field}.schedule"),
+        image=image,
+        title=title,
+        title_en=r.text(d, "title_en", field),
+        body=r.text(d, "body", field),
+        body_en=r.text(d, "body_en", field),
+        accent=r.text(d, "accent", field) or None,
+    )
+
+
+def parse_playlist(data: Any, file: str = PLAYLIST_FILE) -> Playlist:
+    """Return the playlist in decoded playlist.yaml ``data`` (None, an empty file: no slides).
+
+    Image paths stay relative to the content directory; whether a picture exists is the
+    screen's business when it loads it, so a missing file skips one slide.
+
+    Raises:
+        ContentError: a field is invalid; the message names ``file`` and the field.
+    """
+    r = FieldReader(file)
+    d = r.mapping(data, "(top level)")
+    default_s = r.number(d, "default_duration_s", "", 10.0, minimum=1)
+    slides = []
+    ids: set[str] = set()
+    for i, item in enumerate(r.seq(d.get("slides"), "slides")):
+        field = f"slides[{i}]"
+        sid = r.text(r.mapping(item, field), "id", field) or f"slide-{i + 1}"
+        if sid in ids:
+            raise r.error(f"{field}.id", f"duplicate slide id {sid!r}")
+        ids.add(sid)
+        slides.append(_slide(r, item, field, sid, default_s))
+    return Playlist(slides)

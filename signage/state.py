@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -71,10 +71,17 @@ class DisplayState:
 
 
 def _get(d: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
     value = d.get(key)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
-        raise InvalidState(f"{where}.{key}: expected {getattr(kind, '__name__', kind)}, got {value!r}")
+    # JSON's true is not a number: bool is an int subclass in Python only.
+    if not isinstance(value, kinds) or isinstance(value, bool) and bool not in kinds:
+        raise InvalidState(f"{where}.{key}: expected {' or '.join(k.__name__ for k in kinds)}, got {value!r}")
     return value
+
+
+def _count(value: Any) -> int:
+    """An optional count: an integer, else 0 (the page's rule too)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _time(d: Mapping[str, Any], key: str, where: str) -> datetime:
@@ -96,6 +103,15 @@ def _opt_num(value: Any, where: str) -> float | None:
     return float(value)
 
 
+def _objects(msg: Mapping[str, Any], key: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Yield (where, item) for the list ``msg[key]`` whose items must be objects."""
+    for i, item in enumerate(_get(msg, key, list, "state")):
+        where = f"state.{key}[{i}]"
+        if not isinstance(item, dict):
+            raise InvalidState(f"{where}: expected an object")
+        yield where, item
+
+
 def parse_state(msg: Mapping[str, Any]) -> DisplayState:
     """Parse a display.state message; unknown extra fields are ignored.
 
@@ -104,25 +120,19 @@ def parse_state(msg: Mapping[str, Any]) -> DisplayState:
     """
     hall = _get(msg, "hall", dict, "state")
     calls = []
-    for i, c in enumerate(_get(msg, "calls", list, "state")):
-        where = f"state.calls[{i}]"
-        if not isinstance(c, dict):
-            raise InvalidState(f"{where}: expected an object")
+    for where, c in _objects(msg, "calls"):
         service = c.get("service")
         calls.append(
             Call(
                 ticket=str(_get(c, "ticket", str, where)),
                 window=str(_get(c, "window", (str, int), where)),
                 called_at=_time(c, "called_at", where),
-                recall=bool(c.get("recall", False)),
+                recall=c.get("recall") is True,
                 service=service if isinstance(service, str) else None,
             )
         )
     services = []
-    for i, s in enumerate(_get(msg, "services", list, "state")):
-        where = f"state.services[{i}]"
-        if not isinstance(s, dict):
-            raise InvalidState(f"{where}: expected an object")
+    for where, s in _objects(msg, "services"):
         rng = s.get("expected_wait_range_s")
         if rng is not None:
             if not isinstance(rng, list) or len(rng) != 2:
@@ -138,7 +148,7 @@ def parse_state(msg: Mapping[str, Any]) -> DisplayState:
                 waiting=int(_get(s, "waiting", int, where)),
                 expected_wait_s=_opt_num(s.get("expected_wait_s"), f"{where}.expected_wait_s"),
                 expected_wait_range_s=rng,
-                open_windows=int(s.get("open_windows") or 0),
+                open_windows=_count(s.get("open_windows")),
             )
         )
     alerts = msg.get("alerts")
@@ -154,9 +164,9 @@ def parse_state(msg: Mapping[str, Any]) -> DisplayState:
         ),
         calls=tuple(calls),
         services=tuple(services),
-        waiting_total=int(msg.get("waiting_total") or 0),
-        open_windows=int(msg.get("open_windows") or 0),
-        busy=bool(isinstance(alerts, dict) and alerts.get("open_windows")),
+        waiting_total=_count(msg.get("waiting_total")),
+        open_windows=_count(msg.get("open_windows")),
+        busy=isinstance(alerts, dict) and alerts.get("open_windows") is True,
     )
 
 

@@ -85,6 +85,7 @@ class BannerView:
 class ServiceRow:
     """Waiting figures of one service as text."""
 
+    id: str
     prefix: str
     name: str
     name_en: str
@@ -262,7 +263,9 @@ def build_view(
     date_zh, date_en = _dates(now)
     offline = None
     if offline_since is not None:
-        offline = f"离线 / offline since {offline_since:%H:%M}"
+        # The feed notes the loss on the machine's clock; the badge reads in the header's zone.
+        since = offline_since.astimezone(now.tzinfo) if now.tzinfo is not None else offline_since
+        offline = f"离线 / offline since {since:%H:%M}"
     header = HeaderView(name, name_en, date_zh, date_en, f"{now:%H:%M}", offline)
 
     calls: Sequence[Call] = state.calls if state is not None else ()
@@ -291,7 +294,7 @@ def build_view(
         for s in state.services:
             text = format_wait(s.waiting, s.expected_wait_s, s.expected_wait_range_s, elapsed_s)
             zh, en = text if text is not None else ("暂无窗口", "no window open")
-            rows.append(ServiceRow(s.prefix, s.name, s.name_en, str(s.waiting), zh, en, text is None))
+            rows.append(ServiceRow(s.id, s.prefix, s.name, s.name_en, str(s.waiting), zh, en, text is None))
         total = f"共 {state.waiting_total} 人等候 · {state.open_windows} 个窗口服务中"
         total_en = f"{state.waiting_total} waiting · {state.open_windows} windows open"
     else:

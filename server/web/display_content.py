@@ -1,9 +1,11 @@
 """What the browser lobby screen (/display) needs besides the feed: its content, images and fonts.
 
-The lobby content (``content/signage/screen.yaml`` and ``playlist.yaml``) is the pygame
-screen's. The server must not import ``signage`` (the screen talks to the server only through
-the wire), so the few rules the page depends on are checked again here, with errors that name
-the file and the field like ``signage.content`` does.
+The content is the pygame screen's (``content/signage/screen.yaml`` and ``playlist.yaml``),
+read and checked by the screen's own rules (:mod:`signage.content_files`, pure model in
+:mod:`signage.content`), so both screens accept, refuse and default alike. The server imports
+only that content model and its reader, never the screen's feed or pygame code; ``signage``
+never imports ``server`` (docs/lobby-screen.md, "One set of rules"). This module turns the
+model into the JSON of docs/protocol.md (``display-content-schema``) and serves it.
 """
 
 from __future__ import annotations
@@ -12,18 +14,21 @@ import hashlib
 import json
 import logging
 import os
-import re
-from collections.abc import Mapping
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
 import segno
-import yaml
 from aiohttp import web
 
+from signage.content import Content, ScreenConfig, Tip
+from signage.content_files import file_stamps, load_content
+from signage.errors import ContentError
+from signage.playlist import Slide
+from signage.schedule import Schedule
 
-__all__ = ["ContentProblem", "DisplayContent", "load_display_content", "setup_display_content",
+
+__all__ = ["DisplayContent", "load_display_content", "content_json", "setup_display_content",
            "DEFAULT_CONTENT_DIR", "CONTENT_ROUTE"]
 
 log = logging.getLogger(__name__)
@@ -32,8 +37,6 @@ DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 """The repository's sample content; ``WAITWELL_CONTENT_DIR`` points elsewhere."""
 
 CONTENT_ROUTE = "/api/display/content"
-SCREEN_FILE = "signage/screen.yaml"
-PLAYLIST_FILE = "signage/playlist.yaml"
 
 # Only these two folders are served: the content directory also holds hall.yaml (tokens, PINs).
 SERVED_DIRS = ("images", "fonts")
@@ -41,88 +44,7 @@ SERVED_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"
                 ".webp": "image/webp", ".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff",
                 ".woff2": "font/woff2"}
 
-WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 QR_DARK, QR_LIGHT = "#0a1422", "#ffffff"  # the pygame screen's colours (signage/display/assets.py)
-
-
-class ContentProblem(Exception):
-    """The lobby content is invalid; ``str()`` names the file and the field."""
-
-    def __init__(self, file: str, field: str, message: str) -> None:
-        super().__init__(f"{file}: {field}: {message}")
-        self.file, self.field, self.message = file, field, message
-
-
-class _Reader:
-    """Typed access to one YAML file's mapping; every error names the file and dotted field."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-
-    def fail(self, field: str, message: str) -> ContentProblem:
-        return ContentProblem(self.file, field, message)
-
-    def mapping(self, value: Any, field: str) -> Mapping[str, Any]:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise self.fail(field, f"expected a mapping, got {type(value).__name__}")
-        return value
-
-    def seq(self, value: Any, field: str) -> list[Any]:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.fail(field, f"expected a list, got {type(value).__name__}")
-        return value
-
-    def text(self, d: Mapping[str, Any], key: str, field: str, *, required: bool = False) -> str:
-        name = f"{field}.{key}" if field else key
-        value = d.get(key)
-        if value is None:
-            if required:
-                raise self.fail(name, "is required")
-            return ""
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise self.fail(name, f"expected text, got {value!r}")
-        return str(value)
-
-    def number(self, d: Mapping[str, Any], key: str, field: str, default: float, *, minimum: float) -> float:
-        name = f"{field}.{key}" if field else key
-        value = d.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(name, f"expected a number, got {value!r}")
-        if value < minimum:
-            raise self.fail(name, f"must be at least {minimum:g}, got {value!r}")
-        return float(value)
-
-
-def _read_yaml(root: Path, rel: str) -> Any:
-    try:
-        text = (root / rel).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None  # an absent file means the defaults, as on the pygame screen
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ContentProblem(rel, "-", f"cannot read: {exc}") from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "-"
-        raise ContentProblem(rel, where, f"invalid YAML: {getattr(exc, 'problem', None) or exc}") from exc
-
-
-def _tips(r: _Reader, items: Any, field: str) -> list[dict[str, str]]:
-    out = []
-    for i, item in enumerate(r.seq(items, field)):
-        f = f"{field}[{i}]"
-        if isinstance(item, str):
-            out.append({"zh": item, "en": ""})
-            continue
-        item = r.mapping(item, f)
-        out.append({"zh": r.text(item, "zh", f, required=True), "en": r.text(item, "en", f)})
-    return out
 
 
 def _qr_svg(url: str) -> str:
@@ -131,111 +53,50 @@ def _qr_svg(url: str) -> str:
                                                               light=QR_LIGHT)
 
 
-def _screen(root: Path) -> dict[str, Any]:
-    r = _Reader(SCREEN_FILE)
-    d = r.mapping(_read_yaml(root, SCREEN_FILE), "(top level)")
-    chime = d.get("chime", True)
-    if not isinstance(chime, bool):
-        raise r.fail("chime", f"expected true or false, got {chime!r}")
-    qr = []
-    for i, item in enumerate(r.seq(d.get("qr"), "qr")):
-        f = f"qr[{i}]"
-        item = r.mapping(item, f)
-        url = r.text(item, "url", f, required=True)
-        if not re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I):
-            raise r.fail(f"{f}.url", f"not a URL: {url!r}")
-        qr.append({"url": url, "caption": r.text(item, "caption", f, required=True),
-                   "caption_en": r.text(item, "caption_en", f), "svg": _qr_svg(url)})
-    busy = r.mapping(d.get("busy"), "busy")
-    nearby = []
-    for i, item in enumerate(r.seq(busy.get("nearby"), "busy.nearby")):
-        f = f"busy.nearby[{i}]"
-        item = r.mapping(item, f)
-        nearby.append({"name": r.text(item, "name", f, required=True),
-                       **{k: r.text(item, k, f) for k in ("name_en", "address", "address_en", "distance", "phone")}})
+def _texts(tips: tuple[Tip, ...]) -> list[dict[str, str]]:
+    return [{"zh": t.zh, "en": t.en} for t in tips]
+
+
+def _screen_json(screen: ScreenConfig) -> dict[str, Any]:
     return {
-        "banner_seconds": r.number(d, "banner_seconds", "", 8.0, minimum=1),
-        "chime": chime,
-        "history": int(r.number(d, "history", "", 6, minimum=0)),
-        "ticker_page_seconds": r.number(d, "ticker_page_seconds", "", 8.0, minimum=1),
-        "qr": qr,
-        "tips": _tips(r, d.get("tips"), "tips"),
-        "self_service": _tips(r, busy.get("self_service"), "busy.self_service"),
-        "nearby": nearby,
+        "banner_seconds": screen.banner_seconds,
+        "chime": screen.chime,
+        "history": screen.history,
+        "ticker_page_seconds": screen.ticker_page_seconds,
+        "qr": [{"url": q.url, "caption": q.caption, "caption_en": q.caption_en, "svg": _qr_svg(q.url)}
+               for q in screen.qr],
+        "tips": _texts(screen.tips),
+        "self_service": _texts(screen.self_service),
+        "nearby": [{"name": b.name, "name_en": b.name_en, "address": b.address, "address_en": b.address_en,
+                    "distance": b.distance, "phone": b.phone} for b in screen.nearby],
     }
 
 
-def _date(r: _Reader, value: Any, field: str) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, date):  # YAML reads an unquoted 2027-02-05 as a date already
-        return value.isoformat()
-    try:
-        return date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        raise r.fail(field, f"expected a date YYYY-MM-DD, got {value!r}") from None
+def _minutes(t: time) -> int:
+    return t.hour * 60 + t.minute
 
 
-def _schedule(r: _Reader, value: Any, field: str) -> dict[str, Any]:
-    """Return the schedule with hours as [start, end] minutes of the day (end <= start: overnight)."""
-    d = r.mapping(value, field)
-    unknown = set(d) - {"weekdays", "hours", "from", "until"}
-    if unknown:
-        raise r.fail(f"{field}.{sorted(unknown)[0]}", "unknown schedule field (use weekdays, hours, from, until)")
-    weekdays = None
-    if d.get("weekdays") is not None:
-        days = set()
-        for i, w in enumerate(r.seq(d["weekdays"], f"{field}.weekdays")):
-            key = str(w).strip().lower()[:3]
-            if key not in WEEKDAYS:
-                raise r.fail(f"{field}.weekdays[{i}]", f"not a weekday: {w!r} (use mon … sun)")
-            days.add(WEEKDAYS[key])
-        weekdays = sorted(days)
-    hours = []
-    raw = d.get("hours")
-    for i, h in enumerate([raw] if isinstance(raw, str) else r.seq(raw, f"{field}.hours")):
-        m = HOURS_RE.match(str(h))
-        if not m or int(m[1]) > 24 or int(m[3]) > 24 or int(m[2]) > 59 or int(m[4]) > 59:
-            raise r.fail(f"{field}.hours[{i}]", f"expected HH:MM-HH:MM, got {h!r}")
-        hours.append([(int(m[1]) % 24) * 60 + int(m[2]), (int(m[3]) % 24) * 60 + int(m[4])])
-    start, end = _date(r, d.get("from"), f"{field}.from"), _date(r, d.get("until"), f"{field}.until")
-    if start and end and end < start:
-        raise r.fail(f"{field}.until", f"{end} is before from: {start}")
-    return {"weekdays": weekdays, "hours": hours, "from": start, "until": end}
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d is not None else None
 
 
-def _playlist(root: Path) -> list[dict[str, Any]]:
-    r = _Reader(PLAYLIST_FILE)
-    d = r.mapping(_read_yaml(root, PLAYLIST_FILE), "(top level)")
-    default_s = r.number(d, "default_duration_s", "", 10.0, minimum=1)
-    slides = []
-    ids: set[str] = set()
-    for i, item in enumerate(r.seq(d.get("slides"), "slides")):
-        f = f"slides[{i}]"
-        item = r.mapping(item, f)
-        sid = r.text(item, "id", f) or f"slide-{i + 1}"
-        if sid in ids:
-            raise r.fail(f"{f}.id", f"duplicate slide id {sid!r}")
-        ids.add(sid)
-        image = r.text(item, "image", f) or None
-        title = r.text(item, "title", f)
-        if image is None and not title:
-            raise r.fail(f, "a slide needs an image or a title")
-        priority = item.get("priority", 0)
-        if isinstance(priority, bool) or not isinstance(priority, int):
-            raise r.fail(f"{f}.priority", f"expected an integer, got {priority!r}")
-        slides.append({
-            "id": sid,
-            "kind": "image" if image else "text",
-            "duration_s": r.number(item, "duration_s", f, default_s, minimum=1),
-            "priority": priority,
-            "schedule": _schedule(r, item.get("schedule"), f"{f}.schedule"),
-            "image": image,
-            "title": title,
-            **{k: r.text(item, k, f) for k in ("title_en", "body", "body_en")},
-            "accent": r.text(item, "accent", f) or None,
-        })
-    return slides
+def _schedule_json(s: Schedule) -> dict[str, Any]:
+    """The schedule with hours as [start, end] minutes of the day (end <= start: overnight)."""
+    return {"weekdays": sorted(s.weekdays) if s.weekdays is not None else None,
+            "hours": [[_minutes(start), _minutes(end)] for start, end in s.hours],
+            "from": _iso(s.start), "until": _iso(s.end)}
+
+
+def _slide_json(root: Path, s: Slide) -> dict[str, Any]:
+    return {"id": s.id, "kind": s.kind, "duration_s": s.duration_s, "priority": s.priority,
+            "schedule": _schedule_json(s.schedule), "image": s.image, "title": s.title, "title_en": s.title_en,
+            "body": s.body, "body_en": s.body_en, "accent": s.accent, "image_url": _image_url(root, s.image)}
+
+
+def content_json(content: Content) -> dict[str, Any]:
+    """Return the page's content: screen settings and texts, QR codes as SVG, the playlist."""
+    return {**_screen_json(content.screen),
+            "slides": [_slide_json(content.root, s) for s in content.playlist.slides]}
 
 
 def _served_file(root: Path, rel: str) -> Path | None:
@@ -270,16 +131,12 @@ def _image_url(root: Path, rel: str | None) -> str | None:
 
 
 def load_display_content(root: Path) -> dict[str, Any]:
-    """Return the page's content: screen settings and texts, QR codes as SVG, the playlist.
+    """Read the content directory ``root`` into the page's content (:func:`content_json`).
 
     Raises:
-        ContentProblem: a file is unreadable or a field invalid (the message names both).
+        ContentError: a file is unreadable or a field invalid (the message names both).
     """
-    screen = _screen(root)
-    slides = _playlist(root)
-    for slide in slides:
-        slide["image_url"] = _image_url(root, slide["image"])
-    return {**screen, "slides": slides}
+    return content_json(load_content(root))
 
 
 class DisplayContent:
@@ -292,12 +149,7 @@ class DisplayContent:
         self._etag = ""
 
     def _stamps(self) -> tuple[Any, ...]:
-        out: list[Any] = []
-        for rel in (SCREEN_FILE, PLAYLIST_FILE):
-            try:
-                out.append((self.root / rel).stat().st_mtime_ns)
-            except OSError:
-                out.append(None)
+        out: list[Any] = list(file_stamps(self.root))
         # Image mtimes are in the URLs: a replaced or repaired picture changes the JSON.
         try:
             out.extend(sorted((e.name, e.stat().st_mtime_ns) for e in os.scandir(self.root / "images")))
@@ -309,7 +161,7 @@ class DisplayContent:
         """Return (JSON body, ETag).
 
         Raises:
-            ContentProblem: the content on disk is invalid.
+            ContentError: the content on disk is invalid.
         """
         stamp = self._stamps()
         if stamp != self._stamp or self._body is None:
@@ -322,7 +174,7 @@ class DisplayContent:
     async def handle_content(self, request: web.Request) -> web.Response:
         try:
             body, etag = self.current()
-        except ContentProblem as exc:
+        except ContentError as exc:
             self._body = None
             log.error("lobby content invalid (%s): %s", self.root, exc)
             return web.json_response({"error": {"code": "invalid_content", "message": str(exc)}}, status=500,

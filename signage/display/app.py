@@ -14,7 +14,8 @@ from typing import IO, Any
 import pygame
 
 from signage.calls import BannerQueue
-from signage.content import Content, ContentWatcher
+from signage.content import Content
+from signage.content_files import ContentWatcher
 from signage.display.assets import ImageCache
 from signage.display.chime import Chime
 from signage.display.text import TextRenderer, cache_bytes_for

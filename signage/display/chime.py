@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 RATE = 22050
 
 
-def synthesize(rate: int = RATE) -> array.array:
+def synthesize(rate: int = RATE) -> array.array[int]:
     """Return 16-bit mono samples of a soft "ding-dong" (E5 then C5, bell-like decay)."""
     samples = array.array("h")
     for freq, dur in ((659.25, 0.55), (523.25, 0.9)):
@@ -41,7 +41,10 @@ class Chime:
         try:
             if not pygame.mixer.get_init():
                 pygame.mixer.init(frequency=RATE, size=-16, channels=1)
-            freq, _size, channels = pygame.mixer.get_init()
+            mixer = pygame.mixer.get_init()
+            if mixer is None:
+                raise pygame.error("the mixer did not start")
+            freq, _size, channels = mixer
             mono = synthesize(freq)
             if channels > 1:
                 data = array.array("h", (s for s in mono for _ in range(channels)))

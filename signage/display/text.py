@@ -54,7 +54,8 @@ class TextRenderer:
             face.antialiased = True
             face.kerning = False
             face.pad = False
-        self._fallback: pygame.freetype.Font | None | bool = False  # False: not looked up yet
+        self._fallback: pygame.freetype.Font | None = None
+        self._fallback_looked_up = False  # the system font is searched once, on the first missing glyph
         self._cache: collections.OrderedDict[tuple[object, ...], pygame.Surface] = collections.OrderedDict()
         self.renders = 0
         self.cache_bytes = 0
@@ -71,13 +72,14 @@ class TextRenderer:
         return None
 
     def _fallback_face(self) -> pygame.freetype.Font | None:
-        if self._fallback is False:
+        if not self._fallback_looked_up:
+            self._fallback_looked_up = True
             self._fallback = self._system_font(False)
             if self._fallback is None:
                 log.warning("no system fallback font; characters outside GB2312 show as boxes")
             else:
                 self._fallback.antialiased = True
-        return self._fallback or None
+        return self._fallback
 
     def _runs(self, text: str, face: pygame.freetype.Font, size: int) -> list[tuple[str, pygame.freetype.Font]]:
         metrics = face.get_metrics(text, size=size)

@@ -55,8 +55,11 @@ class Layout:
     body: pygame.Rect
 
     def rect(self, zone: str) -> pygame.Rect:
-        """Return the rectangle of a zone by name."""
-        return getattr(self, zone)
+        """Return the rectangle of a zone by name (one of ZONES, or "body")."""
+        rect = getattr(self, zone, None)
+        if not isinstance(rect, pygame.Rect):
+            raise KeyError(f"no zone {zone!r} (zones: {', '.join(ZONES)}, body)")
+        return rect
 
 
 def layout(w: int, h: int) -> Layout:

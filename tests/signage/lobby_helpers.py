@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,4 +31,14 @@ def state_msg(seq: int = 1, at: datetime = T0, calls: list[dict[str, Any]] | Non
     return sample_state(seq, at, calls, **kw)
 
 
-__all__ = ["REPO", "CONTENT", "T0", "TZ", "FeedServer", "call", "state_msg"]
+async def until(cond: Callable[[], object], timeout: float = 15.0) -> None:
+    """Wait until ``cond()`` is true; fail after ``timeout`` seconds (generous: two cores, many tests)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not cond():
+        if loop.time() > end:
+            raise AssertionError("condition not reached")
+        await asyncio.sleep(0.02)
+
+
+__all__ = ["REPO", "CONTENT", "T0", "TZ", "FeedServer", "call", "state_msg", "until"]

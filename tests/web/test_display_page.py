@@ -1,20 +1,21 @@
 """The browser lobby screen (/display) and its content endpoint, against the real server and Chromium.
 
-The page ports the pygame screen's rules to JS; where it can, a test runs the Python rule
-(signage.calls, signage.view, signage.playlist, signage.feed) on the same input and
-demands the same answer. Timing runs on Playwright's fake clock, never on the wall clock.
+The content is read by the pygame screen's own rules (signage.content_files); the page ports
+the rules it runs to JS in sections named after the Python modules, and the tests check that
+map and run the Python rule (signage.state, calls, view, schedule, playlist, feed) on the same
+input, demanding the same answer. Timing runs on Playwright's fake clock, never on the wall clock.
 """
 
 from __future__ import annotations
 
 import asyncio
-
+import dataclasses
+import inspect
 import json
 import os
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,15 +27,17 @@ import jsonschema
 import pytest
 import websockets
 
-from server.web.display_content import ContentProblem, DEFAULT_CONTENT_DIR, load_display_content
+from server.web.display_content import DEFAULT_CONTENT_DIR, content_json, load_display_content
 from signage.calls import SEEN_LIMIT, BannerQueue
-from signage.content import load_playlist, load_screen
-from signage.errors import ContentError
+from signage.content import Content, ScreenConfig
+from signage.content_files import load_playlist, load_screen
+from signage.errors import ContentError, InvalidState
 from signage.feed import Feed, backoff_delays
-from signage.state import parse_state
+from signage.playlist import Playlist
+from signage.state import parse_message, parse_state
 from signage.view import format_wait, ticker_items, window_text
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, LiveServer, at
+from tests.browser.conftest import WAIT_MS, LiveServer, at, browser, server  # noqa: F401 - fixtures
 
 
 REPO = Path(__file__).resolve().parents[2]
@@ -48,27 +51,17 @@ RECONNECT_MS = 30_000
 
 
 @pytest.fixture
-async def live(tmp_path: Path) -> AsyncIterator[LiveServer]:
-    server = LiveServer(tmp_path / "data")
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
+def live(server: LiveServer) -> LiveServer:
+    """The server with the repository's sample content (tests.browser.conftest's fixture)."""
+    return server
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium to run the browser tests")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
+def content_root(tmp_path: Path, monkeypatch: Any) -> Path:
+    """A content directory of the test's own, read by a ``server`` requested after it."""
+    root = tmp_path / "content"
+    monkeypatch.setenv("WAITWELL_CONTENT_DIR", str(root))
+    return root
 
 
 @dataclass
@@ -93,8 +86,8 @@ class Screen:
 
 
 async def open_screen(browser: Any, server: LiveServer, *, fake_clock: bool = False,
-                      viewport: tuple[int, int] = (1280, 720)) -> Screen:
-    context = await browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+                      viewport: tuple[int, int] = (1280, 720), timezone: str | None = None) -> Screen:
+    context = await browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, timezone_id=timezone)
     page = await context.new_page()
     screen = Screen(page)
     page.on("pageerror", lambda exc: screen.errors.append(str(exc)))
@@ -183,6 +176,10 @@ BAD_CONTENT = [
      "signage/playlist.yaml: slides[0].schedule.when: unknown schedule field"),
     ("playlist.yaml", "slides:\n  - {id: a, title: a}\n  - {id: a, title: b}\n",
      "signage/playlist.yaml: slides[1].id: duplicate slide id 'a'"),
+    ("screen.yaml", "banner_seconds: .nan\n", "signage/screen.yaml: banner_seconds: must be a finite number, got nan"),
+    ("screen.yaml", "history: .inf\n", "signage/screen.yaml: history: must be a finite number, got inf"),
+    ("playlist.yaml", "slides:\n  - {title: a, schedule: {from: 2027-02-05 10:00:00}}\n",
+     "signage/playlist.yaml: slides[0].schedule.from: expected a date YYYY-MM-DD without a time, got 2027-02-05 10:00:00"),
 ]
 
 
@@ -190,19 +187,23 @@ BAD_CONTENT = [
 def test_bad_content_names_file_and_field_and_pygame_refuses_it_too(tmp_path: Path, file: str, text: str,
                                                                      message: str) -> None:
     write(tmp_path, file, text)
-    with pytest.raises(ContentProblem) as err:
+    with pytest.raises(ContentError) as err:
         load_display_content(tmp_path)
     assert str(err.value).startswith(message), str(err.value)
     with pytest.raises(ContentError):  # the same file stops the pygame screen: one set of rules
         (load_screen if file == "screen.yaml" else load_playlist)(tmp_path)
 
 
-def test_server_never_imports_signage() -> None:
-    """The server talks to screens through the wire only (README: the layering)."""
+SIGNAGE_CONTENT_MODULES = ["signage", "signage.content", "signage.content_files", "signage.errors", "signage.fields",
+                           "signage.playlist", "signage.schedule"]
+
+
+def test_server_imports_only_the_screens_content_rules() -> None:
+    """The server reads content by the screen's own rules and loads no other signage module, no pygame."""
     code = ("import sys, server.web.app, server.web.display_content\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'signage'))")
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('signage', 'pygame')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert out.stdout.strip() == repr(SIGNAGE_CONTENT_MODULES)
 
 
 def write(root: Path, file: str, text: str) -> None:
@@ -246,25 +247,19 @@ async def test_only_pictures_and_fonts_are_served(live: LiveServer, path: str) -
             assert "token" not in await r.text()
 
 
-async def test_invalid_content_is_a_clear_error_and_a_fix_clears_it(tmp_path: Path, monkeypatch: Any) -> None:
-    root = tmp_path / "content"
+async def test_invalid_content_is_a_clear_error_and_a_fix_clears_it(content_root: Path, server: LiveServer) -> None:
+    root = content_root
     write(root, "screen.yaml", "banner_seconds: soon\n")
-    monkeypatch.setenv("WAITWELL_CONTENT_DIR", str(root))
-    server = LiveServer(tmp_path / "data")
-    await server.start()
-    try:
-        async with aiohttp.ClientSession() as session:
-            async with session.get(server.url("/api/display/content")) as r:
-                assert r.status == 500
-                assert await r.json() == {"error": {"code": "invalid_content", "message":
-                                                    "signage/screen.yaml: banner_seconds: expected a number, got 'soon'"}}
-            write(root, "screen.yaml", "banner_seconds: 5\n")
-            os.utime(root / "signage" / "screen.yaml", ns=(1, 2))  # a new mtime even on coarse clocks
-            async with session.get(server.url("/api/display/content")) as r:
-                assert r.status == 200
-                assert (await r.json())["banner_seconds"] == 5
-    finally:
-        await server.stop()
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.url("/api/display/content")) as r:
+            assert r.status == 500
+            assert await r.json() == {"error": {"code": "invalid_content", "message":
+                                                "signage/screen.yaml: banner_seconds: expected a number, got 'soon'"}}
+        write(root, "screen.yaml", "banner_seconds: 5\n")
+        os.utime(root / "signage" / "screen.yaml", ns=(1, 2))  # a new mtime even on coarse clocks
+        async with session.get(server.url("/api/display/content")) as r:
+            assert r.status == 200
+            assert (await r.json())["banner_seconds"] == 5
 
 
 # ---------------------------------------------------------------------------- the page: calls
@@ -408,30 +403,23 @@ async def test_page_uses_the_bundled_font_and_the_server_content(browser: Any, l
     assert screen.errors == []
 
 
-async def test_content_error_is_logged_and_the_screen_keeps_showing_calls(browser: Any, tmp_path: Path,
-                                                                         monkeypatch: Any) -> None:
-    root = tmp_path / "content"
+async def test_content_error_is_logged_and_the_screen_keeps_showing_calls(browser: Any, content_root: Path, server: LiveServer) -> None:
+    root = content_root
     write(root, "screen.yaml", "banner_seconds: soon\n")
-    monkeypatch.setenv("WAITWELL_CONTENT_DIR", str(root))
-    server = LiveServer(tmp_path / "data")
-    await server.start()
-    try:
-        await two_windows(server, "A001")
-        await server.push({"type": "ticket.called", "at": at("09:05"), "ticket": "A001", "window": "1"})
-        screen = await open_screen(browser, server)
-        await screen.page.wait_for_function("window.__waitwell.contentError !== null", timeout=WAIT_MS)
-        message = "signage/screen.yaml: banner_seconds: expected a number, got 'soon'"
-        assert (await screen.hook())["contentError"] == message
-        assert any(message in line and line.startswith("error") for line in screen.console), screen.console
-        assert await screen.page.locator("#current").get_attribute("data-ticket") == "A001"
-        assert await screen.text("#ticker-zh") == "欢迎光临"  # the defaults until the content is fixed
-        assert screen.errors == []
-    finally:
-        await server.stop()
+    await two_windows(server, "A001")
+    await server.push({"type": "ticket.called", "at": at("09:05"), "ticket": "A001", "window": "1"})
+    screen = await open_screen(browser, server)
+    await screen.page.wait_for_function("window.__waitwell.contentError !== null", timeout=WAIT_MS)
+    message = "signage/screen.yaml: banner_seconds: expected a number, got 'soon'"
+    assert (await screen.hook())["contentError"] == message
+    assert any(message in line and line.startswith("error") for line in screen.console), screen.console
+    assert await screen.page.locator("#current").get_attribute("data-ticket") == "A001"
+    assert await screen.text("#ticker-zh") == "欢迎光临"  # the defaults until the content is fixed
+    assert screen.errors == []
 
 
-async def test_a_broken_picture_is_skipped_never_a_blank_panel(browser: Any, tmp_path: Path, monkeypatch: Any) -> None:
-    root = tmp_path / "content"
+async def test_a_broken_picture_is_skipped_never_a_blank_panel(browser: Any, content_root: Path, server: LiveServer) -> None:
+    root = content_root
     (root / "images").mkdir(parents=True)
     (root / "images" / "broken.png").write_bytes(b"not a png")
     write(root, "playlist.yaml", """
@@ -439,27 +427,21 @@ slides:
   - {id: broken, image: images/broken.png, duration_s: 10}
   - {id: card, title: 全家共享, title_en: Family plan, duration_s: 10}
 """)
-    monkeypatch.setenv("WAITWELL_CONTENT_DIR", str(root))
-    server = LiveServer(tmp_path / "data")
-    await server.start()
-    try:
-        # Hall time at a multiple of the 20 s rotation: the broken picture's turn (epoch-anchored).
-        start = datetime.fromisoformat(at("09:00"))
-        start += timedelta(seconds=-start.timestamp() % 20)
-        # A state change, not a clock.tick: a tick that changes nothing publishes no new state.
-        await server.push({"type": "window.opened", "at": start.isoformat(), "window": "1"})
-        screen = await open_screen(browser, server, fake_clock=True)
-        await screen.freeze()
-        await screen.page.wait_for_function("window.__waitwell.lastState !== null", timeout=WAIT_MS)
-        await screen.run_for(50)
-        # The broken picture's turn came with the state: it was tried, skipped, the card drawn.
-        assert any("promo image skipped" in line for line in screen.console) or await eventually(
-            lambda: any("promo image skipped" in line for line in screen.console)), screen.console
-        await screen.page.locator("#promo[data-slide='card']").wait_for(timeout=WAIT_MS)
-        assert await screen.text("#promo .title") == "全家共享"
-        assert screen.errors == []
-    finally:
-        await server.stop()
+    # Hall time at a multiple of the 20 s rotation: the broken picture's turn (epoch-anchored).
+    start = datetime.fromisoformat(at("09:00"))
+    start += timedelta(seconds=-start.timestamp() % 20)
+    # A state change, not a clock.tick: a tick that changes nothing publishes no new state.
+    await server.push({"type": "window.opened", "at": start.isoformat(), "window": "1"})
+    screen = await open_screen(browser, server, fake_clock=True)
+    await screen.freeze()
+    await screen.page.wait_for_function("window.__waitwell.lastState !== null", timeout=WAIT_MS)
+    await screen.run_for(50)
+    # The broken picture's turn came with the state: it was tried, skipped, the card drawn.
+    assert any("promo image skipped" in line for line in screen.console) or await eventually(
+        lambda: any("promo image skipped" in line for line in screen.console)), screen.console
+    await screen.page.locator("#promo[data-slide='card']").wait_for(timeout=WAIT_MS)
+    assert await screen.text("#promo .title") == "全家共享"
+    assert screen.errors == []
 
 
 # ---------------------------------------------------------------------------- the page: offline
@@ -512,14 +494,91 @@ async def test_page_drops_a_silent_feed_after_two_unanswered_pings(browser: Any,
 # ---------------------------------------------------------------------------- the rules, JS against Python
 
 
+DISPLAY_JS = REPO / "server" / "web" / "static" / "display.js"
+
+
+def _camel(name: str) -> str:
+    if name.isupper():
+        return name  # a constant keeps its name
+    first, *rest = name.lstrip("_").split("_")
+    return first + "".join(w[:1].upper() + w[1:] for w in rest)
+
+
+def _js_definition(section: str, name: str) -> int:
+    """Where ``section`` defines the JS port of Python ``name`` (see display.js's header), or -1."""
+    *owner, last = name.split(".")
+    method = _camel(last)
+    if not owner:
+        patterns = [rf"function {method}\(", rf"(?:const|let) {method} ="]
+    else:
+        cls = owner[0]
+        patterns = [rf"{cls}\.prototype\.{method} =", rf"function {cls[0].lower()}{cls[1:]}{method[0].upper()}{method[1:]}\(",
+                    rf"function {method}\("]
+        if f"const {cls} = {{" in section:  # an object literal's method
+            patterns.append(rf"\n    {method}\(")
+    found = [m.start() for p in patterns if (m := re.search(p, section))]
+    return min(found) if found else -1
+
+
+def _python_line(module: Any, name: str) -> int:
+    """The line where ``module`` defines ``name`` (a function, class, method or constant)."""
+    obj = module
+    for part in name.split("."):
+        obj = getattr(obj, part)
+    if callable(obj) or isinstance(obj, type):
+        return inspect.getsourcelines(obj)[1]
+    source = inspect.getsource(module)
+    return source[:re.search(rf"^{name} =", source, re.M).start()].count("\n") + 1
+
+
+def test_display_js_sections_name_the_python_modules_they_port() -> None:
+    """display.js's sections are "signage/MODULE.py: NAMES" as its header lists, in that order; each name is
+    defined in Python in that order and ported in its section in that order."""
+    text = DISPLAY_JS.read_text(encoding="utf-8")
+    header = text[text.index("in this order:"):text.index("A Python name maps")]
+    listed: list[tuple[str, str]] = []
+    for line in header.splitlines()[1:]:
+        body = line.lstrip(" *")
+        if body.startswith("signage/"):
+            module, names = body.split(None, 1)
+            listed.append((module, names.strip()))
+        elif body:
+            listed[-1] = (listed[-1][0], listed[-1][1] + " " + body.strip())
+    heads = list(re.finditer(r"/\* ---- (.+?) ---- \*/", text))
+    sections = []
+    for i, head in enumerate(heads):
+        if head[1].startswith("JS only"):
+            continue
+        module, names = head[1].split(": ", 1)
+        sections.append((module, names, text[head.end():heads[i + 1].start() if i + 1 < len(heads) else len(text)]))
+    assert [(m, n) for m, n, _ in sections] == listed
+    assert len(listed) >= 10
+
+    import importlib
+
+    for module_path, names, body in sections:
+        module = importlib.import_module(module_path.removesuffix(".py").replace("/", "."))
+        python_lines, js_positions = [], []
+        for name in names.split(", "):
+            python_lines.append(_python_line(module, name))
+            js_positions.append(_js_definition(body, name))
+            assert js_positions[-1] >= 0, f"{name} of {module_path} has no JS port in its section"
+        assert python_lines == sorted(python_lines), f"{module_path}: names not in the module's order"
+        assert js_positions == sorted(js_positions), f"{module_path}: JS ports not in the listed order"
+
+
+
 async def test_js_rules_equal_the_python_rules(browser: Any, live: LiveServer) -> None:
-    """format_wait, window_text, ticker pages, backoff and the promotion schedule: same answers."""
+    """format_wait, window_text, ticker pages, backoff, defaults and the promotion schedule: same answers."""
     screen = await open_screen(browser, live)
     page = screen.page
     assert await page.evaluate("WaitWellDisplay.SEEN_LIMIT") == SEEN_LIMIT
     feed = Feed("ws://x", lambda *_: None)
     assert await page.evaluate("[WaitWellDisplay.BACKOFF_INITIAL_MS, WaitWellDisplay.BACKOFF_MAX_MS]") == \
         [feed.initial_delay * 1000, feed.max_delay * 1000]
+    assert await page.evaluate("WaitWellDisplay.OPEN_TIMEOUT_MS") == feed.open_timeout * 1000
+    # Until the content arrives the page shows ScreenConfig()'s defaults, as the server would send them.
+    assert await page.evaluate("WaitWellDisplay.ScreenConfig") == content_json(Content(REPO, ScreenConfig(), Playlist([])))
 
     cases = [(w, e, r, el) for w in (0, 1, 7) for e, r in ((None, None), (300, None), (600, [240, 900]),
                                                           (50, [0, 100]), (9000, [7200, 9900]), (400, [400, 400]))
@@ -566,7 +625,7 @@ async def test_js_rules_equal_the_python_rules(browser: Any, live: LiveServer) -
         if slide.schedule.weekdays or slide.schedule.hours or slide.schedule.start:
             assert {row[i] for row in py_active} == {True, False}, slide.id
     js_slides = await page.evaluate("""([slides, times]) => times.map(ms => {
-        const hit = WaitWellDisplay.slideAt(slides, ms, WaitWellDisplay.localParts(ms, 'Asia/Shanghai'), new Set());
+        const hit = WaitWellDisplay.playlistSlideAt(slides, ms, WaitWellDisplay.localParts(ms, 'Asia/Shanghai'), new Set());
         return hit && [hit.slide.id, hit.next.id]; })""", [content["slides"], [m.timestamp() * 1000 for m in moments]])
     py_slides = [[hit.slide.id, hit.next.id] if (hit := playlist.slide_at(m)) else None for m in moments]
     assert js_slides == py_slides
@@ -591,3 +650,210 @@ async def eventually(check: Any, timeout_s: float = WAIT_MS / 1000) -> bool:
             return False
         await asyncio.sleep(0.05)
     return True
+
+
+DELETE = object()
+
+
+def _changed(msg: dict[str, Any], path: tuple[Any, ...], value: Any) -> Any:
+    """A deep copy of ``msg`` with the field at ``path`` set to ``value`` (or deleted)."""
+    out = json.loads(json.dumps(msg))
+    if not path:
+        return out if value is DELETE else value
+    target = out
+    for part in path[:-1]:
+        target = target[part]
+    if value is DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return out
+
+
+def _py_state(msg: Any) -> Any:
+    """What signage.state makes of ``msg``, in the shape of the page's parseMessage (the error: its field)."""
+    try:
+        s = parse_message(msg)
+    except InvalidState as exc:
+        return ["error", str(exc).split(": ")[0]]
+    if s is None:
+        return None
+    return {"seq": s.seq, "at": s.at.timestamp() * 1000 if s.at else None,
+            "hall": {"name": s.hall.name, "name_en": s.hall.name_en, "timezone": s.hall.timezone},
+            "calls": [{"ticket": c.ticket, "window": c.window, "called_at": c.called_at.timestamp() * 1000,
+                       "recall": c.recall, "service": c.service} for c in s.calls],
+            "services": [{"id": v.id, "name": v.name, "name_en": v.name_en, "prefix": v.prefix, "waiting": v.waiting,
+                          "expected_wait_s": v.expected_wait_s,
+                          "expected_wait_range_s": list(v.expected_wait_range_s) if v.expected_wait_range_s else None}
+                         for v in s.services],
+            "waiting_total": s.waiting_total, "open_windows": s.open_windows, "busy": s.busy}
+
+
+JS_STATE = """msgs => msgs.map(m => {
+    try {
+        const s = WaitWellDisplay.parseMessage(m);
+        return s && {seq: s.seq, at: s.at, hall: s.hall, services: s.services, waiting_total: s.waiting_total,
+            open_windows: s.open_windows, busy: s.busy, calls: s.calls.map(c => ({ticket: c.ticket, window: c.window,
+            called_at: c.calledAtMs, recall: c.recall, service: c.service}))};
+    } catch (e) {
+        if (!e.badState) throw e;
+        return ["error", e.message.split(": ")[0]];
+    }
+})"""
+
+STATE_CHANGES = [
+    ((), DELETE), (("at",), None), (("alerts",), {"open_windows": True}), (("future",), {"x": 1}),
+    (("calls", 0, "window"), 7), (("services", 0, "expected_wait_range_s"), [900, 240]),
+    (("services", 0, "expected_wait_range_s"), [None, 300]), (("services", 0, "expected_wait_s"), None),
+    (("waiting_total",), DELETE), (("hall",), {}), (("services", 0, "name"), None),
+    # Off-contract values both screens must read alike.
+    (("waiting_total",), "7"), (("open_windows",), 2.5), (("calls", 0, "recall"), "yes"),
+    (("alerts",), {"open_windows": 1}), (("calls", 0, "window"), True), (("calls", 0, "service"), 5),
+    # Malformed: both refuse, naming the same field.
+    (("seq",), DELETE), (("seq",), "1"), (("seq",), True), (("hall",), []), (("calls",), {}), (("calls", 0), "A001"),
+    (("calls", 0, "ticket"), 12), (("calls", 0, "window"), None), (("calls", 0, "called_at"), "2026-11-30T10:00:00"),
+    (("calls", 0, "called_at"), "soon"), (("services", 0, "id"), DELETE), (("services", 0, "waiting"), 1.5),
+    (("services", 0, "waiting"), True), (("services", 0, "expected_wait_s"), "x"),
+    (("services", 0, "expected_wait_range_s"), [1]), (("at",), "soon"), (("services",), None),
+    # Not a display.state.
+    (("type",), "staff.alert"), ((), []), ((), "display.state"),
+]
+
+
+async def test_js_parse_message_equals_python(browser: Any, live: LiveServer) -> None:
+    """The page's parseMessage reads, ignores and refuses the same messages as signage.state, naming the same field."""
+    await two_windows(live, "A001", "A002")
+    await live.push({"type": "ticket.called", "at": at("09:05"), "ticket": "A001", "window": "1"},
+                    {"type": "ticket.recalled", "at": at("09:06"), "ticket": "A001", "window": "1"})
+    base = await display_state(live)
+    assert base["calls"] and base["services"]
+    messages = [_changed(base, path, value) for path, value in STATE_CHANGES]
+    screen = await open_screen(browser, live)
+    js = await screen.page.evaluate(JS_STATE, messages)
+    py = [_py_state(m) for m in messages]
+    differ = [(change, j, p) for change, j, p in zip(STATE_CHANGES, js, py, strict=True) if j != p]
+    assert [change for change, *_ in differ] == [], differ
+    assert sum(1 for p in py if isinstance(p, list)) >= 15 and py[0]["calls"][0]["recall"] is True
+    assert screen.errors == []
+
+
+async def test_js_banner_queue_equals_python(browser: Any, live: LiveServer) -> None:
+    """The page's BannerQueue announces, queues, times and skips calls as signage.calls does."""
+    from tests.signage.lobby_helpers import T0, call, state_msg
+
+    def state(seq: int, at_s: float | None, *calls: tuple[str, str, float, bool]) -> dict[str, Any]:
+        msg = state_msg(seq, T0 + timedelta(seconds=at_s or 0),
+                        [call(t, w, T0 + timedelta(seconds=s), recall) for t, w, s, recall in calls])
+        if at_s is None:
+            msg["at"] = None
+        return msg
+
+    old, recent, one_banner_ago = ("A001", "1", -300, False), ("A002", "2", -3, False), ("A000", "8", -12, False)
+    together = [("A005", "5", 20, False), ("A004", "4", 20, False), ("A003", "3", 19, False)]
+    ops: list[tuple[Any, ...]] = [
+        ("state", state(1, 0, recent, one_banner_ago, old), True), ("current", 0), ("current", 7.999), ("current", 8),
+        ("state", state(2, 21, *together, recent, old), False), ("current", 21), ("current", 28.9), ("current", 29),
+        ("current", 37), ("current", 45), ("current", 53),
+        ("state", state(3, 60, ("A001", "1", 59, True), *together, recent), False), ("current", 60),
+        ("state", state(4, 61, ("A001", "1", 59, True), *together), True), ("current", 100),
+        ("state", state(5, None, ("A009", "9", 70, False)), True), ("current", 120),
+        ("state", state(6, 80, ("A010", "1", 79, False), ("A009", "9", 70, False)), False), ("current", 121),
+    ]
+    queue = BannerQueue(SCREEN.banner_seconds)
+    py: list[Any] = []
+    for op in ops:
+        if op[0] == "state":
+            py.append([c.ticket for c in queue.receive_state(parse_state(op[1]), resync=op[2])])
+        else:
+            shown = queue.current(op[1])
+            py.append([shown.call.ticket if shown else None, queue.pending])
+    screen = await open_screen(browser, live)
+    js = await screen.page.evaluate("""([ops, bannerMs]) => {
+        const q = new WaitWellDisplay.BannerQueue(bannerMs);
+        return ops.map(op => {
+            if (op[0] === "state") return q.receiveState(WaitWellDisplay.parseMessage(op[1]), op[2]).map(f => f.call.ticket);
+            const shown = q.current(op[1] * 1000);
+            return [shown ? shown.call.ticket : null, q.pending.length];
+        });
+    }""", [ops, BANNER_MS])
+    assert js == py
+    assert py[0] == ["A002"] and py[4] == ["A003", "A004", "A005"] and py[13] == [] and py[15] == []
+    assert screen.errors == []
+
+
+def _py_view(view: Any) -> Any:
+    """A View as the page's buildView shapes it: slides by id, no banner key (the queue's test covers it)."""
+    d = dataclasses.asdict(dataclasses.replace(view, promo=None))
+    d["promo"] = {"slide": view.promo.slide.id if view.promo.slide else None,
+                  "next": view.promo.next.id if view.promo.next else None, "fallback": view.promo.fallback}
+    if d["banner"] is not None:
+        del d["banner"]["key"]
+    return json.loads(json.dumps(d, ensure_ascii=False))
+
+
+JS_VIEW = """([cases, content, bannerMs]) => cases.map(c => {
+    const W = WaitWellDisplay;
+    const state = c.msg === null ? null : W.parseMessage(c.msg);
+    const q = new W.BannerQueue(bannerMs);
+    if (state) q.receiveState(state, c.resync);
+    const banner = q.current(c.mono_s * 1000);
+    const nowMs = W.hallNow(state, c.elapsed_s * 1000, c.wall_ms);
+    const tz = state ? state.hall.timezone : null;
+    const slide = W.playlistSlideAt(content.slides, nowMs, W.localParts(nowMs, tz), new Set());
+    const v = W.buildView(state, {elapsedMs: c.elapsed_s * 1000, monoNowMs: c.mono_s * 1000, wallNowMs: c.wall_ms,
+        screen: content, banner: banner, pending: q.pending.length, slide: slide, offlineSinceMs: c.offline_ms});
+    v.promo = {slide: v.promo.slide && v.promo.slide.id, next: v.promo.next && v.promo.next.id, fallback: v.promo.fallback};
+    return v;
+})"""
+
+
+async def test_js_build_view_equals_python(browser: Any, live: LiveServer) -> None:
+    """Every zone's text (header, calls, banner, waits, promotion, ticker) is signage.view.build_view's."""
+    from signage.view import build_view, hall_now
+    from tests.signage.lobby_helpers import T0, call, state_msg
+
+    # The screen's machine is in another zone than the hall: its wall clock (before a state) and the
+    # feed's clock (the offline badge) read in its zone; every hall time in the hall's.
+    machine = ZoneInfo("America/New_York")
+    wall = T0.astimezone(machine)
+    lost = (T0 - timedelta(minutes=3)).astimezone(ZoneInfo("UTC"))
+    fresh = [call("B118", "7", T0 + timedelta(seconds=4), recall=True), call("A024", "VIP", T0 + timedelta(seconds=2))]
+    no_at = state_msg(3)
+    no_at["at"] = None
+    cases = [
+        {"msg": None, "resync": True, "elapsed_s": 0, "mono_s": 0, "wall": wall, "offline": None},
+        {"msg": None, "resync": True, "elapsed_s": 0, "mono_s": 3, "wall": wall, "offline": lost},
+        {"msg": state_msg(1), "resync": True, "elapsed_s": 0, "mono_s": 0, "wall": wall, "offline": None},
+        {"msg": state_msg(1), "resync": True, "elapsed_s": 185, "mono_s": 9, "wall": wall, "offline": None},
+        {"msg": state_msg(2, T0, fresh + state_msg(1)["calls"], busy=True), "resync": False, "elapsed_s": 1,
+         "mono_s": 17.5, "wall": wall, "offline": lost},
+        {"msg": state_msg(2, T0, fresh, busy=True, waiting=(0, 1, 140)), "resync": False, "elapsed_s": 3_600,
+         "mono_s": 33, "wall": wall, "offline": None},
+        {"msg": no_at, "resync": True, "elapsed_s": 12, "mono_s": 1, "wall": wall + timedelta(hours=5), "offline": None},
+    ]
+    content = load_display_content(DEFAULT_CONTENT_DIR)
+    playlist = load_playlist(DEFAULT_CONTENT_DIR)
+    py = []
+    for c in cases:
+        state = parse_state(c["msg"]) if c["msg"] is not None else None
+        queue = BannerQueue(SCREEN.banner_seconds)
+        if state is not None:
+            queue.receive_state(state, resync=c["resync"])
+        banner = queue.current(c["mono_s"])
+        now = hall_now(state, c["elapsed_s"], c["wall"]) if state is not None else c["wall"]
+        view = build_view(state, elapsed_s=c["elapsed_s"], mono_now=c["mono_s"], wall_now=c["wall"], screen=SCREEN,
+                          banner=banner, pending=queue.pending, slide=playlist.slide_at(now),
+                          offline_since=c["offline"])
+        py.append(_py_view(view))
+    # The cases cover a banner with calls queued behind it, busy and quiet tickers, several slides.
+    assert py[2]["banner"] is None and py[4]["banner"]["pending"] > 0 and py[5]["banner"]["window"] == "VIP"
+    assert len({v["promo"]["slide"] for v in py}) > 1 and len({v["ticker"]["text"] for v in py}) > 2
+
+    screen = await open_screen(browser, live, timezone=machine.key)
+    js_cases = [{**{k: v for k, v in c.items() if k not in ("wall", "offline")},
+                 "wall_ms": c["wall"].timestamp() * 1000,
+                 "offline_ms": c["offline"].timestamp() * 1000 if c["offline"] else None} for c in cases]
+    js = await screen.page.evaluate(JS_VIEW, [js_cases, content, BANNER_MS])
+    for c, j, p in zip(cases, js, py, strict=True):
+        assert j == p, c
+    assert screen.errors == []

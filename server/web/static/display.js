@@ -1,35 +1,30 @@
 /* WaitWell lobby screen in a browser (/display). Plain JS, no build step, no network but this server.
  *
- * The rules are the pygame screen's, ported line by line so both screens behave alike:
- *   signage/calls.py    BannerQueue: call queueing and banner times
- *   signage/feed.py     reconnect with backoff and jitter; offline from the moment the feed is lost
- *   signage/view.py     texts of every zone (format_wait, window_text, ticker_items, dates)
- *   signage/playlist.py which promotion plays when (schedules, priorities, epoch-anchored rotation)
- * A change to one of them belongs in both places; tests/web/test_display_page.py compares them.
+ * The rules are the pygame screen's (signage/). The content arrives checked by them (the server
+ * reads content/signage/*.yaml with signage.content_files); what the page runs itself is ported
+ * here in sections named "signage/MODULE.py: NAMES", in this order:
+ *   signage/schedule.py          Schedule._day_ok, Schedule.active
+ *   signage/playlist.py          Playlist.active, Playlist.slide_at
+ *   signage/content.py           ScreenConfig
+ *   signage/state.py             parse_state, parse_message
+ *   signage/calls.py             SEEN_LIMIT, BannerQueue, BannerQueue.receive_state, BannerQueue.current
+ *   signage/view.py              window_text, format_wait, hall_now, ticker_items, build_view
+ *   signage/feed.py              backoff_delays, Feed._went_offline, Feed.run, Feed._decode
+ *   signage/content_files.py     ContentWatcher.poll
+ *   signage/display/zones.py     Painter.header, Painter.calls, Painter.banner, Painter.waiting, Painter.promo,
+ *                                Painter.qr, Painter.ticker
+ *   signage/display/chime.py     Chime.play
+ *   signage/display/app.py       Screen.receive_state, Screen.set_content, Screen.invalidate, Screen.build,
+ *                                Screen.frame, Screen.next_change_in, DisplayApp.run
+ * A Python name maps to a JS one by camelCase: format_wait is formatWait, Schedule.active is
+ * scheduleActive, BannerQueue.current is BannerQueue.prototype.current, Painter.header is the
+ * header() of the Painter object, Screen.frame is frame(). A change to a rule belongs in both
+ * places; tests/web/test_display_page.py checks this map and runs both on the same input.
  */
 (function () {
   "use strict";
 
-  /* ---- constants of the Python screen ---- */
-  const SEEN_LIMIT = 512;                                            // signage/calls.py
-  const BACKOFF_INITIAL_MS = 500, BACKOFF_MAX_MS = 15000;            // signage/feed.py Feed()
-  const OPEN_TIMEOUT_MS = 5000;                                      // signage/feed.py open_timeout
-  const DEFAULT_CONTENT = {                                          // signage/content.py ScreenConfig
-    banner_seconds: 8, chime: true, history: 6, ticker_page_seconds: 8,
-    qr: [], tips: [], self_service: [], nearby: [], slides: [],
-  };
-  const WEEKDAYS_ZH = "一二三四五六日";
-  const WEEKDAYS_EN = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-  const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-  // The Python screen wakes every 250 ms; a page only needs the clock minute and the wait
-  // countdowns between exact deadlines (banner end, slide end, ticker page), so once a second.
-  const TICK_MS = 1000;
-  // The pygame screen re-reads content within 2 s; a browser asks the server, cheaply (ETag).
-  const CONTENT_POLL_MS = 10000;
-  const CONTENT_URL = "/api/display/content";
-
-  /* ---- time ---- */
+  /* ---- JS only: time (Python has datetime and zoneinfo) ---- */
 
   /** Milliseconds since the epoch of an ISO time with an offset, or NaN (Python's fromisoformat rules). */
   function parseTime(iso) {
@@ -38,6 +33,7 @@
     return Date.parse(iso.replace(" ", "T").replace(/(\.\d{3})\d+/, "$1"));
   }
 
+  const DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];  // Intl's en-US short weekdays
   const formatters = new Map();
   /** The wall-clock parts of instant ``ms`` in IANA zone ``tz`` (the browser's zone when unknown). */
   function localParts(ms, tz) {
@@ -57,7 +53,7 @@
     const y = +p.year, mo = +p.month, d = +p.day;
     return {
       y: y, mo: mo, d: d, h: +p.hour % 24, mi: +p.minute, s: +p.second + (ms % 1000 + 1000) % 1000 / 1000,
-      wd: WEEKDAYS_EN.indexOf(p.weekday),  // 0 = Monday, as Python's weekday()
+      wd: DAY_NAMES.indexOf(p.weekday),  // 0 = Monday, as Python's weekday()
       iso: isoDate(y, mo, d),
     };
   }
@@ -72,7 +68,66 @@
     return { iso: isoDate(t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate()), wd: (t.getUTCDay() + 6) % 7 };
   }
 
-  /* ---- the display.state message (signage/state.py) ---- */
+  /* ---- signage/schedule.py: Schedule._day_ok, Schedule.active ---- */
+
+  function scheduleDayOk(schedule, day) {
+    if (schedule.weekdays && schedule.weekdays.indexOf(day.wd) < 0) return false;
+    if (schedule.from && day.iso < schedule.from) return false;
+    if (schedule.until && day.iso > schedule.until) return false;
+    return true;
+  }
+
+  /** Whether ``schedule`` (hours as [start, end] minutes of the day) allows local time ``p``. */
+  function scheduleActive(schedule, p) {
+    if (!schedule.hours.length) return scheduleDayOk(schedule, p);
+    const t = p.h * 60 + p.mi + p.s / 60;
+    for (const [start, end] of schedule.hours) {
+      if (start < end) {
+        if (start <= t && t < end && scheduleDayOk(schedule, p)) return true;
+      } else {  // overnight window
+        if (t >= start && scheduleDayOk(schedule, p)) return true;
+        if (t < end && scheduleDayOk(schedule, dayBefore(p))) return true;
+      }
+    }
+    return false;
+  }
+
+  /* ---- signage/playlist.py: Playlist.active, Playlist.slide_at ---- */
+
+  /** The slides that rotate at local time ``p``, ``exclude`` (a Set of slide ids) left out. */
+  function playlistActive(slides, p, exclude) {
+    const live = slides.filter((s) => !exclude.has(s.id) && scheduleActive(s.schedule, p));
+    if (!live.length) return [];
+    const top = Math.max.apply(null, live.map((s) => s.priority));
+    return live.filter((s) => s.priority === top);
+  }
+
+  /** The slide playing at instant ``ms`` (local parts ``p``), anchored to the epoch so that every
+   *  screen of a hall shows the same slide; null when none is active. */
+  function playlistSlideAt(slides, ms, p, exclude) {
+    const live = playlistActive(slides, p, exclude);
+    if (!live.length) return null;
+    const cycle = live.reduce((sum, s) => sum + s.duration_s, 0);
+    let pos = (ms / 1000) % cycle;
+    for (let i = 0; i < live.length; i++) {
+      if (pos < live[i].duration_s) {
+        return { slide: live[i], endsInMs: (live[i].duration_s - pos) * 1000, next: live[(i + 1) % live.length] };
+      }
+      pos -= live[i].duration_s;
+    }
+    // Float rounding at the very end of the cycle: wrap to the first slide.
+    return { slide: live[0], endsInMs: live[0].duration_s * 1000, next: live[1 % live.length] };
+  }
+
+  /* ---- signage/content.py: ScreenConfig ---- */
+
+  /** ScreenConfig()'s defaults and no slides: what the page shows until the server's content arrives. */
+  const ScreenConfig = Object.freeze({
+    banner_seconds: 8, chime: true, history: 6, ticker_page_seconds: 8,
+    qr: [], tips: [], self_service: [], nearby: [], slides: [],
+  });
+
+  /* ---- signage/state.py: parse_state, parse_message ---- */
 
   function bad(message) { const e = new Error(message); e.badState = true; return e; }
   function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
@@ -81,31 +136,28 @@
     if (typeof v !== "number" || !isFinite(v)) throw bad(where + ": expected a number or null, got " + JSON.stringify(v));
     return v;
   }
+  function count(v) { return Number.isInteger(v) ? v : 0; }
 
-  /** Return the state in a decoded message, null for other message types; throw on a malformed state. */
+  /** Parse a display.state message; unknown extra fields are ignored. Throws on a malformed state. */
   function parseState(msg) {
-    if (!isObject(msg) || msg.type !== "display.state") return null;
-    if (!Number.isInteger(msg.seq)) throw bad("state.seq: expected int, got " + JSON.stringify(msg.seq));
-    if (!isObject(msg.hall)) throw bad("state.hall: expected an object");
-    if (!Array.isArray(msg.calls)) throw bad("state.calls: expected a list");
-    if (!Array.isArray(msg.services)) throw bad("state.services: expected a list");
-    const at = msg.at === null || msg.at === undefined ? null : parseTime(msg.at);
-    if (at !== null && isNaN(at)) throw bad("state.at: not an ISO time with offset: " + JSON.stringify(msg.at));
+    if (!isObject(msg.hall)) throw bad("state.hall: expected dict, got " + JSON.stringify(msg.hall));
+    if (!Array.isArray(msg.calls)) throw bad("state.calls: expected list, got " + JSON.stringify(msg.calls));
     const calls = msg.calls.map((c, i) => {
       const where = "state.calls[" + i + "]";
       if (!isObject(c)) throw bad(where + ": expected an object");
-      if (typeof c.ticket !== "string") throw bad(where + ".ticket: expected str");
-      if (typeof c.window !== "string" && !Number.isInteger(c.window)) throw bad(where + ".window: expected str");
+      if (typeof c.ticket !== "string") throw bad(where + ".ticket: expected str, got " + JSON.stringify(c.ticket));
+      if (typeof c.window !== "string" && !Number.isInteger(c.window)) {
+        throw bad(where + ".window: expected str or int, got " + JSON.stringify(c.window));
+      }
       const calledAt = parseTime(c.called_at);
       if (isNaN(calledAt)) throw bad(where + ".called_at: not an ISO time with offset: " + JSON.stringify(c.called_at));
       return { ticket: c.ticket, window: String(c.window), called_at: c.called_at, calledAtMs: calledAt,
-        recall: !!c.recall, service: typeof c.service === "string" ? c.service : null };
+        recall: c.recall === true, service: typeof c.service === "string" ? c.service : null };
     });
+    if (!Array.isArray(msg.services)) throw bad("state.services: expected list, got " + JSON.stringify(msg.services));
     const services = msg.services.map((s, i) => {
       const where = "state.services[" + i + "]";
       if (!isObject(s)) throw bad(where + ": expected an object");
-      if (typeof s.id !== "string") throw bad(where + ".id: expected str");
-      if (!Number.isInteger(s.waiting)) throw bad(where + ".waiting: expected int");
       let range = s.expected_wait_range_s;
       if (range !== null && range !== undefined) {
         if (!Array.isArray(range) || range.length !== 2) throw bad(where + ".expected_wait_range_s: expected [low, high] or null");
@@ -115,22 +167,35 @@
       } else {
         range = null;
       }
+      if (typeof s.id !== "string") throw bad(where + ".id: expected str, got " + JSON.stringify(s.id));
+      if (!Number.isInteger(s.waiting)) throw bad(where + ".waiting: expected int, got " + JSON.stringify(s.waiting));
       return { id: s.id, name: String(s.name || s.id), name_en: String(s.name_en || ""), prefix: String(s.prefix || ""),
         waiting: s.waiting, expected_wait_s: optNumber(s.expected_wait_s, where + ".expected_wait_s"),
         expected_wait_range_s: range };
     });
+    if (!Number.isInteger(msg.seq)) throw bad("state.seq: expected int, got " + JSON.stringify(msg.seq));
+    const at = msg.at === null || msg.at === undefined ? null : parseTime(msg.at);
+    if (at !== null && isNaN(at)) throw bad("state.at: not an ISO time with offset: " + JSON.stringify(msg.at));
     const hall = msg.hall;
     return {
       seq: msg.seq, at: at,
       hall: { name: String(hall.name || ""), name_en: String(hall.name_en || ""), timezone: String(hall.timezone || "UTC") },
       calls: calls, services: services,
-      waiting_total: Number.isInteger(msg.waiting_total) ? msg.waiting_total : 0,
-      open_windows: Number.isInteger(msg.open_windows) ? msg.open_windows : 0,
-      busy: isObject(msg.alerts) && !!msg.alerts.open_windows,
+      waiting_total: count(msg.waiting_total),
+      open_windows: count(msg.open_windows),
+      busy: isObject(msg.alerts) && msg.alerts.open_windows === true,
     };
   }
 
-  /* ---- call banners (signage/calls.py BannerQueue) ---- */
+  /** The state in a decoded message, null for any other message type; throws on a malformed state. */
+  function parseMessage(msg) {
+    if (!isObject(msg) || msg.type !== "display.state") return null;
+    return parseState(msg);
+  }
+
+  /* ---- signage/calls.py: SEEN_LIMIT, BannerQueue, BannerQueue.receive_state, BannerQueue.current ---- */
+
+  const SEEN_LIMIT = 512;  // call identities remembered against replaying a banner after a reconnect
 
   function callKey(c) { return c.ticket + "\u0000" + c.window + "\u0000" + c.called_at; }
 
@@ -139,13 +204,14 @@
     this.bannerMs = bannerMs;
     this.seen = new Map();  // insertion-ordered: the oldest identity is forgotten first
     this.pending = [];
-    this.current = null;
+    this.shown = null;
   }
   /** Queue the calls of ``state`` not announced before; return them, oldest first.
    *  ``resync``: the first state after a (re)connect; calls older than one banner time
    *  before state.at count as already shown. */
   BannerQueue.prototype.receiveState = function (state, resync) {
     const fresh = [];
+    // Without a hall time, a resync cannot tell old from new: announce nothing.
     const cutoff = state.at === null ? null : state.at - this.bannerMs;
     for (let i = state.calls.length - 1; i >= 0; i--) {  // the wire lists newest first
       const call = state.calls[i], key = callKey(call);
@@ -158,35 +224,30 @@
     this.pending.push.apply(this.pending, fresh);
     return fresh;
   };
-  /** The banner to show at monotonic time ``now`` (ms), advancing the queue (calls.py current()). */
-  BannerQueue.prototype.at = function (now) {
-    if (this.current !== null && now >= this.current.until) this.current = null;
-    if (this.current === null && this.pending.length) {
+  /** The banner to show at monotonic time ``now`` (ms), advancing the queue. */
+  BannerQueue.prototype.current = function (now) {
+    if (this.shown !== null && now >= this.shown.until) this.shown = null;
+    if (this.shown === null && this.pending.length) {
       const item = this.pending.shift();
-      this.current = { call: item.call, key: item.key, seq: item.seq, shownAt: now, until: now + this.bannerMs };
+      this.shown = { call: item.call, key: item.key, seq: item.seq, shownAt: now, until: now + this.bannerMs };
     }
-    return this.current;
+    return this.shown;
   };
 
-  /* ---- reconnect delays (signage/feed.py backoff_delays) ---- */
+  /* ---- signage/view.py: window_text, format_wait, hall_now, ticker_items, build_view ---- */
 
-  /** Exponential delays up to the maximum, each with jitter in [d/2, d]; ``rng`` like Math.random. */
-  function backoffDelays(rng) {
-    rng = rng || Math.random;
-    let delay = BACKOFF_INITIAL_MS;
-    return {
-      next: function () {
-        const out = delay * (0.5 + rng() / 2);
-        delay = Math.min(BACKOFF_MAX_MS, delay * 2);
-        return out;
-      },
-    };
-  }
+  const WEEKDAYS_ZH = "一二三四五六日";
+  const WEEKDAYS_EN = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+  const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-  /* ---- texts (signage/view.py) ---- */
-
+  /** ["3号窗口", "Window 3"] for a window id. */
   function windowText(win) {
     return /^[0-9]+$/.test(win) ? [win + "号窗口", "Window " + win] : [win + " 窗口", "Window " + win];
+  }
+
+  function callLine(c) {
+    const w = windowText(c.window);
+    return { ticket: c.ticket, window: c.window, window_zh: w[0], window_en: w[1], recall: c.recall };
   }
 
   /** The expected wait as [zh, en], counted down by ``elapsedS``; null when no window serves it. */
@@ -207,6 +268,18 @@
     return ["约 " + loM + "–" + hiM + " 分钟", "about " + loM + "–" + hiM + " min"];
   }
 
+  /** The hall's time (ms since the epoch): the state's ``at`` advanced by local elapsed time;
+   *  ``wallNowMs`` before the hall has a time. */
+  function hallNow(state, elapsedMs, wallNowMs) {
+    return state && state.at !== null ? state.at + elapsedMs : wallNowMs;
+  }
+
+  function dates(p) {
+    return [p.y + "年" + p.mo + "月" + p.d + "日 星期" + WEEKDAYS_ZH[p.wd],
+      WEEKDAYS_EN[p.wd] + " " + p.d + " " + MONTHS_EN[p.mo - 1] + " " + p.y];
+  }
+
+  /** The ticker pages: tips, or the busy-hall suggestions while busy. */
   function tickerItems(content, busy) {
     if (!busy) {
       const tips = content.tips.map((t) => [t.zh, t.en]);
@@ -224,296 +297,39 @@
     return items;
   }
 
-  /* ---- promotions (signage/playlist.py) ---- */
-
-  function dayOk(schedule, day) {
-    if (schedule.weekdays && schedule.weekdays.indexOf(day.wd) < 0) return false;
-    if (schedule.from && day.iso < schedule.from) return false;
-    if (schedule.until && day.iso > schedule.until) return false;
-    return true;
-  }
-
-  /** Whether ``schedule`` (hours as [start, end] minutes of the day) allows local time ``p``. */
-  function scheduleActive(schedule, p) {
-    if (!schedule.hours.length) return dayOk(schedule, p);
-    const t = p.h * 60 + p.mi + p.s / 60;
-    for (const [start, end] of schedule.hours) {
-      if (start < end) {
-        if (start <= t && t < end && dayOk(schedule, p)) return true;
-      } else {  // overnight
-        if (t >= start && dayOk(schedule, p)) return true;
-        if (t < end && dayOk(schedule, dayBefore(p))) return true;
-      }
-    }
-    return false;
-  }
-
-  /** The slide playing at instant ``ms`` (local parts ``p``), anchored to the epoch so that every
-   *  screen of a hall shows the same slide; null when none is active. */
-  function slideAt(slides, ms, p, exclude) {
-    const live = slides.filter((s) => !exclude.has(s.id) && scheduleActive(s.schedule, p));
-    if (!live.length) return null;
-    const top = Math.max.apply(null, live.map((s) => s.priority));
-    const rotation = live.filter((s) => s.priority === top);
-    const cycle = rotation.reduce((sum, s) => sum + s.duration_s, 0);
-    let pos = (ms / 1000) % cycle;
-    for (let i = 0; i < rotation.length; i++) {
-      if (pos < rotation[i].duration_s) {
-        return { slide: rotation[i], endsInMs: (rotation[i].duration_s - pos) * 1000, next: rotation[(i + 1) % rotation.length] };
-      }
-      pos -= rotation[i].duration_s;
-    }
-    return { slide: rotation[0], endsInMs: rotation[0].duration_s * 1000, next: rotation[1 % rotation.length] };
-  }
-
-  /* ---- the screen ---- */
-
-  const $ = (id) => document.getElementById(id);
-  const hook = window.__waitwell = { lastShownCall: null, lastState: null, contentError: null };
-
-  let content = DEFAULT_CONTENT;
-  let contentText = null;
-  let contentVersion = 0;
-  const banners = new BannerQueue(content.banner_seconds * 1000);
-  let state = null;
-  let stateMono = 0;          // performance.now() when ``state`` arrived
-  let offlineSinceMs = null;  // Date.now() when the feed was lost (wall time, as feed.py)
-  const badImages = new Set();
-  const drawn = {};           // zone -> the data it was last drawn with
-  let shownKey = null;
-  let timer = null;
-  let pendingSeq = null;
-
-  function el(tag, cls, text) {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
-
-  /** Shrink an element's font until its text fits its width (the pygame screen's TextRenderer.fit). */
-  function fit(e) {
-    e.style.fontSize = "";
-    if (e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0) {
-      const size = parseFloat(getComputedStyle(e).fontSize);
-      e.style.fontSize = Math.floor(size * e.clientWidth / e.scrollWidth) + "px";
-    }
-  }
-
-  /** Run ``draw(data)`` only when the zone's data (or the given key) changed since it was last drawn. */
-  function zone(name, data, draw, key) {
-    key = key === undefined ? JSON.stringify(data) : key;
-    if (drawn[name] === key) return false;
-    drawn[name] = key;  // kept on failure too: a zone that cannot draw this data is not retried every tick
-    try {
-      draw(data);
-    } catch (e) {
-      console.error("lobby screen: zone " + name + " failed to draw; it keeps its last picture", e);
-    }
-    return true;
-  }
-
-  function hallTz() { return state ? state.hall.timezone : null; }
-
-  function drawHeader(v) {
-    $("hall-name").textContent = v.name || "WaitWell";
-    $("hall-name-en").textContent = v.name_en;
-    $("date").textContent = v.date;
-    $("date-en").textContent = v.date_en;
-    $("time").textContent = v.time;
-    const badge = $("offline");
-    badge.hidden = !v.offline;
-    badge.textContent = v.offline || "";
-    fit($("hall-name"));
-    fit($("hall-name-en"));
-  }
-
-  function drawCalls(v) {
-    const current = $("current");
-    current.replaceChildren();
-    if (!v.current) {
-      current.removeAttribute("data-ticket");
-      current.append(el("div", "placeholder fit", v.placeholder[0]), el("div", "placeholder-en", v.placeholder[1]));
-    } else {
-      const c = v.current;
-      current.dataset.ticket = c.ticket;
-      const where = el("div", "where");
-      where.append(el("div", "window fit", "→ " + c.window_zh), el("div", "window-en", c.window_en));
-      current.append(el("div", "ticket fit", c.ticket), where);
-      if (c.recall) current.append(el("div", "tag recall", "重呼 Recall"));
-    }
-    const list = $("history");
-    list.replaceChildren();
-    v.history.forEach((c) => {
-      const li = el("li");
-      li.dataset.ticket = c.ticket;
-      li.append(el("b", "", c.ticket), el("span", "", c.window_zh));
-      if (c.recall) li.append(el("i", "tag", "重呼"));
-      list.append(li);
-    });
-    const cols = parseInt(getComputedStyle(list).getPropertyValue("--cols"), 10) || 2;
-    list.style.setProperty("--rows", String(Math.max(1, Math.ceil(v.history.length / cols))));
-    $("recent").hidden = !v.current || !v.history.length;
-    current.querySelectorAll(".fit").forEach(fit);
-  }
-
-  function drawWaiting(v) {
-    const rows = $("wait-rows");
-    rows.replaceChildren();
-    if (!v.rows.length) rows.append(el("li", "empty", "—"));
-    v.rows.forEach((r) => {
-      const li = el("li", r.unknown ? "unknown" : "");
-      li.dataset.service = r.id;
-      const names = el("div");
-      names.append(el("div", "name fit", r.name), el("div", "name-en fit", r.name_en));
-      const count = el("div", "count", r.waiting);
-      count.append(el("small", "", "人"));
-      const wait = el("div", "wait-col");
-      wait.append(el("div", "wait fit", r.wait), el("div", "wait-en fit", r.wait_en));
-      li.append(el("div", "prefix", r.prefix || "·"), names, count, wait);
-      rows.append(li);
-    });
-    $("total-zh").textContent = v.total;
-    $("total-en").textContent = v.total_en;
-    const unit = Math.min(innerWidth, innerHeight) / 1080;
-    rows.style.setProperty("--s", String(Math.min(1, rows.clientHeight / (Math.max(1, v.rows.length) * 96 * unit))));
-    rows.querySelectorAll(".fit").forEach(fit);
-  }
-
-  let promoLoading = null;
-
-  function textCard(title, titleEn, body, bodyEn, accent) {
-    const card = el("div", "card");
-    if (accent && window.CSS && CSS.supports("color", accent)) card.style.setProperty("--card-accent", accent);
-    card.append(el("div", "title fit", title));
-    if (titleEn) card.append(el("div", "title-en fit", titleEn));
-    if (body) card.append(el("div", "text", body));
-    if (bodyEn) card.append(el("div", "text-en", bodyEn));
-    return card;
-  }
-
-  function showPromo(node) {
-    const promo = $("promo");
-    promo.replaceChildren(node);
-    promo.querySelectorAll(".fit").forEach(fit);
-  }
-
-  function drawPromo(v) {
-    const promo = $("promo");
-    promo.dataset.slide = v.slide ? v.slide.id : "";
-    if (!v.slide) {
-      showPromo(textCard(v.fallback[0], v.fallback[1], "祝您办理顺利", "Thank you for your patience", null));
-      return;
-    }
-    const s = v.slide;
-    if (s.kind !== "image") {
-      showPromo(textCard(s.title, s.title_en, s.body, s.body_en, s.accent));
-      return;
-    }
-    // The previous slide stays until the new picture is decoded: the panel never blinks empty.
-    const img = new Image();
-    promoLoading = img;
-    img.alt = s.title || "";
-    img.onload = () => { if (promoLoading === img) showPromo(img); };
-    img.onerror = () => {
-      if (promoLoading !== img) return;
-      // A broken picture is skipped and the next slide drawn at once (pygame: same frame).
-      console.warn("promo image skipped: " + s.image_url);
-      badImages.add(s.id);
-      delete drawn.promo;
-      frame();
-    };
-    img.src = s.image_url;
-    if (v.next && v.next.image_url && v.next !== s) new Image().src = v.next.image_url;  // load ahead
-  }
-
-  function drawQr(codes) {
-    const qr = $("qr");
-    qr.replaceChildren();
-    codes.slice(0, 2).forEach((code) => {
-      const cell = el("div", "qr-cell");
-      const box = el("div", "qr-code");
-      box.innerHTML = code.svg;  // generated by the server (segno) from content it owns
-      cell.append(box, el("div", "qr-caption fit", code.caption));
-      if (code.caption_en) cell.append(el("div", "qr-caption-en fit", code.caption_en));
-      qr.append(cell);
-    });
-    // Stack the codes when the panel is tall (zones.Painter.qr).
-    const r = qr.getBoundingClientRect(), capH = 70 * Math.min(innerWidth, innerHeight) / 1080;
-    const portrait = innerHeight > innerWidth;
-    qr.classList.toggle("vertical", r.height > r.width * 1.3 || (!portrait && r.height >= 2 * (r.width * 0.6 + capH)));
-    qr.querySelectorAll(".fit").forEach(fit);
-  }
-
-  function drawBanner(v) {
-    const banner = $("banner");
-    banner.hidden = !v;
-    if (!v) { banner.removeAttribute("data-ticket"); return; }
-    banner.dataset.ticket = v.ticket;
-    banner.dataset.window = v.window;
-    $("banner-text").textContent = v.text;
-    $("banner-ticket").textContent = v.ticket;
-    $("banner-window").textContent = "→ " + v.window;
-    $("banner-en").textContent = v.text_en;
-    $("banner-recall").hidden = !v.recall;
-    const pending = $("banner-pending");
-    pending.hidden = !v.pending;
-    pending.textContent = v.pending ? "稍后还有 " + v.pending + " 位  " + v.pending + " more next" : "";
-    fit($("banner-text"));
-    fit($("banner-en"));
-  }
-
-  function drawTicker(v) {
-    $("ticker").classList.toggle("busy", v.busy);
-    $("ticker").dataset.page = String(v.page);
-    const text = $("ticker-text");
-    text.classList.remove("stacked");
-    $("ticker-zh").textContent = v.text;
-    $("ticker-en").textContent = v.text_en;
-    $("ticker-zh").style.fontSize = "";
-    $("ticker-en").style.fontSize = "";
-    if (text.scrollWidth > text.clientWidth + 1) {
-      text.classList.add("stacked");
-      fit($("ticker-zh"));
-      fit($("ticker-en"));
-    }
-    const dots = $("ticker-dots");
-    dots.replaceChildren();
-    if (v.pages > 1) for (let i = 0; i < v.pages; i++) dots.append(el("i", i === v.page ? "on" : ""));
-  }
-
-  /** Build every zone's data for monotonic time ``now`` (ms), as view.build_view does. */
-  function buildView(now, banner) {
-    const elapsedS = (now - stateMono) / 1000;
-    const nowMs = state && state.at !== null ? state.at + (now - stateMono) : Date.now();
-    const p = localParts(nowMs, hallTz());
+  /** Every zone's data at one instant, as view.build_view builds it.
+   *  ``v.elapsedMs``: since ``state`` arrived; ``v.monoNowMs`` paces the ticker; ``v.wallNowMs``
+   *  before any hall time; ``v.banner`` and ``v.pending`` from the BannerQueue; ``v.slide`` from
+   *  playlistSlideAt; ``v.offlineSinceMs`` while the feed is down. */
+  function buildView(state, v) {
+    const tz = state ? state.hall.timezone : null;
+    const p = localParts(hallNow(state, v.elapsedMs, v.wallNowMs), tz);
+    const date = dates(p);
     const header = {
       name: state ? state.hall.name : "", name_en: state ? state.hall.name_en : "",
-      date: p.y + "年" + p.mo + "月" + p.d + "日 星期" + WEEKDAYS_ZH[p.wd],
-      date_en: WEEKDAYS_EN[p.wd] + " " + p.d + " " + MONTHS_EN[p.mo - 1] + " " + p.y,
-      time: hhmm(p),
-      offline: offlineSinceMs === null ? null : "离线 / offline since " + hhmm(localParts(offlineSinceMs, hallTz())),
+      date: date[0], date_en: date[1], time: hhmm(p),
+      offline: v.offlineSinceMs === null ? null : "离线 / offline since " + hhmm(localParts(v.offlineSinceMs, tz)),
     };
     const calls = state ? state.calls : [];
-    const line = (c) => { const w = windowText(c.window); return { ticket: c.ticket, window_zh: w[0], window_en: w[1], recall: c.recall }; };
     const callsView = {
-      current: calls.length ? line(calls[0]) : null,
-      history: calls.slice(1, 1 + content.history).map(line),
+      current: calls.length ? callLine(calls[0]) : null,
+      history: calls.slice(1, 1 + v.screen.history).map(callLine),
       placeholder: state ? ["暂无叫号", "No calls yet"] : ["正在连接…", "Connecting…"],
     };
     let bannerView = null;
-    if (banner) {
-      const c = banner.call, digits = /^[0-9]+$/.test(c.window);
+    if (v.banner) {
+      const c = v.banner.call, digits = /^[0-9]+$/.test(c.window);
       bannerView = {
-        ticket: c.ticket, window: c.window, recall: c.recall, pending: banners.pending.length,
+        ticket: c.ticket, window: c.window,
         text: "请 " + c.ticket + " 号到 " + c.window + (digits ? " 号窗口办理" : " 窗口办理"),
         text_en: "Ticket " + c.ticket + ", please go to window " + c.window,
+        recall: c.recall, pending: v.pending,
       };
     }
     const waiting = { rows: [], total: "", total_en: "" };
     if (state) {
       state.services.forEach((s) => {
-        const text = formatWait(s.waiting, s.expected_wait_s, s.expected_wait_range_s, elapsedS);
+        const text = formatWait(s.waiting, s.expected_wait_s, s.expected_wait_range_s, v.elapsedMs / 1000);
         const t = text || ["暂无窗口", "no window open"];
         waiting.rows.push({ id: s.id, prefix: s.prefix, name: s.name, name_en: s.name_en, waiting: String(s.waiting),
           wait: t[0], wait_en: t[1], unknown: text === null });
@@ -521,87 +337,34 @@
       waiting.total = "共 " + state.waiting_total + " 人等候 · " + state.open_windows + " 个窗口服务中";
       waiting.total_en = state.waiting_total + " waiting · " + state.open_windows + " windows open";
     }
-    const playing = slideAt(content.slides, nowMs, p, badImages);
     const promo = {
-      slide: playing ? playing.slide : null, next: playing ? playing.next : null,
+      slide: v.slide ? v.slide.slide : null, next: v.slide ? v.slide.next : null,
       fallback: [(state && state.hall.name) || "欢迎光临", (state && state.hall.name_en) || "Welcome"],
     };
-    const items = tickerItems(content, state ? state.busy : false);
-    const pageS = content.ticker_page_seconds;
-    const page = Math.floor(now / 1000 / pageS) % items.length;
-    const ticker = { text: items[page][0], text_en: items[page][1], busy: state ? state.busy : false, page: page, pages: items.length };
-    const deadlines = [pageS * 1000 - now % (pageS * 1000)];
-    if (playing) deadlines.push(playing.endsInMs);
-    if (banner) deadlines.push(banner.until - now);
-    return { header, calls: callsView, banner: bannerView, waiting, promo, ticker, nextInMs: Math.min(TICK_MS, ...deadlines) };
+    const busy = state ? state.busy : false;
+    const items = tickerItems(v.screen, busy);
+    const page = Math.floor(v.monoNowMs / 1000 / v.screen.ticker_page_seconds) % items.length;
+    const ticker = { text: items[page][0], text_en: items[page][1], busy: busy, page: page, pages: items.length };
+    return { seq: state ? state.seq : null, header, calls: callsView, banner: bannerView, waiting, promo, ticker };
   }
 
-  function redrawAll() {
-    Object.keys(drawn).forEach((k) => { delete drawn[k]; });
-    frame();
-  }
+  /* ---- signage/feed.py: backoff_delays, Feed._went_offline, Feed.run, Feed._decode ---- */
 
-  /** Draw what changed at this instant; schedule the next wake-up. */
-  function frame() {
-    const now = performance.now();
-    const banner = banners.at(now);
-    const v = buildView(now, banner);
-    const changed = [
-      zone("header", v.header, drawHeader),
-      zone("ticker", v.ticker, drawTicker),
-      zone("banner", v.banner, drawBanner),
-      zone("calls", v.calls, drawCalls),
-      zone("waiting", v.waiting, drawWaiting),
-      zone("promo", v.promo, drawPromo),
-      zone("qr", content.qr, drawQr, contentVersion),
-    ].some(Boolean);
-    const newBanner = banner !== null && banner.key !== shownKey;
-    shownKey = banner ? banner.key : null;
-    if (newBanner && content.chime) chime();
-    const seq = pendingSeq;
-    pendingSeq = null;
-    if (newBanner || seq !== null) {
-      // Benchmark hook: set in the frame that shows the change, after the DOM update.
-      requestAnimationFrame(() => {
-        const t = performance.now();
-        if (newBanner) {
-          hook.lastShownCall = { ticket: banner.call.ticket, window: banner.call.window, seq: banner.seq,
-            startedAt: banner.shownAt, shownAt: t, shownAtEpochMs: performance.timeOrigin + t };
-        }
-        if (seq !== null) hook.lastState = { seq: seq, shownAt: t, shownAtEpochMs: performance.timeOrigin + t, changed: changed };
-      });
-    }
-    clearTimeout(timer);
-    timer = setTimeout(frame, Math.max(0, v.nextInMs));
-  }
+  const BACKOFF_INITIAL_MS = 500, BACKOFF_MAX_MS = 15000;  // Feed(initial_delay, max_delay)
+  const OPEN_TIMEOUT_MS = 5000;                            // Feed(open_timeout)
 
-  /** The two-tone chime of signage/display/chime.py (E5 then C5, bell-like decay), via Web Audio.
-   *  Silent where the browser blocks autoplay; the context is closed so no audio thread idles. */
-  function chime() {
-    const Ctx = window.AudioContext || window.webkitAudioContext;
-    if (!Ctx) return;
-    let ctx;
-    try { ctx = new Ctx(); } catch (e) { return; }
-    try {
-      const wave = ctx.createPeriodicWave(new Float32Array([0, 0, 0, 0]), new Float32Array([0, 1, 0.35, 0.12]));
-      let start = ctx.currentTime + 0.02;
-      [[659.25, 0.55], [523.25, 0.9]].forEach(([freq, dur]) => {
-        const osc = ctx.createOscillator(), gain = ctx.createGain();
-        osc.setPeriodicWave(wave);
-        osc.frequency.value = freq;
-        gain.gain.setValueAtTime(0, start);
-        gain.gain.linearRampToValueAtTime(0.25, start + 0.01);
-        gain.gain.setTargetAtTime(0, start + 0.01, 1 / 3.2);
-        osc.connect(gain).connect(ctx.destination);
-        osc.start(start);
-        osc.stop(start + dur);
-        start += dur;
-      });
-    } catch (e) { /* no audio device: stay silent, like the pygame Chime */ }
-    setTimeout(() => { ctx.close().catch(() => {}); }, 1700);
+  /** Exponential delays up to the maximum, each with jitter in [d/2, d]; ``rng`` like Math.random. */
+  function backoffDelays(rng) {
+    rng = rng || Math.random;
+    let delay = BACKOFF_INITIAL_MS;
+    return {
+      next: function () {
+        const out = delay * (0.5 + rng() / 2);
+        delay = Math.min(BACKOFF_MAX_MS, delay * 2);
+        return out;
+      },
+    };
   }
-
-  /* ---- the feed (signage/feed.py Feed) ---- */
 
   function feedUrl() {
     const token = new URLSearchParams(location.search).get("token");
@@ -623,15 +386,17 @@
     return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 15000;
   }
 
+  /** Offline from the moment the feed was lost or the first attempt failed (wall time). */
   function wentOffline() {
     if (offlineSinceMs === null) offlineSinceMs = Date.now();
     document.body.dataset.feed = "offline";
     frame();
   }
 
-  function connect() {
+  /** Connect, read states, reconnect with backoff forever. */
+  function feedRun() {
     let ws;
-    try { ws = new WebSocket(feedUrl()); } catch (e) { wentOffline(); setTimeout(connect, delays.next()); return; }
+    try { ws = new WebSocket(feedUrl()); } catch (e) { wentOffline(); setTimeout(feedRun, delays.next()); return; }
     let first = true, opened = false, unanswered = 0, pinger = null;
     const openTimer = setTimeout(() => { if (!opened) ws.close(); }, OPEN_TIMEOUT_MS);
     ws.onopen = () => {
@@ -646,23 +411,15 @@
     };
     ws.onmessage = (event) => {
       unanswered = 0;
-      let next;
-      try {
-        next = parseState(JSON.parse(event.data));
-      } catch (e) {
-        console.warn("ignored a bad message: " + e.message);
-        return;
-      }
+      const next = decode(event.data);
       if (next === null) return;
       if (first) {
         // Online once the full state is in hand: the badge stays until fresh data can show.
         offlineSinceMs = null;
         document.body.dataset.feed = "live";
-        loadContent();  // content may have changed while we were away
+        contentWatcherPoll();  // content may have changed while we were away
       }
-      state = next;
-      stateMono = performance.now();
-      banners.receiveState(next, first);
+      receiveState(next, first);
       first = false;
       pendingSeq = next.seq;
       frame();
@@ -672,16 +429,29 @@
       clearInterval(pinger);
       if (event.code === 4401) console.error("display feed refused: missing or wrong display token (add ?token=… to the page address)");
       wentOffline();
-      setTimeout(connect, delays.next());
+      setTimeout(feedRun, delays.next());
     };
   }
 
-  /* ---- content (GET /api/display/content) ---- */
+  /** The state in a raw message; null (and a warning) for a bad one, null for other types. */
+  function decode(raw) {
+    try {
+      return parseMessage(JSON.parse(raw));
+    } catch (e) {
+      console.warn("ignored a bad message: " + e.message);
+      return null;
+    }
+  }
 
+  /* ---- signage/content_files.py: ContentWatcher.poll ---- */
+
+  // The pygame screen re-reads the files within 2 s; a browser asks the server, cheaply (ETag).
+  const CONTENT_POLL_MS = 10000;
+  const CONTENT_URL = "/api/display/content";
   let contentTimer = null;
 
   /** Fetch the content; on any error keep the previous content (the screen never goes dark). */
-  async function loadContent() {
+  async function contentWatcherPoll() {
     try {
       const response = await fetch(CONTENT_URL, { cache: "no-cache" });
       const text = await response.text();
@@ -692,29 +462,364 @@
       }
       hook.contentError = null;
       if (text !== contentText) {
-        const next = Object.assign({}, DEFAULT_CONTENT, JSON.parse(text));
         contentText = text;
-        contentVersion += 1;
-        content = next;
-        banners.bannerMs = content.banner_seconds * 1000;
-        badImages.clear();
-        redrawAll();
+        setContent(Object.assign({}, ScreenConfig, JSON.parse(text)));
+        frame();
       }
     } catch (e) {
       if (hook.contentError !== e.message) console.error("lobby content not loaded, keeping the previous version: " + e.message);
       hook.contentError = e.message;
     }
-    clearTimeout(contentTimer);  // one poll timer, however many loads ran
-    contentTimer = setTimeout(loadContent, CONTENT_POLL_MS);
+    clearTimeout(contentTimer);  // one poll timer, however many polls ran
+    contentTimer = setTimeout(contentWatcherPoll, CONTENT_POLL_MS);
+  }
+
+  /* ---- signage/display/zones.py: Painter.header, Painter.calls, Painter.banner, Painter.waiting, Painter.promo, Painter.qr, Painter.ticker ---- */
+
+  const $ = (id) => document.getElementById(id);
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  /** Shrink an element's font until its text fits its width (the pygame screen's TextRenderer.fit). */
+  function fit(e) {
+    e.style.fontSize = "";
+    if (e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0) {
+      const size = parseFloat(getComputedStyle(e).fontSize);
+      e.style.fontSize = Math.floor(size * e.clientWidth / e.scrollWidth) + "px";
+    }
+  }
+
+  let promoLoading = null;
+
+  function textCard(title, titleEn, body, bodyEn, accent) {
+    const card = el("div", "card");
+    if (accent && window.CSS && CSS.supports("color", accent)) card.style.setProperty("--card-accent", accent);
+    card.append(el("div", "title fit", title));
+    if (titleEn) card.append(el("div", "title-en fit", titleEn));
+    if (body) card.append(el("div", "text", body));
+    if (bodyEn) card.append(el("div", "text-en", bodyEn));
+    return card;
+  }
+
+  function showPromo(node) {
+    const promo = $("promo");
+    promo.replaceChildren(node);
+    promo.querySelectorAll(".fit").forEach(fit);
+  }
+
+  /** Draw one zone from its view data (zones.Painter): the DOM instead of a surface. */
+  const Painter = {
+    header(v) {
+      $("hall-name").textContent = v.name || "WaitWell";
+      $("hall-name-en").textContent = v.name_en;
+      $("date").textContent = v.date;
+      $("date-en").textContent = v.date_en;
+      $("time").textContent = v.time;
+      const badge = $("offline");
+      badge.hidden = !v.offline;
+      badge.textContent = v.offline || "";
+      fit($("hall-name"));
+      fit($("hall-name-en"));
+    },
+
+    calls(v) {
+      const current = $("current");
+      current.replaceChildren();
+      if (!v.current) {
+        current.removeAttribute("data-ticket");
+        current.append(el("div", "placeholder fit", v.placeholder[0]), el("div", "placeholder-en", v.placeholder[1]));
+      } else {
+        const c = v.current;
+        current.dataset.ticket = c.ticket;
+        const where = el("div", "where");
+        where.append(el("div", "window fit", "→ " + c.window_zh), el("div", "window-en", c.window_en));
+        current.append(el("div", "ticket fit", c.ticket), where);
+        if (c.recall) current.append(el("div", "tag recall", "重呼 Recall"));
+      }
+      const list = $("history");
+      list.replaceChildren();
+      v.history.forEach((c) => {
+        const li = el("li");
+        li.dataset.ticket = c.ticket;
+        li.append(el("b", "", c.ticket), el("span", "", c.window_zh));
+        if (c.recall) li.append(el("i", "tag", "重呼"));
+        list.append(li);
+      });
+      const cols = parseInt(getComputedStyle(list).getPropertyValue("--cols"), 10) || 2;
+      list.style.setProperty("--rows", String(Math.max(1, Math.ceil(v.history.length / cols))));
+      $("recent").hidden = !v.current || !v.history.length;
+      current.querySelectorAll(".fit").forEach(fit);
+    },
+
+    banner(v) {
+      const banner = $("banner");
+      banner.hidden = !v;
+      if (!v) { banner.removeAttribute("data-ticket"); return; }
+      banner.dataset.ticket = v.ticket;
+      banner.dataset.window = v.window;
+      $("banner-text").textContent = v.text;
+      $("banner-ticket").textContent = v.ticket;
+      $("banner-window").textContent = "→ " + v.window;
+      $("banner-en").textContent = v.text_en;
+      $("banner-recall").hidden = !v.recall;
+      const pending = $("banner-pending");
+      pending.hidden = !v.pending;
+      pending.textContent = v.pending ? "稍后还有 " + v.pending + " 位  " + v.pending + " more next" : "";
+      fit($("banner-text"));
+      fit($("banner-en"));
+    },
+
+    waiting(v) {
+      const rows = $("wait-rows");
+      rows.replaceChildren();
+      if (!v.rows.length) rows.append(el("li", "empty", "—"));
+      v.rows.forEach((r) => {
+        const li = el("li", r.unknown ? "unknown" : "");
+        li.dataset.service = r.id;
+        const names = el("div");
+        names.append(el("div", "name fit", r.name), el("div", "name-en fit", r.name_en));
+        const count = el("div", "count", r.waiting);
+        count.append(el("small", "", "人"));
+        const wait = el("div", "wait-col");
+        wait.append(el("div", "wait fit", r.wait), el("div", "wait-en fit", r.wait_en));
+        li.append(el("div", "prefix", r.prefix || "·"), names, count, wait);
+        rows.append(li);
+      });
+      $("total-zh").textContent = v.total;
+      $("total-en").textContent = v.total_en;
+      const unit = Math.min(innerWidth, innerHeight) / 1080;
+      rows.style.setProperty("--s", String(Math.min(1, rows.clientHeight / (Math.max(1, v.rows.length) * 96 * unit))));
+      rows.querySelectorAll(".fit").forEach(fit);
+    },
+
+    promo(v) {
+      const promo = $("promo");
+      promo.dataset.slide = v.slide ? v.slide.id : "";
+      if (!v.slide) {
+        showPromo(textCard(v.fallback[0], v.fallback[1], "祝您办理顺利", "Thank you for your patience", null));
+        return;
+      }
+      const s = v.slide;
+      if (s.kind !== "image") {
+        showPromo(textCard(s.title, s.title_en, s.body, s.body_en, s.accent));
+        return;
+      }
+      // The previous slide stays until the new picture is decoded: the panel never blinks empty.
+      const img = new Image();
+      promoLoading = img;
+      img.alt = s.title || "";
+      img.onload = () => { if (promoLoading === img) showPromo(img); };
+      img.onerror = () => {
+        if (promoLoading !== img) return;
+        // A broken picture is skipped and the next slide drawn at once (pygame: same frame).
+        console.warn("promo image skipped: " + s.image_url);
+        badImages.add(s.id);
+        delete drawn.promo;
+        frame();
+      };
+      img.src = s.image_url;
+      if (v.next && v.next.image_url && v.next !== s) new Image().src = v.next.image_url;  // load ahead
+    },
+
+    qr(codes) {
+      const qr = $("qr");
+      qr.replaceChildren();
+      codes.slice(0, 2).forEach((code) => {
+        const cell = el("div", "qr-cell");
+        const box = el("div", "qr-code");
+        box.innerHTML = code.svg;  // generated by the server (segno) from content it owns
+        cell.append(box, el("div", "qr-caption fit", code.caption));
+        if (code.caption_en) cell.append(el("div", "qr-caption-en fit", code.caption_en));
+        qr.append(cell);
+      });
+      // Stack the codes when the panel is tall (zones.Painter.qr).
+      const r = qr.getBoundingClientRect(), capH = 70 * Math.min(innerWidth, innerHeight) / 1080;
+      const portrait = innerHeight > innerWidth;
+      qr.classList.toggle("vertical", r.height > r.width * 1.3 || (!portrait && r.height >= 2 * (r.width * 0.6 + capH)));
+      qr.querySelectorAll(".fit").forEach(fit);
+    },
+
+    ticker(v) {
+      $("ticker").classList.toggle("busy", v.busy);
+      $("ticker").dataset.page = String(v.page);
+      const text = $("ticker-text");
+      text.classList.remove("stacked");
+      $("ticker-zh").textContent = v.text;
+      $("ticker-en").textContent = v.text_en;
+      $("ticker-zh").style.fontSize = "";
+      $("ticker-en").style.fontSize = "";
+      if (text.scrollWidth > text.clientWidth + 1) {
+        text.classList.add("stacked");
+        fit($("ticker-zh"));
+        fit($("ticker-en"));
+      }
+      const dots = $("ticker-dots");
+      dots.replaceChildren();
+      if (v.pages > 1) for (let i = 0; i < v.pages; i++) dots.append(el("i", i === v.page ? "on" : ""));
+    },
+  };
+
+  /* ---- signage/display/chime.py: Chime.play ---- */
+
+  /** The two-tone chime of signage/display/chime.py (E5 then C5, bell-like decay), via Web Audio.
+   *  Silent where the browser blocks autoplay; the context is closed so no audio thread idles. */
+  const Chime = {
+    play() {
+      const Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) return;
+      let ctx;
+      try { ctx = new Ctx(); } catch (e) { return; }
+      try {
+        const wave = ctx.createPeriodicWave(new Float32Array([0, 0, 0, 0]), new Float32Array([0, 1, 0.35, 0.12]));
+        let start = ctx.currentTime + 0.02;
+        [[659.25, 0.55], [523.25, 0.9]].forEach(([freq, dur]) => {
+          const osc = ctx.createOscillator(), gain = ctx.createGain();
+          osc.setPeriodicWave(wave);
+          osc.frequency.value = freq;
+          gain.gain.setValueAtTime(0, start);
+          gain.gain.linearRampToValueAtTime(0.25, start + 0.01);
+          gain.gain.setTargetAtTime(0, start + 0.01, 1 / 3.2);
+          osc.connect(gain).connect(ctx.destination);
+          osc.start(start);
+          osc.stop(start + dur);
+          start += dur;
+        });
+      } catch (e) { /* no audio device: stay silent, like the pygame Chime */ }
+      setTimeout(() => { ctx.close().catch(() => {}); }, 1700);
+    }
+  };
+
+  /* ---- signage/display/app.py: Screen.receive_state, Screen.set_content, Screen.invalidate, Screen.build, Screen.frame, Screen.next_change_in, DisplayApp.run ---- */
+
+  // The Python screen wakes at each deadline and at least once a second; so does the page
+  // (the clock minute and the wait countdowns between exact deadlines).
+  const TICK_MS = 1000;
+  const hook = window.__waitwell = { lastShownCall: null, lastState: null, contentError: null };
+
+  let content = ScreenConfig;
+  let contentText = null;
+  let contentVersion = 0;
+  const banners = new BannerQueue(content.banner_seconds * 1000);
+  let state = null;
+  let stateMono = 0;          // performance.now() when ``state`` arrived
+  let offlineSinceMs = null;  // Date.now() when the feed was lost (wall time, as feed.py)
+  const badImages = new Set();
+  const drawn = {};           // zone -> the data it was last drawn with
+  let shownKey = null;
+  let slideEndsAt = null;     // performance.now() when the slide on screen ends
+  let timer = null;
+  let pendingSeq = null;
+
+  function hallTz() { return state ? state.hall.timezone : null; }
+
+  /** Run ``draw(data)`` only when the zone's data (or the given key) changed since it was last drawn. */
+  function zone(name, data, draw, key) {
+    key = key === undefined ? JSON.stringify(data) : key;
+    if (drawn[name] === key) return false;
+    drawn[name] = key;  // kept on failure too: a zone that cannot draw this data is not retried every tick
+    try {
+      draw(data);
+    } catch (e) {
+      console.error("lobby screen: zone " + name + " failed to draw; it keeps its last picture", e);
+    }
+    return true;
+  }
+
+
+  /** Take a new display.state; ``resync`` for the first of a connection. */
+  function receiveState(next, resync) {
+    state = next;
+    stateMono = performance.now();
+    banners.receiveState(next, resync);
+  }
+
+  /** Use new content (at start, after an edit): everything is redrawn. */
+  function setContent(next) {
+    content = next;
+    contentVersion += 1;
+    banners.bannerMs = content.banner_seconds * 1000;
+    badImages.clear();
+    invalidate();
+  }
+
+  /** Force a full redraw at the next frame. */
+  function invalidate() {
+    Object.keys(drawn).forEach((k) => { delete drawn[k]; });
+  }
+
+  /** The view at monotonic time ``now`` (ms). */
+  function build(now) {
+    const banner = banners.current(now);
+    const wallNowMs = Date.now();
+    const nowMs = hallNow(state, now - stateMono, wallNowMs);
+    const slide = playlistSlideAt(content.slides, nowMs, localParts(nowMs, hallTz()), badImages);
+    slideEndsAt = slide ? now + slide.endsInMs : null;
+    return buildView(state, { elapsedMs: now - stateMono, monoNowMs: now, wallNowMs: wallNowMs, screen: content,
+      banner: banner, pending: banners.pending.length, slide: slide, offlineSinceMs: offlineSinceMs });
+  }
+
+  /** Draw what changed at this instant; schedule the next wake-up. */
+  function frame() {
+    const now = performance.now();
+    const v = build(now);
+    const banner = banners.shown;
+    const changed = [
+      zone("header", v.header, Painter.header),
+      zone("ticker", v.ticker, Painter.ticker),
+      zone("banner", v.banner, Painter.banner),
+      zone("calls", v.calls, Painter.calls),
+      zone("waiting", v.waiting, Painter.waiting),
+      zone("promo", v.promo, Painter.promo),
+      zone("qr", content.qr, Painter.qr, contentVersion),
+    ].some(Boolean);
+    const newBanner = banner !== null && banner.key !== shownKey;
+    shownKey = banner ? banner.key : null;
+    if (newBanner && content.chime) Chime.play();
+    const seq = pendingSeq;
+    pendingSeq = null;
+    if (newBanner || seq !== null) {
+      // Benchmark hook: set in the frame that shows the change, after the DOM update.
+      requestAnimationFrame(() => {
+        const t = performance.now();
+        if (newBanner) {
+          hook.lastShownCall = { ticket: banner.call.ticket, window: banner.call.window, seq: banner.seq,
+            startedAt: banner.shownAt, shownAt: t, shownAtEpochMs: performance.timeOrigin + t };
+        }
+        if (seq !== null) hook.lastState = { seq: seq, shownAt: t, shownAtEpochMs: performance.timeOrigin + t, changed: changed };
+      });
+    }
+    clearTimeout(timer);
+    timer = setTimeout(frame, nextChangeIn(now));
+  }
+
+  /** Milliseconds until the screen changes without a new state: banner end, ticker page, slide
+   *  cut, or the next tick (clock minute, wait countdowns). */
+  function nextChangeIn(now) {
+    const pageMs = content.ticker_page_seconds * 1000;
+    const due = [TICK_MS, pageMs - now % pageMs];
+    if (banners.shown !== null) due.push(banners.shown.until - now);
+    if (slideEndsAt !== null) due.push(slideEndsAt - now);
+    return Math.max(0, Math.min(...due));
+  }
+
+  /** Run the screen: the frame loop, the content poll and the feed. */
+  function displayAppRun() {
+    frame();
+    contentWatcherPoll();
+    feedRun();
+    // Text was fitted with a fallback font until the bundled one arrived: fit it again.
+    if (document.fonts) document.fonts.addEventListener("loadingdone", () => { invalidate(); frame(); });
   }
 
   // The pure rules, for tests that compare them with the Python screen.
-  window.WaitWellDisplay = { parseState, BannerQueue, backoffDelays, formatWait, windowText, tickerItems,
-    scheduleActive, slideAt, localParts, SEEN_LIMIT, BACKOFF_INITIAL_MS, BACKOFF_MAX_MS };
+  window.WaitWellDisplay = { parseState, parseMessage, BannerQueue, backoffDelays, formatWait, windowText, tickerItems,
+    hallNow, buildView, scheduleActive, playlistActive, playlistSlideAt, localParts, ScreenConfig, SEEN_LIMIT,
+    BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, OPEN_TIMEOUT_MS };
 
-  frame();
-  loadContent();
-  connect();
-  // Text was fitted with a fallback font until the bundled one arrived: fit it again.
-  if (document.fonts) document.fonts.addEventListener("loadingdone", () => { redrawAll(); });
+  displayAppRun();
 })();

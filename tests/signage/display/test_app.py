@@ -1,20 +1,20 @@
-"""Level 2: scenes rendered to off-screen surfaces (SDL dummy driver)."""
+"""signage/display/app.py: the Screen redraws only changed zones, takes over for banners, wakes on deadlines, stays flat."""
 
 from __future__ import annotations
 
+import gc
 import shutil
+import tracemalloc
 from datetime import timedelta
 
-import pytest
 from lobby_helpers import CONTENT, T0, call, state_msg
 
-from signage.content import load_content
+from signage.content_files import load_content
+from signage.display.app import DEADLINE_SLACK_S, Screen
 from signage.state import parse_state
 
 
 def _screen(pg, size=(960, 540), content=None, chime=None):
-    from signage.display.app import Screen
-
     surf = pg.Surface(size)
     return Screen(surf, content or load_content(CONTENT), font_dir=CONTENT / "fonts", chime=chime)
 
@@ -101,72 +101,6 @@ def test_broken_and_missing_images_are_skipped_never_blank(pg, tmp_path, caplog)
     assert tuple(centre)[:3] != (0, 0, 0)
 
 
-def test_cjk_outside_the_bundled_subset_falls_back_per_glyph(pg):
-    """A character outside GB2312 (㐀) renders through the fallback without breaking the line."""
-    from signage.display.text import TextRenderer
-
-    t = TextRenderer(CONTENT / "fonts")
-    face = t.faces[False]
-    assert face.get_metrics("㐀", size=30)[0] is None  # not in the subset
-    plain = t.render("营业厅", 30, (255, 255, 255))
-    mixed = t.render("营业厅㐀", 30, (255, 255, 255))
-    assert mixed.get_width() > plain.get_width()
-
-
-def test_text_cache_is_bounded(pg):
-    """Rendering thousands of distinct strings keeps the text cache at its limit."""
-    from signage.display.text import CACHE_LIMIT, TextRenderer
-
-    t = TextRenderer(CONTENT / "fonts")
-    for i in range(CACHE_LIMIT + 300):
-        t.render(f"A{i:04d}", 20, (255, 255, 255))
-    assert t.cache_size == CACHE_LIMIT
-
-
-def test_text_cache_is_bounded_by_pixels_and_grows_with_the_screen(pg):
-    """Big texts are evicted by bytes; a 4K screen's bound is four times a 1080p screen's."""
-    from signage.display.text import CACHE_BYTES, TextRenderer, cache_bytes_for
-
-    assert cache_bytes_for((1920, 1080)) == CACHE_BYTES == cache_bytes_for((960, 540))
-    assert cache_bytes_for((3840, 2160)) == 4 * CACHE_BYTES
-    t = TextRenderer(CONTENT / "fonts", cache_bytes=2 * 2**20)
-    for i in range(40):
-        t.render(f"A{i:03d}", 120, (255, 255, 255))  # ~0.18 MB each
-    assert t.cache_bytes <= 2 * 2**20 and 1 < t.cache_size < 40
-    a_screen_4k = _screen(pg, size=(3840, 2160))
-    assert a_screen_4k.text.cache_limit_bytes == 4 * CACHE_BYTES
-
-
-def test_qr_surface_has_finder_patterns(pg):
-    """The QR surface is square with dark finder-pattern corners and a light quiet zone."""
-    from signage.display.assets import qr_surface
-
-    q = qr_surface("https://app.example-telecom.cn/download", 200)
-    w, h = q.get_size()
-    assert w == h and w <= 200
-    assert tuple(q.get_at((1, 1)))[:3] == (255, 255, 255)
-    n = 25 + 4 if w % 29 == 0 else None
-    module = w // (n or 29)
-    assert tuple(q.get_at((module * 2 + 1, module * 2 + 1)))[:3] != (255, 255, 255)
-
-
-@pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920), (800, 480), (480, 800)])
-def test_layout_zones_fit_inside_the_screen_without_overlap(size):
-    """Every zone lies inside the screen and no two zones overlap, in both orientations."""
-    import pygame
-
-    from signage.display.zones import ZONES, layout
-
-    L = layout(*size)
-    screen = pygame.Rect(0, 0, *size)
-    rects = [L.rect(z) for z in ZONES]
-    assert all(screen.contains(r) and r.width > 0 and r.height > 0 for r in rects)
-    for i, a in enumerate(rects):
-        for b in rects[i + 1 :]:
-            assert not a.colliderect(b)
-    assert L.portrait == (size[1] > size[0])
-
-
 def test_offline_badge_is_drawn_in_the_header(pg):
     """Going offline redraws the header only, with the red badge."""
     s = _screen(pg)
@@ -178,3 +112,82 @@ def test_offline_badge_is_drawn_in_the_header(pg):
     red = (214, 52, 52)
     row = [tuple(s.surface.get_at((x, s.layout.header.centery)))[:3] for x in range(s.layout.header.width)]
     assert red in row
+
+
+def quiet_screen(pg) -> Screen:
+    """A screen whose waits cannot change (nobody waits): only time-driven changes remain."""
+    s = Screen(pg.Surface((960, 540)), load_content(CONTENT), font_dir=CONTENT / "fonts")
+    s.receive_state(parse_state(state_msg(1, waiting=(0, 0, 0))), True, 0.0)
+    s.frame(0.0, T0)
+    return s
+
+
+def test_each_deadline_is_a_real_change_and_nothing_comes_before_it(pg):
+    """Over five hall minutes: ticker pages, slide cuts and the clock minute land on the deadlines."""
+    s = quiet_screen(pg)
+    t, wakes = 0.0, 0
+    while t < 300:
+        due = s.next_change_in(t, T0)
+        assert 0 < due <= 60
+        assert s.frame(t + due - 0.01, T0) == [], f"something changed before the deadline at t={t:.2f}"
+        t += due + DEADLINE_SLACK_S
+        assert s.frame(t, T0) != [], f"nothing changed at the deadline t={t:.2f}"
+        wakes += 1
+    # Pages every 8 s and slides every 10-12 s: about 70 wakes, not the 1,200 of a 250 ms tick.
+    assert 40 < wakes < 100
+
+
+def test_a_banner_end_is_a_deadline(pg):
+    s = quiet_screen(pg)
+    fresh = [call("A024", "5", T0 + timedelta(seconds=1))]
+    s.receive_state(parse_state(state_msg(2, T0 + timedelta(seconds=1), fresh, waiting=(0, 0, 0))), False, 1.0)
+    s.frame(1.0, T0)
+    assert s.view is not None and s.view.banner is not None
+    banner_s = s.content.screen.banner_seconds
+    due = s.next_change_in(1.0, T0)
+    assert due <= banner_s
+    # Follow the deadlines: the banner is gone exactly when its time is up, not a tick later.
+    t = 1.0
+    while s.view.banner is not None:
+        t += s.next_change_in(t, T0) + DEADLINE_SLACK_S
+        s.frame(t, T0)
+    assert 1.0 + banner_s <= t <= 1.0 + banner_s + 2 * DEADLINE_SLACK_S
+
+
+def test_soak_hours_of_states_and_promos_keep_memory_flat(pg):
+    """Six accelerated hours (a state every 2 s, calls, promo rotation) keep caches bounded and memory flat."""
+    screen = Screen(pg.Surface((480, 270)), load_content(CONTENT), font_dir=CONTENT / "fonts")
+    calls: list[dict] = []
+    step = 2.0
+
+    def run(steps: int, start: int) -> None:
+        for i in range(start, start + steps):
+            at = T0 + timedelta(seconds=i * step)
+            if i % 7 == 0:
+                calls.insert(0, call(f"{'ABC'[i % 3]}{i % 1000:03d}", str(1 + i % 8), at, recall=i % 21 == 0))
+                del calls[10:]
+            msg = state_msg(i, at, list(calls), busy=(i // 300) % 2 == 1, waiting=(i % 17, i % 11, i % 5))
+            screen.receive_state(parse_state(msg), False, i * step)
+            screen.frame(i * step, at)
+
+    # tracemalloc only sees allocations made after start(): start before the
+    # warm-up, which is long enough for every bounded structure to fill (the
+    # banner queue remembers 512 calls: one call per 7 steps needs ~3600 steps).
+    tracemalloc.start()
+    try:
+        run(4000, 1)
+        gc.collect()
+        before = tracemalloc.take_snapshot()
+        run(7000, 4001)
+        gc.collect()
+        after = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    # pathlib interns path strings process-wide; what it keeps depends on earlier tests.
+    ignore = [tracemalloc.Filter(False, "*/pathlib.py"), tracemalloc.Filter(False, "<frozen importlib._bootstrap*>")]
+    stats = after.filter_traces(ignore).compare_to(before.filter_traces(ignore), "lineno")
+    growth = sum(s.size_diff for s in stats)
+    assert growth < 64 * 1024, f"memory grew by {growth} bytes: " + "; ".join(map(str, stats[:3]))
+    sizes = screen.cache_sizes()
+    assert sizes["images"] <= 6 and sizes["qr"] <= 8 and sizes["text"] <= 400
+    assert screen.frames > 5000  # the soak really drew

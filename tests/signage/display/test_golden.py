@@ -1,4 +1,4 @@
-"""Level 3: golden PNGs of whole screens, compared with a tolerance (UPDATE_GOLDEN=1 regenerates)."""
+"""Whole screens as golden PNGs, compared with a tolerance (UPDATE_GOLDEN=1 regenerates)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,17 @@ from pathlib import Path
 import pytest
 from lobby_helpers import CONTENT, T0, call, state_msg
 
-from signage.content import load_content
+from signage.content_files import load_content
 from signage.state import parse_state
 
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
 # A pixel differs when a channel moves by more than this; a few may (font hinting, scaling).
 CHANNEL_TOLERANCE = 48
+
+
 MAX_DIFFERENT_FRACTION = 0.004
 
 

@@ -1,4 +1,4 @@
-"""Integration: the lobby screen against the real hall server (`waitwell serve --clock event`)."""
+"""The lobby screen against the real hall server (`waitwell serve --clock event`)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import urllib.request
 from datetime import timedelta
 
 import pytest
-from lobby_helpers import CONTENT, REPO, T0
+from lobby_helpers import CONTENT, REPO, T0, until
 
-from signage.content import load_content
+from signage.content_files import load_content
 from signage.feed import Feed
 
 
@@ -31,15 +31,6 @@ def _post(port: int, events: list[dict]) -> list[dict]:
         return json.loads(resp.read())
 
 
-async def _until(cond, timeout=15.0):
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError("condition not reached")
-        await asyncio.sleep(0.05)
-
-
 async def test_screen_shows_a_call_posted_to_the_real_server(tmp_path, pg):
     """Events POSTed to the hall server reach the screen: the call is current and announced with a banner."""
     pytest.importorskip("server.web.app")
@@ -55,7 +46,7 @@ async def test_screen_shows_a_call_posted_to_the_real_server(tmp_path, pg):
     feed = Feed(f"ws://127.0.0.1:{port}/ws/display", lambda s, r: screen.receive_state(s, r, loop.time()), initial_delay=0.1, max_delay=0.5)
     task = asyncio.create_task(feed.run())
     try:
-        await _until(lambda: screen.state is not None)
+        await until(lambda: screen.state is not None)
         t = T0
         events = [
             {"id": "w3", "type": "window.opened", "at": t.isoformat(), "window": "3"},
@@ -64,7 +55,7 @@ async def test_screen_shows_a_call_posted_to_the_real_server(tmp_path, pg):
             {"id": "c1", "type": "ticket.called", "at": (t + timedelta(seconds=30)).isoformat(), "ticket": "A001", "window": "3"},
         ]
         await asyncio.to_thread(_post, port, events)
-        await _until(lambda: screen.state.calls and screen.state.calls[0].ticket == "A001")
+        await until(lambda: screen.state.calls and screen.state.calls[0].ticket == "A001")
         screen.frame(loop.time(), t)
         v = screen.view
         assert v.calls.current.ticket == "A001" and v.calls.current.window_zh == "3号窗口"

@@ -1,0 +1,68 @@
+"""signage/view.py: the texts of every zone at one instant (waits, clock, offline badge, ticker)."""
+
+from __future__ import annotations
+
+import pytest
+from lobby_helpers import CONTENT, T0, state_msg
+
+from signage.content_files import load_screen
+from signage.state import parse_state
+from signage.view import build_view, format_wait, ticker_items
+
+
+@pytest.mark.parametrize(
+    ("waiting", "expected", "rng", "elapsed", "text"),
+    [
+        (12, 540, (420, 720), 0, ("约 7–12 分钟", "about 7–12 min")),
+        (12, 540, (480, 720), 120, ("约 6–10 分钟", "about 6–10 min")),
+        (3, 300, None, 0, ("约 5 分钟", "about 5 min")),
+        (2, 60, (20, 170), 0, ("3 分钟内", "within 3 min")),
+        (1, 30, (10, 50), 0, ("即将叫号", "any moment")),
+        (0, None, None, 0, ("无需等待", "no wait")),
+        (40, 9000, (8000, 10000), 0, ("超过 2 小时", "over 2 hours")),
+        (5, None, None, 0, None),
+    ],
+)
+def test_format_wait(waiting, expected, rng, elapsed, text):
+    """Waits are ranges of whole minutes, counted down locally; unknown stays unknown."""
+    assert format_wait(waiting, expected, rng, elapsed) == text
+
+
+def test_view_shows_no_window_open_never_a_number_for_null_estimates():
+    """A service nobody serves reads "暂无窗口 / no window open" and is flagged unknown."""
+    s = parse_state(state_msg(busy=True))
+    v = build_view(s, elapsed_s=0, mono_now=0, wall_now=T0, screen=load_screen(CONTENT))
+    row = v.waiting.rows[2]
+    assert (row.wait, row.wait_en, row.unknown) == ("暂无窗口", "no window open", True)
+    assert v.calls.current.window_zh == "3号窗口" and v.calls.current.window_en == "Window 3"
+
+
+def test_view_counts_waits_and_clock_down_from_the_last_state():
+    """Between states the hall clock advances from `at` and waits shrink by the elapsed time."""
+    s = parse_state(state_msg())
+    screen = load_screen(CONTENT)
+    v0 = build_view(s, elapsed_s=0, mono_now=0, wall_now=T0, screen=screen)
+    v1 = build_view(s, elapsed_s=180, mono_now=180, wall_now=T0, screen=screen)
+    assert (v0.header.time, v1.header.time) == ("10:15", "10:18")
+    assert v0.waiting.rows[0].wait != v1.waiting.rows[0].wait
+
+
+def test_offline_badge_and_busy_ticker():
+    """Offline shows the badge with the time; the busy alert turns the ticker to suggestions."""
+    screen = load_screen(CONTENT)
+    s = parse_state(state_msg(busy=True))
+    v = build_view(s, elapsed_s=0, mono_now=0, wall_now=T0, screen=screen, offline_since=T0.replace(minute=7))
+    assert v.header.offline == "离线 / offline since 10:07"
+    items = ticker_items(screen, busy=True)
+    assert any("建设路218号" in zh for zh, _ in items) and v.ticker.busy
+    assert not any("建设路" in zh for zh, _ in ticker_items(screen, busy=False))
+
+
+def test_offline_badge_reads_hall_time_like_the_header():
+    """The feed notes the loss in the machine's zone; the badge shows it in the hall's zone, as the clock."""
+    from datetime import timezone
+
+    s = parse_state(state_msg())
+    lost = T0.replace(minute=7).astimezone(timezone.utc)  # a screen machine set to UTC
+    v = build_view(s, elapsed_s=0, mono_now=0, wall_now=T0, screen=load_screen(CONTENT), offline_since=lost)
+    assert v.header.offline == "离线 / offline since 10:07" and v.header.time == "10:15"
