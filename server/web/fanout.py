@@ -3,21 +3,22 @@
 Screens need only the latest state: each keeps one slot that a newer state overwrites.
 Tablets need every alert change, in order: each has a bounded queue, and a tablet that
 falls that far behind is disconnected and resyncs from the snapshot when it returns.
-:class:`Fanout` is the interface the hub publishes to; a chain of halls would put a
-message bus behind the same three methods.
+:class:`Fanout` is the interface between the hub (publishes) and the endpoints (subscribe
+their clients); a chain of halls would put a message bus behind the same five methods.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Protocol
 
 from aiohttp import web
 
 
 __all__ = ["DisplayClient", "Fanout", "LocalFanout", "StaffClient", "STAFF_QUEUE_LIMIT", "CLOSE_TOO_SLOW",
-           "text_frame"]
+           "Unsubscribe", "text_frame"]
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +126,23 @@ class StaffClient:
             await self.ws.send_str(text)
 
 
+Unsubscribe = Callable[[], None]
+"""Returned by a subscription: call it (once or more) when the client goes away."""
+
+
 class Fanout(Protocol):
-    """Where the hub publishes."""
+    """Where the hub publishes and where each endpoint subscribes its clients.
+
+    Publishing never waits for a client: a slow or stalled one only ever holds up itself.
+    Another implementation (a message bus between the halls of a chain) keeps that rule, the
+    latest-wins rule for screens and the order of staff messages.
+    """
+
+    def subscribe_display(self, client: DisplayClient) -> Unsubscribe:
+        """Offer ``client`` every display.state published from now on, the newest first."""
+
+    def subscribe_staff(self, client: StaffClient) -> Unsubscribe:
+        """Queue for ``client`` every staff message published from now on, in order."""
 
     def publish_display(self, text: str) -> None:
         """Offer the newest display.state to every screen."""
@@ -142,10 +158,18 @@ class LocalFanout:
     """Fan-out to the clients connected to this process."""
 
     def __init__(self) -> None:
-        self.displays: set[DisplayClient] = set()
-        self.staff: set[StaffClient] = set()
+        self._displays: set[DisplayClient] = set()
+        self._staff: set[StaffClient] = set()
         self._frame = b""
         self._broadcast: asyncio.Task[None] | None = None
+
+    def subscribe_display(self, client: DisplayClient) -> Unsubscribe:
+        self._displays.add(client)
+        return lambda: self._displays.discard(client)
+
+    def subscribe_staff(self, client: StaffClient) -> Unsubscribe:
+        self._staff.add(client)
+        return lambda: self._staff.discard(client)
 
     def publish_display(self, text: str) -> None:
         self._frame = text_frame(text)
@@ -157,7 +181,7 @@ class LocalFanout:
         # waiting on the loop go out in between instead of after the whole round. A state that
         # comes in mid-round goes to the screens not yet served, then to the others.
         while True:
-            behind = [client for client in self.displays if client.last != self._frame]
+            behind = [client for client in self._displays if client.last != self._frame]
             if not behind:
                 return
             for start in range(0, len(behind), BROADCAST_CHUNK):
@@ -168,8 +192,8 @@ class LocalFanout:
                 await asyncio.sleep(0)
 
     def publish_staff(self, text: str) -> None:
-        for client in self.staff:
+        for client in self._staff:
             client.offer(text)
 
     def counts(self) -> dict[str, int]:
-        return {"display": len(self.displays), "staff": len(self.staff)}
+        return {"display": len(self._displays), "staff": len(self._staff)}

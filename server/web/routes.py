@@ -14,7 +14,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from ..errors import InvalidEvent
 from ..events import parse_json
 from ..wire import hall_state, report, ticket_status
-from .fanout import DisplayClient, StaffClient, text_frame
+from .fanout import DisplayClient, StaffClient, Unsubscribe, text_frame
 from .hub import Hub, Reply, dumps, error_reply
 from .keys import HUB, SOCKETS, TOKENS
 from .tokens import request_token, token_matches
@@ -138,9 +138,9 @@ async def staff_socket(request: web.Request) -> web.StreamResponse:
     if ws is None:
         return web.Response()
     client = StaffClient(ws)
-    # Snapshot and registration in one step: no alert change can fall between them.
-    await ws.send_str(hub.staff_snapshot())
-    async with _subscribed(request, hub, "staff", client, hub.fanout.staff):  # type: ignore[attr-defined]
+    # Snapshot queued and client subscribed in one step: no alert change can fall between them.
+    client.offer(hub.staff_snapshot())
+    async with _subscribed(request, hub, "staff", client, hub.fanout.subscribe_staff(client)):
         async for msg in ws:
             if msg.type is not WSMsgType.TEXT:
                 if msg.type is WSMsgType.BINARY:
@@ -158,16 +158,15 @@ async def staff_socket(request: web.Request) -> web.StreamResponse:
 
 @contextlib.asynccontextmanager
 async def _subscribed(request: web.Request, hub: Hub, feed: str, client: StaffClient | DisplayClient,
-                      registry: set[Any]) -> AsyncIterator[None]:
-    """Keep ``client`` in the fan-out, with its sender task, while the body runs."""
+                      unsubscribe: Unsubscribe) -> AsyncIterator[None]:
+    """Run ``client``'s sender task while the body runs; then take it out of the fan-out."""
     gauge = hub.metrics.connections.labels(feed)
     gauge.inc()
-    registry.add(client)
     sender = asyncio.create_task(client.run_sender())
     try:
         yield
     finally:
-        registry.discard(client)
+        unsubscribe()
         sender.cancel()
         with contextlib.suppress(asyncio.CancelledError, ConnectionError):
             await sender
@@ -199,7 +198,7 @@ async def display_socket(request: web.Request) -> web.StreamResponse:
         return web.Response()
     client = DisplayClient(ws, request.transport)
     client.offer(text_frame(hub.display_text()))
-    async with _subscribed(request, hub, "display", client, hub.fanout.displays):  # type: ignore[attr-defined]
+    async with _subscribed(request, hub, "display", client, hub.fanout.subscribe_display(client)):
         async for msg in ws:
             if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                 break

@@ -43,7 +43,7 @@ def _five_screens_in_chunks_of_two(monkeypatch) -> tuple[LocalFanout, list[FakeT
     hub = LocalFanout()
     transports = [FakeTransport() for _ in range(5)]
     for t in transports:
-        hub.displays.add(DisplayClient(FakeSocket(), t))  # type: ignore[arg-type]
+        hub.subscribe_display(DisplayClient(FakeSocket(), t))  # type: ignore[arg-type]
     return hub, transports
 
 
@@ -92,3 +92,17 @@ async def test_nothing_is_written_once_the_socket_closes():
     socket.closed = True
     client.offer(b"late")
     assert transport.written == []
+
+
+async def test_an_unsubscribed_screen_gets_no_more_states():
+    """The callable a subscription returns takes the screen out; calling it twice is harmless."""
+    hub, transport = LocalFanout(), FakeTransport()
+    unsubscribe = hub.subscribe_display(DisplayClient(FakeSocket(), transport))  # type: ignore[arg-type]
+    hub.publish_display("one")
+    await asyncio.sleep(0.01)
+    unsubscribe()
+    unsubscribe()
+    hub.publish_display("two")
+    await asyncio.sleep(0.01)
+    assert transport.written == [text_frame("one")]
+    assert hub.counts() == {"display": 0, "staff": 0}
