@@ -27,7 +27,7 @@ from .journal import Journal, JournalError, Record
 from .metrics import Metrics
 
 
-__all__ = ["Hub", "ClockMode", "FUTURE_LIMIT", "Reply", "utcnow", "dumps"]
+__all__ = ["Hub", "ClockMode", "FUTURE_LIMIT", "Reply", "PendingReply", "replied", "utcnow", "dumps"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,17 @@ DISPLAY_INTERVAL_S = 0.02
 built once and written to every screen."""
 
 Reply = dict[str, Any]
+
+PendingReply = asyncio.Future[Reply]
+"""What every input to the hub returns: await it for the reply. Replies to consecutive calls
+resolve in call order; an immediate one (rejected, duplicate) is already resolved."""
+
+
+def replied(reply: Reply) -> PendingReply:
+    """Return ``reply`` as an already resolved :data:`PendingReply` (no task switch to await)."""
+    future: PendingReply = asyncio.get_running_loop().create_future()
+    future.set_result(reply)
+    return future
 
 
 def utcnow() -> datetime:
@@ -144,42 +155,41 @@ class Hub:
         wall = self.wall_clock()
         return max(wall, hall_now) if hall_now else wall
 
-    def submit_text(self, text: str | bytes) -> Reply | asyncio.Future[Reply]:
+    def submit_text(self, text: str | bytes) -> PendingReply:
         """Take one raw WebSocket frame: an event as JSON text."""
         try:
             obj = parse_json(text)
         except InvalidEvent as exc:
-            return self.reject(None, exc)
+            return replied(self.reject(None, exc))
         return self.submit(obj)
 
-    def submit(self, obj: Any) -> Reply | asyncio.Future[Reply]:
+    def submit(self, obj: Any) -> PendingReply:
         """Validate and apply one decoded event.
 
-        Returns the reply at once for a rejected or duplicate event, else a future that
-        resolves to the ack once the event is durable. Replies to consecutive calls
-        resolve in call order.
+        The reply is resolved at once for a rejected or duplicate event, else once the
+        event is durable (the ack). Replies to consecutive calls resolve in call order.
         """
         event_id = obj.get("id") if isinstance(obj, dict) and isinstance(obj.get("id"), str) else None
         try:
             event = parse_event(obj)
         except InvalidEvent as exc:
-            return self.reject(event_id, exc)
+            return replied(self.reject(event_id, exc))
         if self._broken:
-            return error_reply(event.id, "storage_unavailable", "the journal cannot write; try again later")
+            return replied(error_reply(event.id, "storage_unavailable", "the journal cannot write; try again later"))
         if event.id in self._seen or event.id in self._seen_before or (
                 not self._within_memory(event) and self.journal.contains(event.id)):
             self.metrics.duplicates.inc()
-            return {"type": "ack", "id": event.id, "duplicate": True}
+            return replied({"type": "ack", "id": event.id, "duplicate": True})
         if self.clock == "wall":
             limit = self.wall_clock() + FUTURE_LIMIT
             if event.at > limit:
-                return self.reject(event.id, InvalidEvent(
+                return replied(self.reject(event.id, InvalidEvent(
                     "future_timestamp", f"event 'at' {event.at.isoformat()} is more than "
-                    f"{int(FUTURE_LIMIT.total_seconds() // 60)} minutes ahead of the server's clock"))
+                    f"{int(FUTURE_LIMIT.total_seconds() // 60)} minutes ahead of the server's clock")))
         try:
             self.hall.check(event)
         except InvalidEvent as exc:
-            return self.reject(event.id, exc)
+            return replied(self.reject(event.id, exc))
         records = []
         if self.hall.starts_new_day(event):
             records.append(Record("snapshot", self.hall.export_snapshot()))
@@ -192,21 +202,21 @@ class Hub:
         ack: Reply = {"type": "ack", "id": event.id}
         return self._commit(records, ack)
 
-    def acknowledge(self, alert_id: Any, by: Any) -> Reply | asyncio.Future[Reply]:
-        """Record a staff acknowledgement; the reply is the alert.acknowledged message."""
+    def acknowledge(self, alert_id: Any, by: Any) -> PendingReply:
+        """Record a staff acknowledgement; the reply is the alert.acknowledged message, once durable."""
         if not isinstance(alert_id, str):
-            return error_reply(None, "invalid_field", "field 'id' must be the alert's id")
+            return replied(error_reply(None, "invalid_field", "field 'id' must be the alert's id"))
         if self._broken:
-            return error_reply(alert_id, "storage_unavailable", "the journal cannot write; try again later")
+            return replied(error_reply(alert_id, "storage_unavailable", "the journal cannot write; try again later"))
         at = self.now()
         try:
             alert = self.hall.acknowledge(alert_id, by if isinstance(by, str) else "", at)
         except AckRejected as exc:
-            return error_reply(alert_id, exc.code, exc.message)
+            return replied(error_reply(alert_id, exc.code, exc.message))
         record = Record("ack", {"alert": alert_id, "by": alert.acknowledged_by, "at": at.isoformat()})
         return self._commit([record], alert_message(AlertChange.ACKNOWLEDGED, alert))
 
-    def advance_clock(self, now: datetime) -> asyncio.Future[Reply] | None:
+    def advance_clock(self, now: datetime) -> PendingReply | None:
         """Move the hall to ``now`` (wall clock); journal it when something happened."""
         records = []
         if self.hall.time_starts_new_day(now):
@@ -234,11 +244,11 @@ class Hub:
 
     # -- output ------------------------------------------------------------------------------
 
-    def _commit(self, records: list[Record], reply: Reply) -> asyncio.Future[Reply]:
+    def _commit(self, records: list[Record], reply: Reply) -> PendingReply:
         """Journal ``records``; once durable, publish what changed and resolve to ``reply``."""
         changes = self.hall.alerts_to_send()
         durable = self.journal.append(records)
-        result: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        result: PendingReply = asyncio.get_running_loop().create_future()
 
         def on_durable(future: asyncio.Future[None]) -> None:
             if future.cancelled() or future.exception() is not None:

@@ -7,7 +7,6 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -15,7 +14,7 @@ from ..errors import InvalidEvent
 from ..events import parse_json
 from ..wire import hall_state, report, ticket_status
 from .fanout import DisplayClient, StaffClient, Unsubscribe, text_frame
-from .hub import Hub, Reply, dumps, error_reply
+from .hub import Hub, PendingReply, dumps, error_reply, replied
 from .keys import HUB, SOCKETS, TOKENS
 from .tokens import request_token, token_matches
 
@@ -78,15 +77,15 @@ async def queue_socket(request: web.Request) -> web.StreamResponse:
         return web.Response()
     gauge = hub.metrics.connections.labels("queue")
     gauge.inc()
-    replies: asyncio.Queue[Reply | asyncio.Future[Reply] | None] = asyncio.Queue(maxsize=REPLY_BACKLOG)
+    replies: asyncio.Queue[PendingReply | None] = asyncio.Queue(maxsize=REPLY_BACKLOG)
     writer = asyncio.create_task(_write_replies(ws, replies))
     try:
         async for msg in ws:
             if msg.type is WSMsgType.TEXT:
                 reply = hub.submit_text(msg.data)
             elif msg.type is WSMsgType.BINARY:
-                reply = hub.reject(None, InvalidEvent(
-                    "binary_frame", "events must be sent as text frames of JSON, not binary"))
+                reply = replied(hub.reject(None, InvalidEvent(
+                    "binary_frame", "events must be sent as text frames of JSON, not binary")))
             else:
                 break
             # A full backlog blocks here, so TCP pushes back on a sender outrunning the disk.
@@ -100,12 +99,12 @@ async def queue_socket(request: web.Request) -> web.StreamResponse:
     return ws
 
 
-async def _write_replies(ws: web.WebSocketResponse, replies: asyncio.Queue[Any]) -> None:
+async def _write_replies(ws: web.WebSocketResponse, replies: asyncio.Queue[PendingReply | None]) -> None:
     while True:
-        item = await replies.get()
-        if item is None:
+        pending = await replies.get()
+        if pending is None:
             return
-        reply = await item if isinstance(item, asyncio.Future) else item
+        reply = await pending
         if ws.closed:
             continue
         try:
@@ -127,7 +126,7 @@ async def post_events(request: web.Request) -> web.Response:
         return _json_error(400, exc.code, f"the request body is {exc.message}")
     items = data if isinstance(data, list) else [data]
     pending = [hub.submit(item) for item in items]
-    replies = [await p if isinstance(p, asyncio.Future) else p for p in pending]
+    replies = [await p for p in pending]
     return web.json_response(replies, dumps=dumps)
 
 
@@ -147,9 +146,7 @@ async def staff_socket(request: web.Request) -> web.StreamResponse:
                     await ws.send_str(dumps(error_reply(None, "binary_frame", "send JSON text frames")))
                     continue
                 break
-            reply = _staff_command(hub, msg.data)
-            if isinstance(reply, asyncio.Future):
-                reply = await reply
+            reply = await _staff_command(hub, msg.data)
             # An acknowledgement reaches this tablet through the fan-out, like every other.
             if reply.get("type") != "alert.acknowledged":
                 await ws.send_str(dumps(reply))
@@ -174,20 +171,20 @@ async def _subscribed(request: web.Request, hub: Hub, feed: str, client: StaffCl
         request.app[SOCKETS].discard(client.ws)
 
 
-def _staff_command(hub: Hub, text: str) -> Reply | asyncio.Future[Reply]:
+def _staff_command(hub: Hub, text: str) -> PendingReply:
     try:
         message = parse_json(text)
     except InvalidEvent as exc:
-        return error_reply(None, exc.code, exc.message)
+        return replied(error_reply(None, exc.code, exc.message))
     if not isinstance(message, dict):
-        return error_reply(None, "not_an_object", "a staff message must be a JSON object")
+        return replied(error_reply(None, "not_an_object", "a staff message must be a JSON object"))
     kind = message.get("type")
     if kind == "alert.ack":
         return hub.acknowledge(message.get("id"), message.get("by"))
     if kind == "ping":
-        return {"type": "pong"}
-    return error_reply(message.get("id") if isinstance(message.get("id"), str) else None,
-                       "unknown_type", f"unknown staff message type {str(kind)[:40]!r}; expected 'alert.ack'")
+        return replied({"type": "pong"})
+    return replied(error_reply(message.get("id") if isinstance(message.get("id"), str) else None,
+                               "unknown_type", f"unknown staff message type {str(kind)[:40]!r}; expected 'alert.ack'"))
 
 
 @routes.get("/ws/display")
