@@ -1,0 +1,116 @@
+"""A display.state goes out when something a screen shows changes, the hall's time included, and only then."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+
+from tests.halltools import T0, at, raw
+from tests.web.conftest import Running, receive_json
+from tests.web.test_feeds import wait_for
+
+
+async def settled(server: Running) -> None:
+    """Wait until the hub's display broadcaster has looked at the hall as it is now."""
+    hub = server.hub
+    await wait_for(lambda: not hub._display_dirty.is_set() and hub._display_version == hub.hall.version)
+
+
+async def screen(server: Running) -> tuple[aiohttp.ClientWebSocketResponse, dict[str, Any]]:
+    """Connect a screen once the hub is settled; return it with the state it got on connect."""
+    await settled(server)
+    ws = await server.session.ws_connect(server.ws_url("/ws/display"))
+    server.sockets.append(ws)
+    return ws, await receive_json(ws)
+
+
+async def next_state_is_the_call(ws: aiohttp.ClientWebSocketResponse, before: dict[str, Any],
+                                 server: Running, when) -> None:
+    """Call A001 and check that the screen's next state is that call, numbered right after ``before``."""
+    await settled(server)
+    await server.post([raw("ticket.called", when, ticket="A001", window="1")])
+    state = await receive_json(ws)
+    assert state["calls"][0]["ticket"] == "A001"
+    assert state["seq"] == before["seq"] + 1  # no state in between, and seq counts only real changes
+
+
+async def test_an_acknowledgement_sends_no_display_state(server):
+    """Taking a care alert changes nothing on the screens: the next state they get is the next call."""
+    await server.post([raw("window.opened", at(0), window="1"),
+                       raw("ticket.issued", at(0), ticket="A001", service="quick"), raw("clock.tick", at(15))])
+    ws, first = await screen(server)
+    tablet = await server.staff_socket()
+    care = next(a for a in (await receive_json(tablet))["alerts"] if a["kind"] == "care_15")
+    version = server.hub.hall.version
+    await tablet.send_str(json.dumps({"type": "alert.ack", "id": care["id"], "by": "王芳"}))
+    assert (await receive_json(tablet))["type"] == "alert.acknowledged"
+    assert server.hub.hall.version > version  # the hall did change, only not on the screens
+    await next_state_is_the_call(ws, first, server, at(15))
+
+
+async def test_a_clock_tick_that_raises_a_care_alert_sends_no_display_state(server):
+    """A tick that only raises care alerts, with the hall's time where the screens count it, sends nothing."""
+    await server.post([raw("window.opened", at(0), window="1"),
+                       raw("ticket.issued", at(0), ticket="A001", service="quick")])
+    server.clock.now = at(0)
+    ws, first = await screen(server)
+    tablet = await server.staff_socket()
+    await receive_json(tablet)
+    server.clock.now = at(15)  # real time went by as the hall's: the screens' clocks show at(15)
+    await server.post([raw("clock.tick", at(15))])
+    assert (await receive_json(tablet))["alert"]["kind"] == "care_15"
+    await next_state_is_the_call(ws, first, server, at(15))
+
+
+async def test_a_care_alert_raised_by_the_wall_clock_sends_no_display_state(wall_server):
+    """With the wall clock, fifteen minutes passing raise care_15 and send the screens nothing."""
+    server = wall_server
+    await server.post([raw("window.opened", T0, window="1"), raw("ticket.issued", T0, ticket="A001", service="quick")])
+    ws, first = await screen(server)
+    tablet = await server.staff_socket()
+    await receive_json(tablet)
+    server.clock.now = T0 + timedelta(minutes=15)
+    assert (await receive_json(tablet))["alert"]["kind"] == "care_15"
+    await next_state_is_the_call(ws, first, server, T0 + timedelta(minutes=15))
+
+
+async def test_a_jump_of_the_halls_clock_is_sent_though_nothing_else_changed(server):
+    """Event clock: a tick ten minutes on, with nobody waiting, still corrects the screens' clocks."""
+    ws, first = await screen(server)
+    await server.post([raw("clock.tick", at(10))])
+    state = await receive_json(ws)
+    assert state["at"] == at(10).isoformat() and state["seq"] == first["seq"] + 1
+
+
+async def test_a_screen_connecting_later_gets_the_halls_time_of_now(wall_server):
+    """A state cached while the hall was quiet is not handed out with its old time."""
+    server = wall_server
+    await server.post([raw("window.opened", T0, window="1")])
+    ws, first = await screen(server)
+    assert first["at"] == T0.isoformat()
+    server.clock.now = T0 + timedelta(minutes=10)
+    await wait_for(lambda: server.hub.hall.now == T0 + timedelta(minutes=10))
+    late, state = await screen(server)
+    assert state["at"] == (T0 + timedelta(minutes=10)).isoformat()
+    assert {k: v for k, v in state.items() if k not in ("seq", "at")} == {
+        k: v for k, v in first.items() if k not in ("seq", "at")}
+
+
+async def test_screens_that_skipped_no_state_still_show_the_same_seq_for_the_same_state(server):
+    """Two screens, one connected before an invisible change and one after, get the same next state."""
+    await server.post([raw("window.opened", at(0), window="1"),
+                       raw("ticket.issued", at(0), ticket="A001", service="quick"), raw("clock.tick", at(15))])
+    a, first = await screen(server)
+    tablet = await server.staff_socket()
+    care = next(x for x in (await receive_json(tablet))["alerts"] if x["kind"] == "care_15")
+    await tablet.send_str(json.dumps({"type": "alert.ack", "id": care["id"], "by": "Li"}))
+    await receive_json(tablet)
+    b, second = await screen(server)
+    assert second == first  # nothing shown changed: the same state, the same seq
+    await server.post([raw("ticket.called", at(15), ticket="A001", window="1")])
+    from_a, from_b = await asyncio.gather(receive_json(a), receive_json(b))
+    assert from_a == from_b and from_a["seq"] == first["seq"] + 1
