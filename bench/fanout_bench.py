@@ -17,8 +17,8 @@ Latency of an event on one screen: from just before its frame is sent to the arr
 first display.state whose `at` is at or after the event's `at`. Under `--clock event` the
 hall's time is the largest `at` applied, so with strictly increasing `at` (ties in the
 simulated day are spread by 1 µs) that state is the first that includes the event. Only
-events that change what screens see count (a replay through the pure hall tells which: a
-clock.tick that fires nothing changes nothing and produces no state). A tablet's latency runs
+events that change what screens see count (a replay through the pure hall tells which: the
+display.state built after each event, `seq` and `at` aside, differs from the one before). A tablet's latency runs
 from the event that raised or resolved the alert (the first with `at` at or after
 `raised_at`/`resolved_at`) to the alert message. Clients and pusher share the machine, so
 time.monotonic_ns is one clock for all of them.
@@ -51,6 +51,7 @@ import time
 import zlib
 from array import array
 from collections import Counter
+from collections.abc import Collection
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,8 @@ from server.config_file import load_config  # noqa: E402
 from server.events import parse_event  # noqa: E402
 from server.hall import Hall  # noqa: E402
 from server.simulator.day import simulate_days  # noqa: E402
+from server.web.hub import shown_part  # noqa: E402
+from server.wire import display_state  # noqa: E402
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 ONE_US = timedelta(microseconds=1)
@@ -132,11 +135,12 @@ def summarize(hist: Counter[int], max_ns: int, unreflected: int = 0) -> dict[str
 
 # -- the day ---------------------------------------------------------------------------------
 
-def prepare_events(sizes: list[int | None],
-                   seed: int) -> tuple[list[dict[str, Any]], list[int], list[bool], list[int]]:
+def prepare_events(sizes: list[int | None], seed: int,
+                   measured: Collection[int]) -> tuple[list[dict[str, Any]], list[int], list[bool], list[int]]:
     """Return simulated month-end events for phases of ``sizes`` events (None: one whole day),
-    each event's ``at`` in µs (strictly increasing), whether it changes the hall (so screens get
-    a new state), and where each phase starts and ends.
+    each event's ``at`` in µs (strictly increasing), whether it changes what the screens show
+    (the display.state as the server builds it, ``seq`` and ``at`` aside; told only for the
+    phases numbered in ``measured``, False elsewhere), and where each phase starts and ends.
 
     Every phase starts at a day's opening, on a day of its own: phases of the same size then
     cover the same hours of a day, whose cost grows with the queue towards the afternoon.
@@ -163,12 +167,16 @@ def prepare_events(sizes: list[int | None],
         prev = at
         ats.append((at - EPOCH) // ONE_US)
     hall = Hall(load_config(None))
-    visible = []
-    for event in events:
-        before = hall.version
-        hall.receive(parse_event(event))
-        hall.alerts_to_send()
-        visible.append(hall.version != before)
+    visible = [False] * len(events)
+    for phase, (lo, hi) in enumerate(zip(cuts, cuts[1:])):
+        # As the hub compares states: what they show, seq and at aside.
+        shown = shown_part(display_state(hall, 0, datetime.fromisoformat(events[lo]["at"])))
+        for i in range(lo, hi):
+            hall.receive(parse_event(events[i]))
+            hall.alerts_to_send()
+            if phase in measured:
+                before, shown = shown, shown_part(display_state(hall, 0, datetime.fromisoformat(events[i]["at"])))
+                visible[i] = shown != before
     return events, ats, visible, cuts
 
 
@@ -687,7 +695,8 @@ def main() -> None:
     paced_n = int((args.warmup + args.seconds) * args.rate)
     print("preparing simulated days...", file=sys.stderr)
     events, ats, visible, cuts = prepare_events(
-        [None] * HISTORY_DAYS + [args.ingest_events, paced_n, args.ingest_events, paced_n], args.seed)
+        [None] * HISTORY_DAYS + [args.ingest_events, paced_n, args.ingest_events, paced_n], args.seed,
+        measured=(HISTORY_DAYS + 1, HISTORY_DAYS + 3))
     results: dict[str, Any] = {"machine": machine(), "params": {
         k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in ("out", "profile")}}
     with tempfile.TemporaryDirectory() as tmp:
