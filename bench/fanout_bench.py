@@ -22,6 +22,8 @@ display.state built after each event, `seq` and `at` aside, differs from the one
 from the event that raised or resolved the alert (the first with `at` at or after
 `raised_at`/`resolved_at`) to the alert message. Clients and pusher share the machine, so
 time.monotonic_ns is one clock for all of them.
+`display_first_screen` is the latency to the first screen that shows each event: the server's
+part, without the fan-out round and the turns a client process takes through its sockets.
 
 The clients are minimal frame readers (asyncio protocols) so that 1,000 of them fit in one
 process; like the real screen (websockets) and browsers, they offer permessage-deflate.
@@ -302,12 +304,15 @@ class WsClient(asyncio.Protocol):
 
 RECORDING = False
 AT_CACHE: dict[bytes, int] = {}
+NEVER = 2**63 - 1
 
 
 def latency_hist(clients: list[WsClient], lo: int, hi: int, ats: list[int], sent: list[int],
                  visible: list[bool]) -> dict[str, Any]:
-    """Histograms of event->message latency for events lo..hi-1 over the reading clients."""
+    """Histograms of event->message latency for events lo..hi-1 over the reading clients, and for
+    each event the earliest arrival on one of them (``display_first``, NEVER where none)."""
     out: dict[str, Any] = {}
+    first = array("q", [NEVER]) * (hi - lo)
     for kind in ("display", "staff"):
         hist: Counter[int] = Counter()
         worst = unreflected = 0
@@ -322,6 +327,8 @@ def latency_hist(clients: list[WsClient], lo: int, hi: int, ats: list[int], sent
                             lat = recv - sent[k]
                             hist[lat // BUCKET_NS] += 1
                             worst = max(worst, lat)
+                            if lat < first[k - lo]:
+                                first[k - lo] = lat
                         k += 1
                 if c.closed is None:
                     unreflected += sum(1 for i in range(k, hi) if visible[i])
@@ -333,6 +340,7 @@ def latency_hist(clients: list[WsClient], lo: int, hi: int, ats: list[int], sent
                         hist[lat // BUCKET_NS] += 1
                         worst = max(worst, lat)
         out[kind] = (dict(hist), worst, unreflected)
+    out["display_first"] = first
     return out
 
 
@@ -581,13 +589,18 @@ async def paced_phase(name: str, pusher: Pusher, clients: ClientProcs, server_pi
             hist.update(h)
             worst, unreflected = max(worst, w), unreflected + u
         result[kind] = summarize(hist, worst, unreflected)
+    # The first screen to show each event: the server's part, without the fan-out round and the
+    # turns a client process takes through its hundreds of sockets.
+    firsts = [lat for lat in map(min, zip(*(part["display_first"] for part in parts))) if lat != NEVER]
+    result["display_first_screen"] = summarize(Counter(lat // BUCKET_NS for lat in firsts), max(firsts, default=0))
     result |= pusher.ack_ms(warm, hi)
     result["server_cpu_pct"] = round(100 * server_cpu / elapsed)
     result["clients_cpu_pct"] = round(100 * client_cpu / elapsed)
     result["states_per_screen_per_s"] = round(states / reading / elapsed, 1)
     # Server CPU per state delivered: steadier than latency when the machine is shared.
     result["server_cpu_us_per_state"] = round(1e6 * server_cpu / max(1, states), 1)
-    print(f"  {name}: display p50 {result['display']['p50_ms']} ms, p99 {result['display']['p99_ms']} ms; "
+    print(f"  {name}: display p50 {result['display']['p50_ms']} ms, p99 {result['display']['p99_ms']} ms "
+          f"(first screen p99 {result['display_first_screen']['p99_ms']} ms); "
           f"server CPU {result['server_cpu_pct']}%, {result['server_cpu_us_per_state']} µs per state sent, "
           f"{result['states_per_screen_per_s']} states/s per screen, clients CPU {result['clients_cpu_pct']}%, "
           f"load {os.getloadavg()[0]:.1f}", file=sys.stderr)
