@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import weakref
 from collections.abc import AsyncIterator
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -210,9 +211,10 @@ def _is_ping(text: str) -> bool:
     if len(text) > 64:
         return False
     try:
-        return json.loads(text) == {"type": "ping"}
+        message: object = json.loads(text)
     except ValueError:
         return False
+    return message == {"type": "ping"}
 
 
 @routes.get("/api/state")
@@ -246,6 +248,7 @@ async def metrics(request: web.Request) -> web.Response:
 
 async def close_sockets(app: web.Application) -> None:
     """On shutdown, tell every client we are going away so it reconnects to the next server."""
-    for ws in list(app[SOCKETS]):
+    sockets: weakref.WeakSet[web.WebSocketResponse] = app[SOCKETS]
+    for ws in list(sockets):
         with contextlib.suppress(Exception):
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
