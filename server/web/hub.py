@@ -129,6 +129,8 @@ class Hub:
         self._display_dirty = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._broken = False
+        self._journaled_now: datetime | None = None
+        """The hall's time as a replay of the journal would have it."""
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -169,6 +171,7 @@ class Hub:
                 seen.add(record.event_id)
             hall.alerts_to_send()
         self.hall = hall
+        self._journaled_now = hall.now
         self._seen = seen
         if self._display is not None:
             self._display.version = -1  # a new hall counts its versions from 0 again
@@ -225,7 +228,12 @@ class Hub:
         records = []
         if self.hall.starts_new_day(event):
             records.append(Record("snapshot", self.hall.export_snapshot()))
+        elif self.hall.now is not None and self.hall.now != self._journaled_now:
+            # The wall clock moved the hall since the journal last heard of it, and a late event
+            # is judged at the hall's time: the replay must know that time too.
+            records.append(Record("tick", {"at": self.hall.now.isoformat()}))
         self.hall.receive(event)
+        self._journaled_now = self.hall.now
         records.append(Record("event", event.to_json(), event.id))
         if records[0].kind == "snapshot":
             self._turn_seen()
@@ -259,6 +267,7 @@ class Hub:
         if self.hall.version == before and not records:
             return None
         records.append(Record("tick", {"at": now.isoformat()}))
+        self._journaled_now = self.hall.now
         return self._commit(records, {"type": "tick"})
 
     def _within_memory(self, event: QueueEvent) -> bool:

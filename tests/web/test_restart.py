@@ -191,3 +191,35 @@ async def test_restart_keeps_acknowledgements_and_active_alerts(tmp_path):
         assert again["acknowledged_by"] == "王芳" and again["raised_at"] == care["raised_at"]
     finally:
         server.stop()
+
+
+async def test_a_late_event_after_a_quiet_tick_replays_to_the_same_alerts(tmp_path):
+    """The wall clock moved the hall without changing anything; a late event then raised an alert
+    at the hall's time. A restart must rebuild the same alert, at the same time."""
+    from datetime import timedelta
+
+    from tests.halltools import T0, raw
+    from tests.web.conftest import FakeClock, start_server, stop_server
+
+    clock = FakeClock(T0 + timedelta(minutes=5))
+    running = await start_server(tmp_path, clock="wall", fake=clock)
+    try:
+        events = [raw("window.opened", T0, window="1"), raw("window.opened", T0, window="2")]
+        events += [raw("ticket.issued", T0 + timedelta(minutes=n), ticket=f"A{n:03}", service="quick")
+                   for n in range(5)]
+        assert {r["type"] for r in await running.post(events)} == {"ack"}
+        # Three quiet minutes: nothing is due, so nothing is journaled, but the hall's time moves.
+        clock.now = T0 + timedelta(minutes=8)
+        assert running.hub.advance_clock(clock.now) is None
+        late = raw("window.closed", T0 + timedelta(minutes=6), window="2")
+        assert [r["type"] for r in await running.post([late])] == ["ack"]
+        before = [a for a in (await running.state())["alerts"] if a["kind"] == "open_windows"]
+        assert before and before[0]["raised_at"] == (T0 + timedelta(minutes=8)).isoformat()
+    finally:
+        await stop_server(running)
+    running = await start_server(tmp_path, clock="wall", fake=clock)
+    try:
+        after = [a for a in (await running.state())["alerts"] if a["kind"] == "open_windows"]
+        assert after == before
+    finally:
+        await stop_server(running)
