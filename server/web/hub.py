@@ -387,7 +387,10 @@ class Hub:
     async def _run_ticker(self) -> None:
         while True:
             try:
-                self.advance_clock(self.wall_clock())
+                if self.advance_clock(self.wall_clock()) is None:
+                    # Nothing to journal, but a wait that depends on the time of day (the window
+                    # plan) may read differently now: the broadcaster looks, and sends only if so.
+                    self._mark_display_dirty()
             except Exception:  # noqa: BLE001 - the clock must keep ticking
                 log.exception("wall clock tick failed")
             await asyncio.sleep(TICK_INTERVAL_S)

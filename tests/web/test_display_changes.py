@@ -114,3 +114,32 @@ async def test_screens_that_skipped_no_state_still_show_the_same_seq_for_the_sam
     await server.post([raw("ticket.called", at(15), ticket="A001", window="1")])
     from_a, from_b = await asyncio.gather(receive_json(a), receive_json(b))
     assert from_a == from_b and from_a["seq"] == first["seq"] + 1
+
+
+async def test_a_wait_that_changes_with_the_time_of_day_reaches_the_screens_with_no_event(tmp_path):
+    """Window 1 closes at 12:00 by its configured hours: as the wall clock nears noon, the expected
+    wait of a newcomer grows, and the screens get it though no event arrives."""
+    from server.config_file import parse_config
+    from tests.web.conftest import FakeClock, start_server, stop_server
+
+    # No predicted alerts, so that the quiet minutes change nothing in the hall but the time.
+    config = parse_config({"windows": [{"id": "1", "hours": ["09:00-12:00"]}, {"id": "2", "hours": ["09:00-17:00"]}],
+                           "services": [{"id": "quick", "name": "快", "prefix": "A", "mean_service_s": 180}],
+                           "alerts": {"care_soon_probability": 0}, "staffing": {"enabled": False}})
+    clock = FakeClock(T0.replace(hour=11, minute=30))
+    running = await start_server(tmp_path, clock="wall", fake=clock, config=config)
+    try:
+        events = [raw("window.opened", clock.now, window="1"), raw("window.opened", clock.now, window="2")]
+        events += [raw("ticket.issued", clock.now, ticket=f"A{n:03}", service="quick") for n in range(30)]
+        await running.post(events)
+        ws, first = await screen(running)
+        quick = next(s for s in first["services"] if s["id"] == "quick")
+        version = running.hub.hall.version
+        clock.now = T0.replace(hour=11, minute=40)  # nothing is due: the ticker journals nothing
+        state = await receive_json(ws, timeout=5)
+        later = next(s for s in state["services"] if s["id"] == "quick")
+        assert running.hub.hall.version == version
+        assert later["expected_wait_s"] != quick["expected_wait_s"]
+        assert state["seq"] == first["seq"] + 1 and state["at"].startswith("2026-11-30T11:40")
+    finally:
+        await stop_server(running)
