@@ -17,6 +17,7 @@ def _day(profile, per_slot):
 
 
 def test_the_profile_is_trusted_after_two_days_and_forecasts_the_coming_slots():
+    """After two days the profile forecasts the coming half hour from the same slots of earlier days."""
     profile = ArrivalProfile()
     surge = {36: 10, 37: 10, 44: 40, 45: 40}  # 09:00-09:30 quiet, 11:00-11:30 busy
     _day(profile, surge)
@@ -31,6 +32,7 @@ def test_the_profile_is_trusted_after_two_days_and_forecasts_the_coming_slots():
 
 
 def test_the_forecast_follows_todays_volume():
+    """A busier morning than usual raises the forecast, at most doubled; a nearly empty one at most halves it."""
     def today(per_slot):
         profile = ArrivalProfile()
         for _ in range(3):
@@ -47,6 +49,7 @@ def test_the_forecast_follows_todays_volume():
 
 
 def test_the_profile_survives_export_and_restore_with_todays_record():
+    """An exported profile, today's record included, restores to the same forecast and the same next day."""
     profile = ArrivalProfile()
     _day(profile, {40: 12})
     _day(profile, {40: 8})
@@ -60,6 +63,7 @@ def test_the_profile_survives_export_and_restore_with_todays_record():
 
 
 def test_the_arrival_profile_is_in_the_snapshot():
+    """A hall's snapshot carries its arrival profile: the restored hall forecasts as the live one."""
     hall, start = hall_after_days_with_a_surge(staffing_config())
     copy = make_hall(config=staffing_config(), advice=True)
     copy.restore_snapshot(hall.export_snapshot())

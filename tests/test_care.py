@@ -93,6 +93,7 @@ def test_care_soon_is_raised_at_issue_for_a_ticket_likely_to_pass_15_minutes():
 
 
 def test_care_soon_gives_way_to_care_15_and_ends_with_the_call():
+    """When care_15 comes due, the ticket's care_soon is resolved at that same moment."""
     hall = make_hall(windows=1, advice=True)
     for n in range(1, 10):
         issue(hall, f"A{n:03}")
@@ -106,6 +107,7 @@ def test_care_soon_gives_way_to_care_15_and_ends_with_the_call():
 
 
 def test_care_soon_resolves_when_windows_open_and_the_outlook_clears():
+    """Opening seven more windows resolves every care_soon at the next review."""
     hall = make_hall(windows=1, advice=True)
     for n in range(1, 10):
         issue(hall, f"A{n:03}")
@@ -118,6 +120,7 @@ def test_care_soon_resolves_when_windows_open_and_the_outlook_clears():
 
 
 def test_care_soon_can_be_turned_off():
+    """care_soon_probability 0 raises no care_soon, however long the queue."""
     hall = make_hall(windows=1, config=config_with(alerts={"care_soon_probability": 0}), advice=True)
     for n in range(1, 10):
         issue(hall, f"A{n:03}")

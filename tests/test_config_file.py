@@ -11,6 +11,7 @@ from tests.halltools import staffing_config
 
 
 def test_lookahead_is_configured_in_minutes_and_zero_turns_it_off():
+    """staffing.lookahead_min is 30 in the sample, may be 0, and a negative value is refused, naming it."""
     assert parse_config(staffing_config()).staffing.lookahead_min == 30
     assert parse_config(staffing_config(lookahead_min=0)).staffing.lookahead_min == 0
     with pytest.raises(ConfigError, match="staffing.lookahead_min"):

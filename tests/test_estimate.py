@@ -10,6 +10,7 @@ from server.estimate import CapacityCurve, estimate_wait, p_wait_exceeds
 
 
 def test_curve_integrates_and_inverts_over_segments():
+    """A piecewise capacity curve integrates to the work done by a time and inverts back to that time."""
     curve = CapacityCurve([0.0, 600.0, 1200.0], [4.0, 2.0, 4.0])
     assert curve.work_until(600) == 2400
     assert curve.work_until(900) == 3000
@@ -18,6 +19,7 @@ def test_curve_integrates_and_inverts_over_segments():
 
 
 def test_a_curve_with_nobody_open_assumes_one_window():
+    """With no window ever open the curve assumes one; with windows opening later, nothing is done before."""
     assert CapacityCurve([0.0, 900.0], [0.0, 0.0]).time_for(300) == pytest.approx(300)
     later = CapacityCurve([0.0, 900.0], [0.0, 2.0])
     assert later.time_for(300) == pytest.approx(1050)  # nothing until the windows open at 900 s

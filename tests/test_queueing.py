@@ -28,12 +28,14 @@ def test_erlang_c_staffing_table_for_five_and_a_half_minute_services():
 
 @given(st.integers(min_value=1, max_value=120), st.floats(min_value=0.01, max_value=300))
 def test_gamma_tail_is_a_probability_and_grows_with_the_shape(shape, x):
+    """The Erlang tail is a probability and does not shrink when one more service must end first."""
     p = gamma_sf(shape, x)
     assert 0.0 <= p <= 1.0
     assert gamma_sf(shape + 1, x) >= p - 2e-3  # Wilson-Hilferty beyond shape 40: within its error
 
 
 def test_gamma_tail_is_the_poisson_sum_and_the_quantile_inverts_it():
+    """For whole shapes the tail is the Poisson sum, and gamma_quantile inverts it to within 1.5 points."""
     assert gamma_sf(1, 2.0) == pytest.approx(math.exp(-2.0))
     assert gamma_sf(3, 2.0) == pytest.approx(math.exp(-2.0) * (1 + 2 + 2))
     for shape in (1, 3, 10, 60):

@@ -65,6 +65,7 @@ def test_open_windows_factors_are_configurable():
 
 
 def test_open_windows_recommends_the_erlang_count_and_at_least_one_more():
+    """For long services open_windows recommends the Erlang count, above the four-per-window one, and names it."""
     hall = make_hall(windows=2)
     for n in range(10):
         issue(hall, f"C{n:03}", service="complex")
@@ -94,6 +95,7 @@ TEN_MIN = timedelta(minutes=10)
 
 
 def test_a_window_advised_stays_advised_for_the_close_after_time():
+    """The advice rises at once but falls only to the most that the last ten minutes' reviews needed."""
     advisor = StaffingAdvisor(TEN_MIN)
     assert advisor.update(6, 4, at(0)) == 6
     assert advisor.update(4, 6, at(1)) == 6  # one quiet review does not undo the advice
@@ -103,6 +105,7 @@ def test_a_window_advised_stays_advised_for_the_close_after_time():
 
 
 def test_a_clerk_on_a_break_or_still_walking_over_does_not_lower_the_advice():
+    """A dip in the need while a window is on a break or still being opened does not lower the advice."""
     advisor = StaffingAdvisor(TEN_MIN)
     assert advisor.update(8, 8, at(0)) == 8
     # A window closes for a break; the need computed with one window fewer is one lower.
@@ -114,6 +117,7 @@ def test_a_clerk_on_a_break_or_still_walking_over_does_not_lower_the_advice():
 
 
 def test_windows_open_beyond_the_advice_are_kept_until_the_surplus_has_lasted():
+    """Windows open beyond the need stay advised until the surplus has lasted ten minutes."""
     advisor = StaffingAdvisor(TEN_MIN)
     assert advisor.update(3, 8, at(0)) == 8
     assert advisor.update(3, 8, at(9, 30)) == 8
@@ -126,6 +130,7 @@ def test_windows_open_beyond_the_advice_are_kept_until_the_surplus_has_lasted():
 # -- the advice in the hall --------------------------------------------------------------------
 
 def test_staffing_advises_more_windows_for_a_long_queue_and_resolves_when_they_open():
+    """24 standard tickets at two windows raise one staffing alert; opening the advised windows resolves it."""
     hall = make_hall(windows=2, advice=True)
     for n in range(1, 25):
         issue(hall, f"B{n:03}", service="standard")
@@ -142,6 +147,7 @@ def test_staffing_advises_more_windows_for_a_long_queue_and_resolves_when_they_o
 
 
 def test_staffing_advises_closing_only_after_ten_minutes_of_surplus():
+    """Eight windows in a quiet hall: the advice to close some comes only after ten minutes of surplus."""
     hall = make_hall(windows=8, advice=True)
     issue(hall, "A001")
     hall.receive(ev("ticket.called", at(0, 10), ticket="A001", window="1"))
@@ -155,6 +161,7 @@ def test_staffing_advises_closing_only_after_ten_minutes_of_surplus():
 
 
 def test_staffing_respects_a_configured_minimum():
+    """A configured minimum share of the windows holds the advice up, however quiet the hall."""
     config = config_with(staffing={"minimums": [{"from": "09:00", "to": "10:00", "share": 0.5}]})
     hall = make_hall(windows=8, config=config, advice=True)
     issue(hall, "A001")
@@ -163,6 +170,7 @@ def test_staffing_respects_a_configured_minimum():
 
 
 def test_the_advice_rises_before_a_surge_earlier_days_had():
+    """With lookahead the advice at 09:45 already rises for the surge earlier days had at 10:00."""
     ahead, start = hall_after_days_with_a_surge(staffing_config())
     blind, _ = hall_after_days_with_a_surge(staffing_config(lookahead_min=0))
     for hall in (ahead, blind):

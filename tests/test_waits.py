@@ -32,6 +32,7 @@ def test_more_windows_shorten_the_estimate():
 
 
 def test_the_newcomer_estimate_counts_tickets_of_other_services_that_share_the_windows():
+    """Complex tickets waiting for the only window lengthen a newcomer's estimate for the quick service."""
     hall = make_hall(windows=1)
     for n in range(5):
         issue(hall, f"C{n:03}", service="complex")
@@ -52,6 +53,7 @@ def _day_with_lunch(hall, day):
 
 
 def test_a_learned_lunch_closure_lengthens_estimates_made_before_lunch():
+    """Estimates made at 11:50 count the lunch closure learned on earlier days: ten minutes and more longer."""
     hall = make_hall()
     for day in range(-3, 0):
         _day_with_lunch(hall, day)

@@ -27,6 +27,7 @@ def _lunch_days(plan: WindowPlan, days: int) -> None:
 
 
 def test_plan_is_learned_by_time_of_day_after_two_days():
+    """One day of lunch closures is not a habit; after two the plan expects windows 3 and 4 closed at 12:30."""
     plan = WindowPlan()
     _lunch_days(plan, 1)
     assert plan.expected_open("3", 12.5 * H) is None  # one day is not a habit yet
@@ -38,6 +39,7 @@ def test_plan_is_learned_by_time_of_day_after_two_days():
 
 
 def test_a_day_without_any_window_teaches_nothing():
+    """A day on which no window opened (a holiday) is not counted as a learned day."""
     plan = WindowPlan()
     _lunch_days(plan, 2)
     plan.end_day()  # a holiday
@@ -45,6 +47,7 @@ def test_a_day_without_any_window_teaches_nothing():
 
 
 def test_availability_keeps_today_and_adds_the_plans_changes():
+    """A window open now follows the plan's coming closing and reopening; one opened beyond the plan stays open."""
     plan = WindowPlan()
     _lunch_days(plan, 3)
     now = 11.75 * H
@@ -60,6 +63,7 @@ def test_availability_keeps_today_and_adds_the_plans_changes():
 
 
 def test_a_window_closed_while_planned_open_is_expected_back_after_a_break():
+    """A window closed while the plan has it open is expected back after BREAK_S."""
     plan = WindowPlan()
     _lunch_days(plan, 3)
     plan.opened("1", 9 * H)
@@ -73,6 +77,7 @@ def test_a_window_closed_while_planned_open_is_expected_back_after_a_break():
 
 
 def test_windows_open_at_closing_serve_out_the_queue():
+    """Around closing, open windows stay open to serve out the queue and closed ones stay closed; lunch still closes."""
     plan = WindowPlan()
     _lunch_days(plan, 3)
     assert plan.closing_s() == 17 * H
@@ -133,6 +138,7 @@ def test_a_reset_replayed_from_a_snapshot_closes_the_same_windows():
 
 
 def test_configured_closing_is_the_last_configured_hour():
+    """With configured hours the day ends at the latest one; a window's earlier end still closes it."""
     plan = WindowPlan({"1": [parse_hours("08:55-12:00"), parse_hours("13:30-17:00")],
                        "2": [parse_hours("08:55-12:30")]})
     assert plan.closing_s() == 17 * H
@@ -176,6 +182,7 @@ def test_remembered_availability_equals_a_fresh_answer(moments):
 
 
 def test_a_restored_plan_forgets_what_it_answered_before():
+    """Restoring another plan's export drops the answers remembered from the plan it replaces."""
     plan = WindowPlan()
     _lunch_days(plan, 3)
     starts = plan.breakpoints(11.75 * H, 2 * H)
@@ -190,6 +197,7 @@ def test_a_restored_plan_forgets_what_it_answered_before():
 
 
 def test_configured_hours_win_over_learning():
+    """Configured hours decide when a window is open, and their edges are among the breakpoints."""
     plan = WindowPlan({"1": [parse_hours("08:55-12:00"), parse_hours("13:30-17:00")]})
     assert plan.expected_open("1", 12.5 * H) == 0.0
     assert plan.expected_open("1", 13.5 * H) == 1.0
@@ -198,6 +206,7 @@ def test_configured_hours_win_over_learning():
 
 
 def test_plan_export_restores_mid_day_and_folds_the_same_day():
+    """A plan restored mid-day from an export ends the day into the same state as the live plan."""
     live = WindowPlan()
     _lunch_days(live, 2)
     live.opened("1", 9 * H)
@@ -212,5 +221,6 @@ def test_plan_export_restores_mid_day_and_folds_the_same_day():
 
 @pytest.mark.parametrize("spec", ["9-17", "12:00-11:00", "25:00-26:00", "08:60-09:00"])
 def test_bad_hours_are_refused(spec):
+    """Hours not written HH:MM-HH:MM, ending before they start, or with an impossible hour or minute are refused."""
     with pytest.raises(ValueError):
         parse_hours(spec)
