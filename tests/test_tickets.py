@@ -1,46 +1,101 @@
-"""The ticket state machine: who waits, who is called, who is done, and what each one teaches.
-
-Most of these are the orders real queue systems send events in: late, reordered, recalled.
-"""
+"""tickets.py: the ticket state machine: who waits, who is called, who is done, in whatever order events come."""
 
 from __future__ import annotations
 
+import pytest
+
+from server.errors import InvalidEvent
 from server.hall import TicketStatus
 
-from tests.halltools import at, ev, make_hall
+from tests.halltools import assert_counts_add_up, at, ev, issue, make_hall
 
 
-def issue(hall, label, minute=0.0, service="quick", **extra):
-    hall.receive(ev("ticket.issued", at(minute), ticket=label, service=service, **extra))
+# -- the life of a ticket ----------------------------------------------------------------------
 
+def test_issued_ticket_waits_and_called_ticket_does_not():
+    """An issued ticket waits; once called it no longer waits and the call is listed."""
+    hall = make_hall(windows=1)
+    issue(hall, "A001")
+    assert list(hall.waiting) == ["A001"]
+    hall.receive(ev("ticket.called", at(1), ticket="A001", window="1"))
+    assert hall.waiting == {}
+    assert hall.tickets["A001"].status is TicketStatus.CALLED
+    assert hall.calls[0].ticket == "A001" and hall.calls[0].window == "1" and not hall.calls[0].recall
+
+
+def test_recall_is_marked_and_keeps_the_first_call_time():
+    """A recall is listed as a recall and does not restart the service clock."""
+    hall = make_hall(windows=1)
+    issue(hall, "A001")
+    hall.receive(ev("ticket.called", at(1), ticket="A001", window="1"))
+    hall.receive(ev("ticket.recalled", at(2), ticket="A001", window="1"))
+    assert [c.recall for c in hall.calls] == [True, False]
+    assert hall.tickets["A001"].called_at == at(1)
+
+
+def test_served_ticket_frees_the_window_and_teaches_the_service_time():
+    """called -> served frees the window and moves the learned mean toward the duration."""
+    hall = make_hall(windows=1)
+    before = hall.service_times.mean("quick")
+    issue(hall, "A001")
+    hall.receive(ev("ticket.called", at(1), ticket="A001", window="1"))
+    assert hall.windows["1"].serving == "A001"
+    hall.receive(ev("ticket.served", at(11), ticket="A001", window="1"))
+    assert hall.windows["1"].serving is None
+    assert hall.tickets["A001"].status is TicketStatus.SERVED
+    assert hall.service_times.mean("quick") > before  # 10 min is longer than the 3 min prior
+    assert hall.counts["served"] == 1
+
+
+@pytest.mark.parametrize(("type_", "status"), [("ticket.no_show", TicketStatus.NO_SHOW),
+                                               ("ticket.cancelled", TicketStatus.CANCELLED)])
+def test_no_show_and_cancel_end_the_wait(type_, status):
+    """No-show and cancel take the ticket out of the queue."""
+    hall = make_hall(windows=1)
+    issue(hall, "A001")
+    hall.receive(ev(type_, at(3), ticket="A001"))
+    assert hall.waiting == {} and hall.tickets["A001"].status is status
+
+
+def test_call_before_issue_is_accepted_and_completed_by_the_late_issue():
+    """A call for a ticket never issued is accepted; the late issue fills in the service."""
+    hall = make_hall(windows=1)
+    hall.receive(ev("ticket.called", at(1), ticket="B007", window="1"))
+    assert hall.tickets["B007"].service == "standard"  # from the B prefix
+    hall.receive(ev("ticket.issued", at(0.5), ticket="B007", service="standard", priority=True))
+    assert hall.waiting == {} and hall.tickets["B007"].priority
+
+
+def test_duplicate_label_and_unknown_ticket_are_rejected_without_change():
+    """The same label issued twice, or a no-show for an unknown ticket, is refused."""
+    hall = make_hall(windows=1)
+    issue(hall, "A001")
+    version = hall.version
+    with pytest.raises(InvalidEvent) as info:
+        issue(hall, "A001", minute=1)
+    assert info.value.code == "ticket_exists"
+    with pytest.raises(InvalidEvent) as info:
+        hall.receive(ev("ticket.no_show", at(1), ticket="Z999"))
+    assert info.value.code == "unknown_ticket"
+    assert hall.version == version and hall.now == at(0)
+
+
+def test_priority_tickets_go_first():
+    """Priority tickets stand ahead of earlier ordinary tickets of the same service."""
+    hall = make_hall(windows=1)
+    issue(hall, "A001", 0)
+    issue(hall, "A002", 1, priority=True)
+    order = [t.label for t in hall.waiting_by_service()["quick"]]
+    assert order == ["A002", "A001"]
+    positions = {label: pos for label, (pos, _) in hall.estimates().items()}
+    assert positions == {"A002": 1, "A001": 2}
+
+
+# -- reordered events --------------------------------------------------------------------------
 
 def statuses(hall):
     return {label: str(t.status) for label, t in hall.tickets.items()}
 
-
-def assert_counts_add_up(hall):
-    counts = hall.counts
-    by_status = sum(counts[s] for s in ("waiting", "called", "served", "no_show", "cancelled"))
-    assert counts["issued"] == by_status == len(hall.tickets), counts
-
-
-# -- windows ----------------------------------------------------------------------------------
-
-def test_a_window_closed_while_serving_is_free_when_it_reopens():
-    """Closing a window ends its service: reopened an hour later, it calls the next ticket at once."""
-    hall = make_hall(windows=1)
-    issue(hall, "A001")
-    hall.receive(ev("ticket.called", at(1), ticket="A001", window="1"))
-    hall.receive(ev("window.closed", at(5), window="1"))
-    hall.receive(ev("window.opened", at(65), window="1"))
-    assert hall.windows["1"].serving is None
-    assert hall.tickets["A001"].status is TicketStatus.SERVED
-    issue(hall, "A002", 66)
-    assert hall.estimates()["A002"][1].expected_s == 0  # the window is free: called at once
-    assert_counts_add_up(hall)
-
-
-# -- reordered events --------------------------------------------------------------------------
 
 def test_served_before_called_leaves_the_ticket_served_and_the_window_free():
     """A ticket.called that arrives after its ticket.served (stamped earlier) does not reopen it."""

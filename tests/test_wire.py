@@ -1,4 +1,4 @@
-"""What the server sends, built from the hall: /api/state, the report, the display state."""
+"""wire.py: what the server sends, built from the hall: /api/state, the report, the display state."""
 
 from __future__ import annotations
 

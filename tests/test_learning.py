@@ -1,0 +1,72 @@
+"""learning.py: service means, no-shows and clerk speeds learned from the hall's history."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from server.learning import Learned, NoShows, ServiceTimes, WindowSpeeds
+
+
+def test_service_mean_moves_from_the_prior_and_shrugs_off_a_forgotten_button():
+    """The mean moves from the prior to what is seen; a 4-hour outlier barely moves it; a mis-click is not counted."""
+    times = ServiceTimes({"quick": 180.0}, default_s=330.0)
+    for _ in range(200):
+        times.observe("quick", 240.0)
+    assert times.mean("quick") == pytest.approx(240.0, abs=3)
+    times.observe("quick", 4 * 3600.0)  # nobody pressed 'done' for four hours
+    assert times.mean("quick") < 260.0
+    times.observe("quick", 3.0)  # a mis-click
+    assert times.observations("quick") == 201
+
+
+def test_service_mean_divides_out_the_window_speed():
+    """A service timed at a clerk 1.5 times slower teaches the mean of a clerk at normal speed."""
+    times = ServiceTimes({"quick": 180.0}, default_s=330.0)
+    for _ in range(300):
+        times.observe("quick", 300.0, speed_factor=1.5)
+    assert times.mean("quick") == pytest.approx(200.0, abs=3)
+
+
+def test_old_snapshots_with_sums_and_counts_still_restore():
+    """A snapshot in the old sum-and-count form restores as its observations blended with the prior."""
+    times = ServiceTimes({"quick": 180.0}, default_s=330.0)
+    times.restore({"sum": {"quick": 2400.0}, "count": {"quick": 10}})
+    assert times.mean("quick") == pytest.approx((180 * 5 + 2400) / 15)
+    assert times.observations("quick") == 10
+
+
+def test_no_show_share_and_cost_are_learned():
+    """From 2000 calls, 12% of them absent, the no-show share and the window time a no-show costs are learned."""
+    no_shows = NoShows()
+    rng = random.Random(1)
+    for _ in range(2000):
+        absent = rng.random() < 0.12
+        no_shows.observe(came=not absent, window_time_s=45.0 if absent else None)
+    assert no_shows.share == pytest.approx(0.12, abs=0.04)
+    assert no_shows.cost_s == pytest.approx(45.0, abs=5)
+
+
+def test_window_speeds_find_the_slow_clerk_and_stay_in_bounds():
+    """A clerk taking 1.5 times the expected time is learned as 1.5; an absurdly slow one is capped at HIGH."""
+    speeds = WindowSpeeds()
+    for _ in range(200):
+        speeds.observe("1", 360.0, 240.0)
+        speeds.observe("2", 240.0, 240.0)
+        speeds.observe("3", 50 * 240.0, 240.0)
+    assert speeds.factor("1") == pytest.approx(1.5, abs=0.05)
+    assert speeds.factor("2") == pytest.approx(1.0, abs=0.05)
+    assert speeds.factor("3") == WindowSpeeds.HIGH
+
+
+def test_learned_round_trips_through_json():
+    """What the hall learned exports and restores to the same state and the same window cost."""
+    learned = Learned(ServiceTimes({"quick": 180.0}, 330.0), NoShows(), WindowSpeeds())
+    for n in range(50):
+        learned.served("quick", str(n % 3), 200.0 + n)
+    learned.absent(50.0)
+    copy = Learned(ServiceTimes({"quick": 180.0}, 330.0), NoShows(), WindowSpeeds())
+    copy.restore(learned.export())
+    assert copy.export() == learned.export()
+    assert copy.window_cost_s("quick") == learned.window_cost_s("quick")

@@ -1,0 +1,74 @@
+"""waits.py: every waiting ticket's expected wait, over the windows that serve it and the window plan."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.halltools import T0, at, ev, issue, make_hall
+
+
+def test_every_waiting_ticket_has_an_estimate_even_with_no_window_open():
+    """Expected wait is never missing for a waiting ticket."""
+    hall = make_hall(windows=0)
+    for n in range(3):
+        issue(hall, f"A{n:03}")
+    estimates = hall.estimates()
+    assert set(estimates) == {"A000", "A001", "A002"}
+    waits = [estimates[label][1].expected_s for label in ("A000", "A001", "A002")]
+    assert waits == sorted(waits) and waits[-1] > 0
+    assert hall.newcomer_estimate("quick", 3) is None  # the screen shows "no window" instead
+
+
+def test_more_windows_shorten_the_estimate():
+    """The same queue with twice the windows waits about half as long."""
+    one, two = make_hall(windows=1), make_hall(windows=2)
+    for hall in (one, two):
+        for n in range(8):
+            issue(hall, f"A{n:03}")
+    last_one = one.estimates()["A007"][1]
+    last_two = two.estimates()["A007"][1]
+    assert last_two.expected_s < last_one.expected_s
+    assert last_one.low_s <= last_one.expected_s <= last_one.high_s
+
+
+def test_the_newcomer_estimate_counts_tickets_of_other_services_that_share_the_windows():
+    """Complex tickets waiting for the only window lengthen a newcomer's estimate for the quick service."""
+    hall = make_hall(windows=1)
+    for n in range(5):
+        issue(hall, f"C{n:03}", service="complex")
+    alone = make_hall(windows=1).newcomer_estimate("quick")
+    behind = hall.newcomer_estimate("quick")
+    assert behind.expected_s > alone.expected_s + 4 * 600
+
+
+def _day_with_lunch(hall, day):
+    start = T0 + timedelta(days=day)
+    for w in ("1", "2", "3", "4"):
+        hall.receive(ev("window.opened", start, window=w))
+    for w in ("3", "4"):
+        hall.receive(ev("window.closed", start + timedelta(hours=3), window=w))
+        hall.receive(ev("window.opened", start + timedelta(hours=4), window=w))
+    for w in ("1", "2", "3", "4"):
+        hall.receive(ev("window.closed", start + timedelta(hours=8), window=w))
+
+
+def test_a_learned_lunch_closure_lengthens_estimates_made_before_lunch():
+    """Estimates made at 11:50 count the lunch closure learned on earlier days: ten minutes and more longer."""
+    hall = make_hall()
+    for day in range(-3, 0):
+        _day_with_lunch(hall, day)
+    for w in ("1", "2", "3", "4"):
+        hall.receive(ev("window.opened", at(0), window=w))
+    before_lunch = at(170)  # 11:50
+    for n in range(20):
+        hall.receive(ev("ticket.issued", before_lunch, ticket=f"B{n:03}", service="standard"))
+    with_plan = hall.estimates()["B019"][1].expected_s
+
+    fresh = make_hall()
+    for w in ("1", "2", "3", "4"):
+        fresh.receive(ev("window.opened", at(0), window=w))
+    for n in range(20):
+        fresh.receive(ev("ticket.issued", before_lunch, ticket=f"B{n:03}", service="standard"))
+    without_plan = fresh.estimates()["B019"][1].expected_s
+    # 20 x 8 min over 4 windows is 40 min; with two of them at lunch from 12:00 it is much longer.
+    assert with_plan > without_plan + 10 * 60
