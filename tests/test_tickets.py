@@ -93,10 +93,6 @@ def test_priority_tickets_go_first():
 
 # -- reordered events --------------------------------------------------------------------------
 
-def statuses(hall):
-    return {label: str(t.status) for label, t in hall.tickets.items()}
-
-
 def test_served_before_called_leaves_the_ticket_served_and_the_window_free():
     """A ticket.called that arrives after its ticket.served (stamped earlier) does not reopen it."""
     hall = make_hall(windows=1)
