@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from .errors import InvalidEvent
@@ -19,6 +20,9 @@ __all__ = [
     "parse_json",
     "MAX_ID_LENGTH",
     "MAX_NAME_LENGTH",
+    "MAX_JSON_DEPTH",
+    "EARLIEST_AT",
+    "LATEST_AT",
 ]
 
 MAX_ID_LENGTH = 128
@@ -29,6 +33,19 @@ MAX_NAME_LENGTH = 64
 
 MAX_SERVICES = 64
 """Most services one window.opened may list."""
+
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of arrays and objects accepted; an event needs 3 (a POSTed array of events
+with a services list). The decoder recurses per level, so thousands of levels would exhaust
+the stack."""
+
+EARLIEST_AT = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST_AT = datetime(9999, 1, 1, tzinfo=timezone.utc)
+"""An event's ``at`` lies in [EARLIEST_AT, LATEST_AT): a year of margin on either side, so the
+time converts to any zone and the hall can add a day or a review interval without overflow."""
+
+_ESCAPE = re.compile(r"\\.", re.S)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
 class EventType(enum.StrEnum):
@@ -100,11 +117,34 @@ class QueueEvent:
 
 
 def parse_json(text: str | bytes) -> Any:
-    """Decode one JSON document, turning decoder errors into :class:`InvalidEvent`."""
+    """Decode one JSON document, turning decoder errors into :class:`InvalidEvent`.
+
+    Raises:
+        InvalidEvent: ``invalid_json``, also for nesting deeper than :data:`MAX_JSON_DEPTH`.
+    """
     try:
+        if isinstance(text, (bytes, bytearray)):
+            text = text.decode(json.detect_encoding(text), "surrogatepass")
+        _check_depth(text)
         return json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidEvent("invalid_json", f"not valid JSON: {exc}") from None
+
+
+def _check_depth(text: str) -> None:
+    # Counting brackets is a C-speed pass; only text with many of them gets the exact scan.
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return
+    depth = deepest = 0
+    # Valid JSON has escapes only inside strings; without them every quote opens or closes a
+    # string, so the even pieces between quotes are the structure (linear time, no backtracking).
+    outside = _ESCAPE.sub("", text).split('"')[::2]
+    for bracket in _NOT_BRACKET.sub("", "".join(outside)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    if deepest > MAX_JSON_DEPTH:
+        raise InvalidEvent("invalid_json",
+                           f"not valid JSON: nested {deepest} deep; the limit is {MAX_JSON_DEPTH} levels")
 
 
 def parse_event(obj: Any) -> QueueEvent:
@@ -188,6 +228,14 @@ def _timestamp(obj: Mapping[str, Any]) -> datetime:
     if at.tzinfo is None or at.utcoffset() is None:
         raise InvalidEvent("naive_timestamp",
                            f"field 'at' must carry a UTC offset (e.g. +08:00 or Z): {value!r}")
+    try:
+        in_range = EARLIEST_AT <= at.astimezone(timezone.utc) < LATEST_AT
+    except OverflowError:  # before year 1 or after 9999 once converted to UTC
+        in_range = False
+    if not in_range:
+        raise InvalidEvent("invalid_timestamp",
+                           f"field 'at' is out of range (years {EARLIEST_AT.year}-{LATEST_AT.year - 1}, UTC): "
+                           f"{value!r}")
     return at
 
 

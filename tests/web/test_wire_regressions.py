@@ -1,0 +1,46 @@
+"""Frames that once crashed the queue socket or broke the protocol, each sent over a real socket."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.halltools import at, raw
+from tests.web.conftest import QUEUE, receive_json
+
+
+async def _still_acks(server, ws) -> None:
+    good = raw("clock.tick", at(1))
+    await ws.send_str(json.dumps(good))
+    assert await receive_json(ws) == {"type": "ack", "id": good["id"]}
+
+
+async def test_deeply_nested_json_gets_invalid_json_and_the_socket_stays_open(server):
+    """A JSON value nested 5,000 deep is answered with invalid_json; the next event is acked."""
+    ws = await server.queue_socket()
+    await ws.send_str("[" * 5000 + "]" * 5000)
+    reply = await receive_json(ws)
+    assert reply["type"] == "error" and reply["code"] == "invalid_json" and "deep" in reply["message"]
+    await _still_acks(server, ws)
+
+
+async def test_deeply_nested_post_body_is_400_invalid_json(server):
+    """POST /api/events with a body nested 5,000 deep is a 400 invalid_json, not a 500."""
+    async with server.session.post(server.url + "/api/events", data="[" * 5000 + "]" * 5000,
+                                   headers={"Authorization": f"Bearer {QUEUE}"}) as resp:
+        assert resp.status == 400
+        assert (await resp.json())["error"]["code"] == "invalid_json"
+
+
+@pytest.mark.parametrize("stamp", ["0001-01-01T00:00:00+14:00", "9999-12-31T20:00:00+00:00"])
+async def test_unconvertible_timestamp_is_rejected_and_the_socket_stays_open(server, stamp):
+    """An 'at' that cannot be converted to the hall's zone or UTC is invalid_timestamp, not a close."""
+    ws = await server.queue_socket()
+    await ws.send_str(json.dumps(raw("clock.tick", at(0))))
+    assert (await receive_json(ws))["type"] == "ack"  # the hall has a day: the check compares against it
+    await ws.send_str(json.dumps({"id": "far", "type": "clock.tick", "at": stamp}))
+    reply = await receive_json(ws)
+    assert reply == {"type": "error", "id": "far", "code": "invalid_timestamp", "message": reply["message"]}
+    assert "out of range" in reply["message"]
+    await _still_acks(server, ws)
