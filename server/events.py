@@ -46,6 +46,7 @@ time converts to any zone and the hall can add a day or a review interval withou
 
 _ESCAPE = re.compile(r"\\.", re.S)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class EventType(enum.StrEnum):
@@ -188,11 +189,13 @@ def _field(obj: Mapping[str, Any], name: str) -> Any:
         if not isinstance(value, list) or len(value) > MAX_SERVICES:
             raise InvalidEvent("invalid_field",
                                f"field 'services' must be a list of at most {MAX_SERVICES} service ids")
+        items = []
         for item in value:
             if not isinstance(item, str) or not item.strip() or len(item) > MAX_NAME_LENGTH:
                 raise InvalidEvent("invalid_field",
                                    f"field 'services' must hold non-empty strings of at most {MAX_NAME_LENGTH} characters")
-        return tuple(dict.fromkeys(item.strip() for item in value))
+            items.append(_clean_text("services", item.strip()))
+        return tuple(dict.fromkeys(items))
     return _label(obj, name, MAX_NAME_LENGTH)
 
 
@@ -208,8 +211,17 @@ def _label(obj: Mapping[str, Any], name: str, limit: int) -> str:
         raise InvalidEvent("invalid_field", f"field {name!r} must not be empty")
     if len(text) > limit:
         raise InvalidEvent("field_too_long", f"field {name!r} is {len(text)} characters long; the limit is {limit}")
+    return _clean_text(name, text)
+
+
+def _clean_text(name: str, text: str) -> str:
+    """Return ``text`` if it can be shown and sent on: no control characters, valid Unicode."""
     if any(ord(ch) < 32 for ch in text):
         raise InvalidEvent("invalid_field", f"field {name!r} contains control characters")
+    # A \ud800 escape decodes to a lone surrogate, which has no UTF-8 form: screens, tablets
+    # and the journal could not carry it.
+    if _SURROGATE.search(text):
+        raise InvalidEvent("invalid_field", f"field {name!r} contains a lone surrogate (not valid Unicode text)")
     return text
 
 

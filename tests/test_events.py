@@ -199,3 +199,23 @@ def test_depth_check_is_linear_on_unterminated_escaped_quotes():
     with pytest.raises(InvalidEvent):
         parse_json("[" * 40 + '"' + '\\"' * 30_000)
     assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize("field", ["id", "ticket", "service", "window"])
+def test_lone_surrogate_in_a_label_is_rejected(field):
+    """A label holding a lone surrogate (sent as a \\ud800 escape) is not text: invalid_field names it."""
+    obj = raw("ticket.called", ticket="A1", window="1", service="quick")
+    obj["type"] = "ticket.issued" if field == "service" else "ticket.called"
+    obj[field] = "A\ud800"
+    with pytest.raises(InvalidEvent) as info:
+        parse_event(json.loads(json.dumps(obj)))
+    assert info.value.code == "invalid_field"
+    assert repr(field) in info.value.message and "surrogate" in info.value.message
+
+
+@pytest.mark.parametrize("item", ["\udfff", "quick\x00", "a\nb"])
+def test_services_items_are_checked_like_labels(item):
+    """A services item with a lone surrogate or a control character is rejected, as a label would be."""
+    with pytest.raises(InvalidEvent) as info:
+        parse_event(raw("window.opened", window="1", services=["quick", item]))
+    assert info.value.code == "invalid_field" and "'services'" in info.value.message
