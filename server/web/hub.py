@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
@@ -51,7 +52,15 @@ def utcnow() -> datetime:
 
 
 def dumps(message: Any) -> str:
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    # An echoed id may hold a lone surrogate (sent as \ud800), which has no UTF-8 form:
+    # send it back escaped, as it came. isascii() is O(1), so ASCII replies pay nothing.
+    if not text.isascii() and _SURROGATE.search(text):
+        text = json.dumps(message, separators=(",", ":"))
+    return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def error_reply(event_id: Any, code: str, message: str) -> Reply:

@@ -44,3 +44,36 @@ async def test_unconvertible_timestamp_is_rejected_and_the_socket_stays_open(ser
     assert reply == {"type": "error", "id": "far", "code": "invalid_timestamp", "message": reply["message"]}
     assert "out of range" in reply["message"]
     await _still_acks(server, ws)
+
+
+SURROGATE_ID = '{"id":"\\ud800","type":"ticket.issued","at":"2026-11-30T09:00:00+08:00"}'
+
+
+async def test_lone_surrogate_id_is_echoed_escaped_on_the_queue_socket(server):
+    """An id holding a lone surrogate gets an error reply carrying it (as a JSON escape); no crash."""
+    ws = await server.queue_socket()
+    await ws.send_str(SURROGATE_ID)
+    reply = await receive_json(ws)
+    assert reply["type"] == "error" and reply["id"] == "\ud800" and reply["code"] == "invalid_field"
+    await _still_acks(server, ws)
+
+
+async def test_lone_surrogate_id_is_answered_200_by_post(server):
+    """POST with that event answers 200 and its error reply, not a 500."""
+    async with server.session.post(server.url + "/api/events", data=SURROGATE_ID,
+                                   headers={"Authorization": f"Bearer {QUEUE}"}) as resp:
+        assert resp.status == 200
+        [reply] = await resp.json()
+    assert reply["id"] == "\ud800" and reply["code"] == "invalid_field"
+
+
+async def test_lone_surrogate_alert_id_is_answered_on_the_staff_socket(server):
+    """A tablet acknowledging an alert id with a lone surrogate gets unknown_alert; the socket stays open."""
+    ws = await server.staff_socket()
+    assert (await receive_json(ws))["type"] == "snapshot"
+    for frame in ('{"type":"alert.ack","id":"\\udfff","by":"Li"}', '{"type":"nope","id":"\\udfff"}'):
+        await ws.send_str(frame)
+        reply = await receive_json(ws)
+        assert reply["type"] == "error" and reply["id"] == "\udfff"
+    await ws.send_str('{"type":"alert.ack","id":"x","by":"Li"}')
+    assert (await receive_json(ws))["code"] == "unknown_alert"
