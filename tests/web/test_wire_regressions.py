@@ -8,6 +8,8 @@ import pytest
 
 from tests.halltools import at, raw
 from tests.web.conftest import QUEUE, receive_json
+from tests.web.test_protocol_doc import check
+from tests.web.test_wire_fuzz import STAFF_ERROR_CODES
 
 
 async def _still_acks(server, ws) -> None:
@@ -77,3 +79,25 @@ async def test_lone_surrogate_alert_id_is_answered_on_the_staff_socket(server):
         assert reply["type"] == "error" and reply["id"] == "\udfff"
     await ws.send_str('{"type":"alert.ack","id":"x","by":"Li"}')
     assert (await receive_json(ws))["code"] == "unknown_alert"
+
+
+async def test_staff_ping_is_answered_with_a_documented_pong(server):
+    """A tablet's {"type":"ping"} gets {"type":"pong"}, a message the staff_message schema documents."""
+    ws = await server.staff_socket()
+    await receive_json(ws)
+    await ws.send_str('{"type":"ping"}')
+    pong = await receive_json(ws)
+    assert pong == {"type": "pong"}
+    check("staff_message", pong)
+
+
+async def test_staff_refusals_of_bad_frames_use_documented_codes(server):
+    """Frames that are not staff messages are refused with codes that docs/protocol.md lists."""
+    ws = await server.staff_socket()
+    await receive_json(ws)
+    for frame in ("{nope", "[1]", '{"type":"alert.snooze","id":"a1"}', "[" * 5000):
+        await ws.send_str(frame)
+    await ws.send_bytes(b"\x00")
+    codes = [(await receive_json(ws))["code"] for _ in range(5)]
+    assert codes == ["invalid_json", "not_an_object", "unknown_type", "invalid_json", "binary_frame"]
+    assert set(codes) <= STAFF_ERROR_CODES
