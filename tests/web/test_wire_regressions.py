@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,23 @@ async def test_staff_refusals_of_bad_frames_use_documented_codes(server):
     codes = [(await receive_json(ws))["code"] for _ in range(5)]
     assert codes == ["invalid_json", "not_an_object", "unknown_type", "invalid_json", "binary_frame"]
     assert set(codes) <= STAFF_ERROR_CODES
+
+
+@pytest.mark.parametrize("path", ["/ws/queue", "/ws/staff", "/ws/display"])
+async def test_text_frame_that_is_not_utf8_closes_with_1007(server, path):
+    """A text frame whose bytes are not UTF-8 closes the socket with 1007, as protocol.md says."""
+    import aiohttp
+
+    from tests.web.conftest import STAFF
+
+    token = {"/ws/queue": QUEUE, "/ws/staff": STAFF}.get(path)
+    ws = await server.session.ws_connect(server.ws_url(path, token))
+    if path != "/ws/queue":
+        await receive_json(ws)  # the snapshot or first state
+    await ws.send_frame(b"\xff\xfe{}", aiohttp.WSMsgType.TEXT)
+    msg = await ws.receive()
+    assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+    assert ws.close_code == 1007
+    assert "1007" in (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text(encoding="utf-8")
+    async with server.session.get(server.url + "/healthz") as resp:
+        assert resp.status == 200
