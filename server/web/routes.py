@@ -119,7 +119,11 @@ async def post_events(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     if not _authorized(request, request.app[TOKENS].queue):
         return _json_error(401, "unauthorized", "missing or wrong queue token")
-    body = await request.read()
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:  # aiohttp's own answer would be text/plain
+        return _json_error(413, "body_too_large", f"the request body is over {request.client_max_size} "
+                           "bytes; send fewer events per request")
     try:
         data = parse_json(body)
     except InvalidEvent as exc:
