@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -122,3 +123,17 @@ async def test_text_frame_that_is_not_utf8_closes_with_1007(server, path):
     assert "1007" in (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text(encoding="utf-8")
     async with server.session.get(server.url + "/healthz") as resp:
         assert resp.status == 200
+
+
+async def test_post_body_over_the_limit_is_a_json_413(server):
+    """A POST body over 16 MiB gets a JSON error naming the limit, like every other refusal."""
+    from server.web.app import MAX_POST_BYTES
+
+    version = server.hub.hall.version
+    body = io.BytesIO(b"[" + b"1," * (MAX_POST_BYTES // 2) + b"1]")
+    async with server.session.post(server.url + "/api/events", data=body,
+                                   headers={"Authorization": f"Bearer {QUEUE}"}) as resp:
+        assert resp.status == 413
+        error = (await resp.json())["error"]
+    assert error["code"] == "body_too_large" and str(MAX_POST_BYTES) in error["message"]
+    assert server.hub.hall.version == version
