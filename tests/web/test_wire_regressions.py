@@ -137,3 +137,30 @@ async def test_post_body_over_the_limit_is_a_json_413(server):
         error = (await resp.json())["error"]
     assert error["code"] == "body_too_large" and str(MAX_POST_BYTES) in error["message"]
     assert server.hub.hall.version == version
+
+
+def _event_of_size(size: int) -> str:
+    head = json.dumps(raw("clock.tick", at(1)))[:-1] + ',"pad":"'
+    return head + "x" * (size - len(head) - 2) + '"}'
+
+
+@pytest.mark.parametrize("compress", [0, 15], ids=["plain", "deflate"])
+@pytest.mark.parametrize("path", ["/ws/queue", "/ws/display"])
+async def test_a_frame_of_exactly_64_kib_is_answered_and_one_byte_more_closes_1009(server, compress, path):
+    """The limit is "over 64 KiB" with and without permessage-deflate: 65,536 bytes pass, 65,537 close."""
+    import aiohttp
+
+    url = server.ws_url(path, QUEUE if path == "/ws/queue" else None)
+    ws = await server.session.ws_connect(url, compress=compress)
+    if path == "/ws/display":
+        await receive_json(ws)
+    frame = _event_of_size(65_536)
+    assert len(frame.encode()) == 65_536
+    await ws.send_str(frame)
+    if path == "/ws/queue":
+        assert (await receive_json(ws))["type"] == "ack"
+    await ws.send_str('{"type":"ping"}' if path == "/ws/display" else json.dumps(raw("clock.tick", at(2))))
+    assert (await receive_json(ws))["type"] in ("ack", "pong")
+    await ws.send_str(_event_of_size(65_537))
+    msg = await ws.receive()
+    assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED) and ws.close_code == 1009
