@@ -84,9 +84,10 @@ extreme_times = st.sampled_from([
     "2026-11-30T09:00:00", "", " ", "nope", "2026-11-30T09:00:00+08:00" + "0" * 60,
 ])
 aware_times = st.builds(
-    lambda when, offset: when.replace(tzinfo=timezone(timedelta(minutes=offset))).isoformat(),
+    lambda when, offset: when.replace(tzinfo=timezone(timedelta(seconds=offset))).isoformat(),
     st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
-    st.integers(-23 * 60 - 59, 23 * 60 + 59))
+    st.one_of(st.integers(-(24 * 60 - 1), 24 * 60 - 1).map(lambda m: m * 60), st.integers(-86399, 86399)))
+"""Any instant the ISO form can write, with offsets up to a second short of a day."""
 near_times = st.integers(-3600, 36 * 3600).map(lambda s: (T0 + timedelta(seconds=s)).isoformat())
 times = st.one_of(near_times, near_times, aware_times, extreme_times, json_values)
 
@@ -149,7 +150,18 @@ def _sized(size: int, fill: str) -> str:
 sendable_texts = texts.map(lambda t: t.encode("utf-8", "replace").decode("utf-8"))
 """Raw text with the lone surrogates replaced: a text frame must be UTF-8 (see bad_utf8)."""
 
+def _with_literal(literal: str, field: str) -> str:
+    """An event whose ``field`` is a raw JSON number literal json.dumps cannot write."""
+    return ('{"id":"' + str(uuid.uuid4()) + '","type":"ticket.called","at":"2026-11-30T09:00:00+08:00",'
+            '"ticket":"A001","window":"1","' + field + '":' + literal + "}")
+
+
+number_literals = st.one_of(st.integers(4000, 6000).map(lambda n: "9" * n), st.sampled_from(
+    ["1e400", "-1e400", "1e-400", "-0", "0.0", "1E+2", "NaN", "-Infinity", "Infinity", "01", "1.", ".5", "+1",
+     "0x10", "1_000"]))
+
 text_frames = st.one_of(
+    st.builds(_with_literal, number_literals, st.sampled_from(["id", "ticket", "window", "at", "priority"])),
     st.builds(encode, events(), st.booleans()),
     st.builds(encode, events(), st.booleans()),
     st.builds(encode, json_values, st.booleans()),
@@ -417,6 +429,23 @@ staff_frames = st.one_of(
 )
 
 
+def check_staff_reply(frame: Frame, message: dict[str, Any]) -> None:
+    """``message`` is a documented answer to ``frame``: error, acknowledged or pong, for its id."""
+    check("staff_message", message)
+    assert message["type"] in ("error", "alert.acknowledged", "pong"), message
+    ok, value = decoded(frame.data) if frame.kind == "text" else (False, None)
+    sent = value if isinstance(value, dict) and not _too_deep(frame.data) else {}
+    if message["type"] == "pong":
+        assert sent.get("type") == "ping", (frame, message)
+        return
+    sent_id = sent.get("id") if isinstance(sent.get("id"), str) else None
+    if message["type"] == "alert.acknowledged":
+        assert sent.get("type") == "alert.ack" and message["alert"]["id"] == sent_id, (frame, message)
+        return
+    assert message["code"] in STAFF_ERROR_CODES, f"undocumented staff error code {message['code']!r}"
+    assert message["id"] == sent_id, (frame, message)
+
+
 @pytest.mark.parametrize("fuzzed", ["event"], indirect=True)
 @budget(ci=40, long=2500)
 @given(batch=st.lists(staff_frames, min_size=1, max_size=8))
@@ -432,11 +461,8 @@ async def test_staff_socket_answers_every_frame_and_never_closes(fuzzed, batch):
         for frame in batch:
             await send(ws, frame)
         for index, frame in enumerate(batch):
-            message = json.loads((await receive(ws, f"reply to staff frame {index} {frame!r:.200}")).data)
-            check("staff_message", message)
-            assert message["type"] in ("error", "alert.acknowledged", "pong"), message
-            if message["type"] == "error":
-                assert message["code"] in STAFF_ERROR_CODES, f"undocumented staff error code {message['code']!r}"
+            message = json.loads((await receive(ws, f"reply to staff frame {index} {frame!r}")).data)
+            check_staff_reply(frame, message)
         assert not ws.closed
     finally:
         await ws.close()
