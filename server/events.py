@@ -18,6 +18,7 @@ __all__ = [
     "QueueEvent",
     "parse_event",
     "parse_json",
+    "text_problem",
     "MAX_ID_LENGTH",
     "MAX_NAME_LENGTH",
     "MAX_JSON_DEPTH",
@@ -214,14 +215,21 @@ def _label(obj: Mapping[str, Any], name: str, limit: int) -> str:
     return _clean_text(name, text)
 
 
-def _clean_text(name: str, text: str) -> str:
-    """Return ``text`` if it can be shown and sent on: no control characters, valid Unicode."""
+def text_problem(text: str) -> str | None:
+    """Say why ``text`` cannot be a name shown on screens and tablets, or ``None`` if it can."""
     if any(ord(ch) < 32 for ch in text):
-        raise InvalidEvent("invalid_field", f"field {name!r} contains control characters")
+        return "contains control characters"
     # A \ud800 escape decodes to a lone surrogate, which has no UTF-8 form: screens, tablets
     # and the journal could not carry it.
     if _SURROGATE.search(text):
-        raise InvalidEvent("invalid_field", f"field {name!r} contains a lone surrogate (not valid Unicode text)")
+        return "contains a lone surrogate (not valid Unicode text)"
+    return None
+
+
+def _clean_text(name: str, text: str) -> str:
+    problem = text_problem(text)
+    if problem is not None:
+        raise InvalidEvent("invalid_field", f"field {name!r} {problem}")
     return text
 
 
