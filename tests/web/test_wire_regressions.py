@@ -164,3 +164,22 @@ async def test_a_frame_of_exactly_64_kib_is_answered_and_one_byte_more_closes_10
     await ws.send_str(_event_of_size(65_537))
     msg = await ws.receive()
     assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED) and ws.close_code == 1009
+
+
+@pytest.mark.parametrize("by", ["\ud800", "Li\udfff", "Li\x00", "a\nb"])
+async def test_acknowledgement_by_a_name_that_is_not_text_is_refused(server, by):
+    """An alert.ack whose 'by' holds a lone surrogate or a control character is invalid_field, and the
+    journal and a queue event committed with it are unharmed."""
+    await server.post([raw("ticket.issued", at(0), ticket="A001", service="quick"), raw("clock.tick", at(16))])
+    [alert] = [a for a in (await server.state())["alerts"] if a["kind"] == "care_15"]
+    ws = await server.staff_socket()
+    await receive_json(ws)
+    queue = await server.queue_socket()
+    tick = raw("clock.tick", at(17))
+    await ws.send_str(json.dumps({"type": "alert.ack", "id": alert["id"], "by": by}))
+    await queue.send_str(json.dumps(tick))
+    reply = await receive_json(ws)
+    assert reply["type"] == "error" and reply["code"] == "invalid_field" and "'by'" in reply["message"]
+    assert await receive_json(queue) == {"type": "ack", "id": tick["id"]}
+    await ws.send_str(json.dumps({"type": "alert.ack", "id": alert["id"], "by": "Li"}))
+    assert (await receive_json(ws))["type"] == "alert.acknowledged"
