@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from pathlib import Path
@@ -183,3 +184,17 @@ async def test_acknowledgement_by_a_name_that_is_not_text_is_refused(server, by)
     assert await receive_json(queue) == {"type": "ack", "id": tick["id"]}
     await ws.send_str(json.dumps({"type": "alert.ack", "id": alert["id"], "by": "Li"}))
     assert (await receive_json(ws))["type"] == "alert.acknowledged"
+
+
+async def test_a_record_the_journal_cannot_encode_fails_its_batch_not_the_writer(tmp_path):
+    """A record with text SQLite cannot encode fails with JournalError; the writer thread lives on."""
+    from server.web.journal import JournalError, Record, SQLiteJournal
+
+    journal = SQLiteJournal(tmp_path / "journal.sqlite3")
+    try:
+        with pytest.raises(JournalError):
+            await asyncio.wait_for(journal.append([Record("ack", {"by": "\ud800"})]), 5)
+        await asyncio.wait_for(journal.append([Record("event", {"id": "e1"}, "e1")]), 5)
+        assert journal.contains("e1")
+    finally:
+        await journal.close()
