@@ -198,3 +198,18 @@ async def test_a_record_the_journal_cannot_encode_fails_its_batch_not_the_writer
         assert journal.contains("e1")
     finally:
         await journal.close()
+
+
+async def test_an_id_from_two_days_ago_reused_today_is_a_duplicate_not_a_storage_error(server):
+    """An id seen before two day changes, sent again on a new event dated today, is acked as a
+    duplicate; the events committed beside it are acked, not failed with storage_error."""
+    from datetime import timedelta
+
+    first = raw("ticket.issued", at(0), ticket="A001", service="quick")
+    await server.post([first])
+    await server.post([raw("clock.tick", at(0) + timedelta(days=1)), raw("hall.reset", at(0) + timedelta(days=1))])
+    reused = dict(raw("ticket.issued", at(1) + timedelta(days=1), ticket="A002", service="quick"), id=first["id"])
+    beside = raw("ticket.issued", at(1) + timedelta(days=1), ticket="A003", service="quick")
+    replies = await server.post([reused, beside])
+    assert replies == [{"type": "ack", "id": first["id"], "duplicate": True}, {"type": "ack", "id": beside["id"]}]
+    assert [t["ticket"] for t in (await server.state())["waiting"]] == ["A003"]
