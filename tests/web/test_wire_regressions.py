@@ -213,3 +213,21 @@ async def test_an_id_from_two_days_ago_reused_today_is_a_duplicate_not_a_storage
     replies = await server.post([reused, beside])
     assert replies == [{"type": "ack", "id": first["id"], "duplicate": True}, {"type": "ack", "id": beside["id"]}]
     assert [t["ticket"] for t in (await server.state())["waiting"]] == ["A003"]
+
+
+@pytest.mark.parametrize("type_", ["ticket.cancelled", "ticket.no_show", "ticket.transferred"])
+async def test_yesterdays_ticket_finished_on_a_new_day_is_unknown_ticket(server, type_):
+    """A cancel, no-show or transfer that is the first event of a new day names a ticket today does
+    not have: unknown_ticket, nothing changes, and the socket stays open (it used to crash the hub)."""
+    from datetime import timedelta
+
+    ws = await server.queue_socket()
+    await ws.send_str(json.dumps(raw("ticket.issued", at(0), ticket="A001", service="quick")))
+    assert (await receive_json(ws))["type"] == "ack"
+    version, day = server.hub.hall.version, server.hub.hall.day
+    late = raw(type_, at(0) + timedelta(days=1), ticket="A001", service="standard")
+    await ws.send_str(json.dumps(late))
+    reply = await receive_json(ws)
+    assert reply["type"] == "error" and reply["code"] == "unknown_ticket" and reply["id"] == late["id"]
+    assert (server.hub.hall.version, server.hub.hall.day) == (version, day)
+    await _still_acks(server, ws)
