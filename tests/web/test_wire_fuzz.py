@@ -336,7 +336,7 @@ async def good_event_is_acked(server: Running, ws: aiohttp.ClientWebSocketRespon
 
 # -- the queue socket -----------------------------------------------------------------------
 
-@budget(ci=40, long=2500)
+@budget(ci=20, long=2500)
 @given(batch=batches)
 async def test_queue_socket_answers_every_frame_and_stays_open(fuzzed, batch):
     """Each frame gets one schema-valid reply in order; only an oversized (1009) or non-UTF-8
@@ -377,7 +377,7 @@ bodies = st.one_of(
     st.sampled_from(["utf-16", "utf-16-be", "utf-32-le", "utf-8-sig"]))
 
 
-@budget(ci=40, long=2500)
+@budget(ci=25, long=2500)
 @given(body=bodies, auth=st.sampled_from(["header", "header", "header", "query", "none", "wrong"]))
 async def test_post_always_answers_json_200_400_or_401(fuzzed, body, auth):
     """Any body gets JSON: 200 with one schema-valid reply per event, 400 or 401; never a 500."""
@@ -447,7 +447,7 @@ def check_staff_reply(frame: Frame, message: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("fuzzed", ["event"], indirect=True)
-@budget(ci=40, long=2500)
+@budget(ci=25, long=2500)
 @given(batch=st.lists(staff_frames, min_size=1, max_size=8))
 async def test_staff_socket_answers_every_frame_and_never_closes(fuzzed, batch):
     """Each frame a tablet sends gets one staff message (error, acknowledged or pong); the
@@ -475,7 +475,7 @@ display_frames = st.one_of(staff_frames, _frames("text", text_frames))
 
 
 @pytest.mark.parametrize("fuzzed", ["event"], indirect=True)
-@budget(ci=30, long=2000)
+@budget(ci=20, long=2000)
 @given(batch=st.lists(display_frames, max_size=8))
 async def test_display_socket_ignores_random_frames_and_answers_ping(fuzzed, batch):
     """A screen's random frames are ignored (no reply, no close) and a ping still gets its pong."""
