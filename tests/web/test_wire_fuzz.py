@@ -24,6 +24,7 @@ import pytest_asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from server.events import MAX_JSON_DEPTH
 from server.web.routes import MAX_FRAME
 from tests.halltools import T0, raw
 from tests.web.conftest import QUEUE, STAFF, Running, receive_json, start_server, stop_server
@@ -130,6 +131,7 @@ def encode(value: Any, ascii_only: bool) -> str:
 
 
 def _deep(depth: int, kind: str) -> str:
+    # "field" keeps one id across examples on purpose: later sends are duplicates, even days on.
     if kind == "list":
         return "[" * depth + "]" * depth
     if kind == "object":
@@ -149,6 +151,7 @@ def _sized(size: int, fill: str) -> str:
 
 sendable_texts = texts.map(lambda t: t.encode("utf-8", "replace").decode("utf-8"))
 """Raw text with the lone surrogates replaced: a text frame must be UTF-8 (see bad_utf8)."""
+
 
 def _with_literal(literal: str, field: str) -> str:
     """An event whose ``field`` is a raw JSON number literal json.dumps cannot write."""
@@ -173,6 +176,7 @@ text_frames = st.one_of(
     st.builds(_sized, st.integers(MAX_FRAME - 300, MAX_FRAME), st.sampled_from(["x", "é", "窗", "\U0001F600"])),
 )
 
+
 class Frame:
     """One WebSocket frame: text, binary, bad_utf8 (a text frame that is not UTF-8) or huge."""
 
@@ -193,20 +197,20 @@ def _frames(kind: str, strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Fr
     return strategy.map(lambda data: Frame(kind, data))
 
 
-frames = st.one_of(_frames("text", text_frames), _frames("binary", st.binary(max_size=300)))
-closing_frames = st.one_of(
-    _frames("huge", st.builds(_sized, st.integers(MAX_FRAME + 1, MAX_FRAME + 300), st.sampled_from(["x", "窗"]))),
-    _frames("huge", st.integers(MAX_FRAME + 1, 3 * MAX_FRAME).map(lambda n: "x" * n)),
-    _frames("bad_utf8", st.binary(min_size=1, max_size=100).filter(lambda b: not _is_utf8(b))),
-)
-
-
 def _is_utf8(data: bytes) -> bool:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
         return False
     return True
+
+
+frames = st.one_of(_frames("text", text_frames), _frames("binary", st.binary(max_size=300)))
+closing_frames = st.one_of(
+    _frames("huge", st.builds(_sized, st.integers(MAX_FRAME + 1, MAX_FRAME + 300), st.sampled_from(["x", "窗"]))),
+    _frames("huge", st.integers(MAX_FRAME + 1, 3 * MAX_FRAME).map(lambda n: "x" * n)),
+    _frames("bad_utf8", st.binary(min_size=1, max_size=100).filter(lambda b: not _is_utf8(b))),
+)
 
 
 batches = st.tuples(st.lists(frames, min_size=1, max_size=8), st.one_of(st.none(), st.none(), st.none(),
@@ -260,8 +264,7 @@ def check_queue_reply(frame: Frame, reply: dict[str, Any]) -> None:
 
 
 def _too_deep(text: str) -> bool:
-    from server.events import MAX_JSON_DEPTH
-
+    """Nesting past the documented limit, by a plain character walk (not the server's scan)."""
     depth = deepest = 0
     in_string = escaped = False
     for ch in text:
