@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .events import text_problem
 from .tickets import Ticket
 
 
@@ -162,6 +163,8 @@ class AlertBook:
         by = by.strip() if isinstance(by, str) else ""
         if not by or len(by) > MAX_NAME:
             raise AckRejected("invalid_field", f"field 'by' must name who takes the alert (1-{MAX_NAME} characters)")
+        if (problem := text_problem(by)) is not None:
+            raise AckRejected("invalid_field", f"field 'by' {problem}")
         alert = self.alerts.get(alert_id)
         if alert is None or not alert.active:
             raise AckRejected("unknown_alert", f"no active alert {alert_id!r}")

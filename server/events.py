@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from .errors import InvalidEvent
@@ -17,8 +18,12 @@ __all__ = [
     "QueueEvent",
     "parse_event",
     "parse_json",
+    "text_problem",
     "MAX_ID_LENGTH",
     "MAX_NAME_LENGTH",
+    "MAX_JSON_DEPTH",
+    "EARLIEST_AT",
+    "LATEST_AT",
 ]
 
 MAX_ID_LENGTH = 128
@@ -29,6 +34,20 @@ MAX_NAME_LENGTH = 64
 
 MAX_SERVICES = 64
 """Most services one window.opened may list."""
+
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of arrays and objects accepted; an event needs 3 (a POSTed array of events
+with a services list). The decoder recurses per level, so thousands of levels would exhaust
+the stack."""
+
+EARLIEST_AT = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST_AT = datetime(9999, 1, 1, tzinfo=timezone.utc)
+"""An event's ``at`` lies in [EARLIEST_AT, LATEST_AT): a year of margin on either side, so the
+time converts to any zone and the hall can add a day or a review interval without overflow."""
+
+_ESCAPE = re.compile(r"\\.", re.S)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class EventType(enum.StrEnum):
@@ -100,11 +119,34 @@ class QueueEvent:
 
 
 def parse_json(text: str | bytes) -> Any:
-    """Decode one JSON document, turning decoder errors into :class:`InvalidEvent`."""
+    """Decode one JSON document, turning decoder errors into :class:`InvalidEvent`.
+
+    Raises:
+        InvalidEvent: ``invalid_json``, also for nesting deeper than :data:`MAX_JSON_DEPTH`.
+    """
     try:
+        if isinstance(text, (bytes, bytearray)):
+            text = text.decode(json.detect_encoding(text), "surrogatepass")
+        _check_depth(text)
         return json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidEvent("invalid_json", f"not valid JSON: {exc}") from None
+
+
+def _check_depth(text: str) -> None:
+    # Counting brackets is a C-speed pass; only text with many of them gets the exact scan.
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return
+    depth = deepest = 0
+    # Valid JSON has escapes only inside strings; without them every quote opens or closes a
+    # string, so the even pieces between quotes are the structure (linear time, no backtracking).
+    outside = _ESCAPE.sub("", text).split('"')[::2]
+    for bracket in _NOT_BRACKET.sub("", "".join(outside)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    if deepest > MAX_JSON_DEPTH:
+        raise InvalidEvent("invalid_json",
+                           f"not valid JSON: nested {deepest} deep; the limit is {MAX_JSON_DEPTH} levels")
 
 
 def parse_event(obj: Any) -> QueueEvent:
@@ -148,11 +190,13 @@ def _field(obj: Mapping[str, Any], name: str) -> Any:
         if not isinstance(value, list) or len(value) > MAX_SERVICES:
             raise InvalidEvent("invalid_field",
                                f"field 'services' must be a list of at most {MAX_SERVICES} service ids")
+        items = []
         for item in value:
             if not isinstance(item, str) or not item.strip() or len(item) > MAX_NAME_LENGTH:
                 raise InvalidEvent("invalid_field",
                                    f"field 'services' must hold non-empty strings of at most {MAX_NAME_LENGTH} characters")
-        return tuple(dict.fromkeys(item.strip() for item in value))
+            items.append(_clean_text("services", item.strip()))
+        return tuple(dict.fromkeys(items))
     return _label(obj, name, MAX_NAME_LENGTH)
 
 
@@ -168,8 +212,24 @@ def _label(obj: Mapping[str, Any], name: str, limit: int) -> str:
         raise InvalidEvent("invalid_field", f"field {name!r} must not be empty")
     if len(text) > limit:
         raise InvalidEvent("field_too_long", f"field {name!r} is {len(text)} characters long; the limit is {limit}")
+    return _clean_text(name, text)
+
+
+def text_problem(text: str) -> str | None:
+    """Say why ``text`` cannot be a name shown on screens and tablets, or ``None`` if it can."""
     if any(ord(ch) < 32 for ch in text):
-        raise InvalidEvent("invalid_field", f"field {name!r} contains control characters")
+        return "contains control characters"
+    # A \ud800 escape decodes to a lone surrogate, which has no UTF-8 form: screens, tablets
+    # and the journal could not carry it.
+    if _SURROGATE.search(text):
+        return "contains a lone surrogate (not valid Unicode text)"
+    return None
+
+
+def _clean_text(name: str, text: str) -> str:
+    problem = text_problem(text)
+    if problem is not None:
+        raise InvalidEvent("invalid_field", f"field {name!r} {problem}")
     return text
 
 
@@ -188,6 +248,14 @@ def _timestamp(obj: Mapping[str, Any]) -> datetime:
     if at.tzinfo is None or at.utcoffset() is None:
         raise InvalidEvent("naive_timestamp",
                            f"field 'at' must carry a UTC offset (e.g. +08:00 or Z): {value!r}")
+    try:
+        in_range = EARLIEST_AT <= at.astimezone(timezone.utc) < LATEST_AT
+    except OverflowError:  # before year 1 or after 9999 once converted to UTC
+        in_range = False
+    if not in_range:
+        raise InvalidEvent("invalid_timestamp",
+                           f"field 'at' is out of range (years {EARLIEST_AT.year}-{LATEST_AT.year - 1}, UTC): "
+                           f"{value!r}")
     return at
 
 

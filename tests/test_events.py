@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -140,3 +140,82 @@ def test_near_valid_events_parse_to_their_canonical_form(obj):
     assert event.at.tzinfo is not None
     canonical = event.to_json()
     assert parse_event(json.loads(json.dumps(canonical))) == event
+
+
+@pytest.mark.parametrize("text", ["[" * 5000 + "]" * 5000, '{"a":' * 5000 + "1" + "}" * 5000])
+def test_deeply_nested_json_is_invalid_json_not_a_crash(text):
+    """JSON nested 5,000 deep is rejected as invalid_json naming the depth, not a RecursionError."""
+    with pytest.raises(InvalidEvent) as info:
+        parse_json(text)
+    assert info.value.code == "invalid_json"
+    assert "deep" in info.value.message
+
+
+def test_nesting_up_to_the_limit_still_parses():
+    """Structures nested as deep as the documented limit decode as usual."""
+    from server.events import MAX_JSON_DEPTH
+
+    assert parse_json("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH) is not None
+    with pytest.raises(InvalidEvent):
+        parse_json("[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1))
+
+
+@pytest.mark.parametrize("stamp", [
+    "0001-01-01T00:00:00+14:00",   # before year 1 in UTC
+    "9999-12-31T20:00:00+00:00",   # after year 9999 in the hall's zone (+08:00)
+    "9999-12-31T23:59:59-12:00",   # after year 9999 in UTC
+    "1969-12-31T23:59:59Z",
+    "9999-01-01T00:00:00Z",
+    "0001-01-01T00:00:00Z",
+])
+def test_timestamp_outside_the_supported_years_is_rejected(stamp):
+    """An 'at' that parses but lies outside 1970-9998 (UTC) is invalid_timestamp, out of range."""
+    with pytest.raises(InvalidEvent) as info:
+        parse_event({"id": "1", "type": "clock.tick", "at": stamp})
+    assert info.value.code == "invalid_timestamp"
+    assert "out of range" in info.value.message and "1970" in info.value.message
+
+
+@pytest.mark.parametrize("stamp", ["1970-01-01T00:00:00Z", "1970-01-01T08:00:00+08:00",
+                                   "9998-12-31T23:59:59.999999Z", "9999-01-01T07:59:59+08:00"])
+def test_timestamps_at_the_edges_of_the_range_are_accepted(stamp):
+    """The first and last instants of the supported range (in UTC) parse and convert anywhere."""
+    event = parse_event({"id": "1", "type": "clock.tick", "at": stamp})
+    for hours in (-23, 14, 23):
+        event.at.astimezone(timezone(timedelta(hours=hours)))
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    """Brackets and escaped quotes inside strings are text, not depth."""
+    text = '{"id": "' + '[{\\"' * 100 + '", "type": "clock.tick"}'
+    assert parse_json(text)["type"] == "clock.tick"
+
+
+def test_depth_check_is_linear_on_unterminated_escaped_quotes():
+    """A frame of many escaped quotes is judged in well under a second (a quadratic scan took 20 s)."""
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(InvalidEvent):
+        parse_json("[" * 40 + '"' + '\\"' * 30_000)
+    assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize("field", ["id", "ticket", "service", "window"])
+def test_lone_surrogate_in_a_label_is_rejected(field):
+    """A label holding a lone surrogate (sent as a \\ud800 escape) is not text: invalid_field names it."""
+    obj = raw("ticket.called", ticket="A1", window="1", service="quick")
+    obj["type"] = "ticket.issued" if field == "service" else "ticket.called"
+    obj[field] = "A\ud800"
+    with pytest.raises(InvalidEvent) as info:
+        parse_event(json.loads(json.dumps(obj)))
+    assert info.value.code == "invalid_field"
+    assert repr(field) in info.value.message and "surrogate" in info.value.message
+
+
+@pytest.mark.parametrize("item", ["\udfff", "quick\x00", "a\nb"])
+def test_services_items_are_checked_like_labels(item):
+    """A services item with a lone surrogate or a control character is rejected, as a label would be."""
+    with pytest.raises(InvalidEvent) as info:
+        parse_event(raw("window.opened", window="1", services=["quick", item]))
+    assert info.value.code == "invalid_field" and "'services'" in info.value.message

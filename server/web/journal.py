@@ -161,15 +161,18 @@ class SQLiteJournal:
             conn.close()
 
     def _commit(self, conn: sqlite3.Connection, batch: list[tuple[list[Record], asyncio.Future[None]]]) -> None:
-        rows = [(r.kind, r.event_id, json.dumps(r.body, ensure_ascii=False, separators=(",", ":")), time.time())
-                for records, _ in batch for r in records]
         started = time.perf_counter()
         error: Exception | None = None
+        rows: list[tuple[str, str | None, str, float]] = []
         try:
+            rows = [(r.kind, r.event_id, json.dumps(r.body, ensure_ascii=False, separators=(",", ":")),
+                     time.time()) for records, _ in batch for r in records]
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany("INSERT INTO journal (kind, event_id, body, written_at) VALUES (?, ?, ?, ?)", rows)
             conn.execute("COMMIT")
-        except sqlite3.Error as exc:
+        # ValueError/TypeError: a record that cannot be encoded (e.g. a lone surrogate) fails its
+        # batch; escaping, it would end this thread and no input would ever be acknowledged again.
+        except (sqlite3.Error, ValueError, TypeError) as exc:
             error = JournalError(f"journal write failed: {exc}")
             log.error("journal: %s (%d records not written)", exc, len(rows))
             try:

@@ -9,7 +9,7 @@ import logging
 import weakref
 from collections.abc import AsyncIterator
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
 from ..errors import InvalidEvent
 from ..events import parse_json
@@ -52,7 +52,9 @@ async def _open_socket(request: web.Request, feed: str, expected_token: str | No
     """Upgrade; close at once with 4401 when the token is wrong (browsers see the code)."""
     # No permessage-deflate for screens: compressing each state once per screen cost more than
     # sending it, and the fan-out writes the same frame bytes to every screen (see fanout.py).
-    ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=MAX_FRAME, compress=feed != "display")
+    # aiohttp refuses a plain frame of exactly max_msg_size bytes but an inflated one only above
+    # it: one byte of slack, and _oversized() for inflated frames, make "over 64 KiB" exact.
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=MAX_FRAME + 1, compress=feed != "display")
     await ws.prepare(request)
     if not _authorized(request, expected_token):
         log.warning("%s socket from %s refused: missing or wrong token", feed, request.remote)
@@ -82,6 +84,8 @@ async def queue_socket(request: web.Request) -> web.StreamResponse:
     writer = asyncio.create_task(_write_replies(ws, replies))
     try:
         async for msg in ws:
+            if await _oversized(ws, msg):
+                break
             if msg.type is WSMsgType.TEXT:
                 reply = hub.submit_text(msg.data)
             elif msg.type is WSMsgType.BINARY:
@@ -98,6 +102,16 @@ async def queue_socket(request: web.Request) -> web.StreamResponse:
         gauge.dec()
         request.app[SOCKETS].discard(ws)
     return ws
+
+
+async def _oversized(ws: web.WebSocketResponse, msg: WSMessage) -> bool:
+    """Close with 1009 a frame of MAX_FRAME + 1 bytes, which aiohttp lets through inflated."""
+    if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY) or len(msg.data) <= MAX_FRAME // 4:
+        return False
+    if len(msg.data.encode() if msg.type is WSMsgType.TEXT else msg.data) <= MAX_FRAME:
+        return False
+    await ws.close(code=WSCloseCode.MESSAGE_TOO_BIG, message=b"frame over 64 KiB")
+    return True
 
 
 async def _write_replies(ws: web.WebSocketResponse, replies: asyncio.Queue[PendingReply | None]) -> None:
@@ -119,7 +133,11 @@ async def post_events(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     if not _authorized(request, request.app[TOKENS].queue):
         return _json_error(401, "unauthorized", "missing or wrong queue token")
-    body = await request.read()
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:  # aiohttp's own answer would be text/plain
+        return _json_error(413, "body_too_large", f"the request body is over {request.client_max_size} "
+                           "bytes; send fewer events per request")
     try:
         data = parse_json(body)
     except InvalidEvent as exc:
@@ -142,6 +160,8 @@ async def staff_socket(request: web.Request) -> web.StreamResponse:
     client.offer(hub.staff_snapshot())
     async with _subscribed(request, hub, "staff", client, hub.fanout.subscribe_staff(client)):
         async for msg in ws:
+            if await _oversized(ws, msg):
+                break
             if msg.type is not WSMsgType.TEXT:
                 if msg.type is WSMsgType.BINARY:
                     await ws.send_str(dumps(error_reply(None, "binary_frame", "send JSON text frames")))
