@@ -35,13 +35,24 @@ from .window_plan import WindowPlan, local_seconds
 from .windows import Window
 
 
-__all__ = ["AckRejected", "Call", "Hall", "RECENT_CALLS", "REVIEW_EVERY", "Ticket", "TicketStatus", "Window"]
+__all__ = ["AckRejected", "Call", "Hall", "RECENT_CALLS", "REVIEW_CATCH_UP", "REVIEW_EVERY", "Ticket", "TicketStatus",
+           "Window"]
 
 REVIEW_EVERY = timedelta(seconds=30)
 """Early care and staffing advice are reviewed on this grid of hall time (and care_soon at issue).
 
 A fixed grid of absolute times, not "whenever the clock moves", keeps replay deterministic:
 the same journal reviews at the same moments, however often the live clock ticked.
+"""
+
+REVIEW_CATCH_UP = timedelta(minutes=15)
+"""After a longer jump of the clock, only this last stretch of review moments is reviewed.
+
+Every review estimates everyone waiting: a same-day jump of 14 hours (a server down since
+morning, a replay with a gap) would run 1,680 of them and stall the server for seconds, for
+moments nobody watched. Longer than the staffing hysteresis (10 min), so the advice after a
+jump still sees a full window of reviews. The server journals its time at least every few
+minutes (web/hub.py), so that its replay meets the same jumps as it did.
 """
 
 
@@ -143,6 +154,8 @@ class Hall:
             self.alerts_book.day_id = self.day_id
         if self._next_review is None:
             self._next_review = _review_after(now)
+        elif now - self._next_review > REVIEW_CATCH_UP:
+            self._next_review = _review_after(now - REVIEW_CATCH_UP)
         while self._next_review <= now:
             review_at = self._next_review
             self.care.fire_due(review_at)

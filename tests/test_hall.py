@@ -58,6 +58,21 @@ def test_reviews_do_not_depend_on_how_often_the_clock_ticked():
     assert live.estimates() == replay.estimates()
 
 
+def test_a_jump_of_hours_reviews_only_the_last_minutes(monkeypatch):
+    """A same-day clock jump of 14 hours reviews the last 15 minutes' moments, not 1,680 of them
+    (each reviews everyone waiting: a jump used to stall the server for seconds)."""
+    hall = make_hall(windows=1, advice=True)
+    for n in range(20):
+        issue(hall, f"A{n:03}", minute=n / 10)
+    reviewed = []
+    review = hall._review
+    monkeypatch.setattr(hall, "_review", lambda at: (reviewed.append(at), review(at)))
+    hall.advance(T0.replace(hour=23))
+    assert len(reviewed) == 30
+    assert reviewed[0] == T0.replace(hour=22, minute=45, second=30) and reviewed[-1] == T0.replace(hour=23)
+    assert {str(a.kind) for a in hall.active_alerts()} >= {"care_15", "care_30"}  # due alerts all came
+
+
 # -- days --------------------------------------------------------------------------------------
 
 def test_new_day_starts_with_an_empty_hall_and_resolves_yesterdays_alerts():

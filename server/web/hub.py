@@ -29,7 +29,7 @@ from .journal import Journal, JournalError, Record
 from .metrics import Metrics
 
 
-__all__ = ["Hub", "ClockMode", "CLOCK_SLACK", "FUTURE_LIMIT", "Reply", "PendingReply", "replied", "shown_part",
+__all__ = ["Hub", "ClockMode", "CLOCK_SLACK", "FUTURE_LIMIT", "JOURNAL_CLOCK_EVERY", "Reply", "PendingReply", "replied", "shown_part",
            "utcnow", "dumps"]
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,10 @@ ClockMode = Literal["wall", "event"]
 
 FUTURE_LIMIT = timedelta(minutes=5)
 """With the wall clock, an event further ahead than this is somebody's clock gone wrong."""
+
+JOURNAL_CLOCK_EVERY = timedelta(minutes=5)
+"""A quiet hall's time is journaled this often, so that a replay never meets a longer gap than the
+live hall did (after a gap over REVIEW_CATCH_UP the hall reviews only its last minutes)."""
 
 TICK_INTERVAL_S = 1.0
 """How often the wall clock moves the hall, so care alerts fire with no events arriving."""
@@ -275,7 +279,9 @@ class Hub:
             self._turn_seen()
         before = self.hall.version
         self.hall.advance(now)
-        if self.hall.version == before and not records:
+        quiet = self._journaled_now is not None and self.hall.now is not None and (
+            self.hall.now - self._journaled_now < JOURNAL_CLOCK_EVERY)
+        if self.hall.version == before and not records and quiet:
             return None
         records.append(Record("tick", {"at": now.isoformat()}))
         self._journaled_now = self.hall.now

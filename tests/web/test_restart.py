@@ -223,3 +223,29 @@ async def test_a_late_event_after_a_quiet_tick_replays_to_the_same_alerts(tmp_pa
         assert after == before
     finally:
         await stop_server(running)
+
+
+async def test_a_quiet_hall_journals_its_clock_every_few_minutes(tmp_path):
+    """Nothing happens for an hour; the journal still hears the hall's time every 5 minutes, so a
+    replay reviews the same moments as the live hall did (it catches up only the last 15 minutes
+    after a longer gap)."""
+    from datetime import timedelta
+
+    from server.hall import REVIEW_CATCH_UP
+    from server.web.hub import JOURNAL_CLOCK_EVERY
+    from tests.halltools import T0, raw
+    from tests.web.conftest import FakeClock, start_server, stop_server
+
+    assert JOURNAL_CLOCK_EVERY < REVIEW_CATCH_UP
+    clock = FakeClock(T0)
+    running = await start_server(tmp_path, clock="wall", fake=clock)
+    try:
+        await running.post([raw("window.opened", T0, window="1")])
+        journaled = []
+        for second in range(1, 3601):
+            clock.now = T0 + timedelta(seconds=second)
+            if running.hub.advance_clock(clock.now) is not None:
+                journaled.append(second)
+        assert journaled == list(range(300, 3601, 300))
+    finally:
+        await stop_server(running)
