@@ -103,6 +103,44 @@ class _Numbered:
     """The hall's version it was built from, or found to show unchanged."""
 
 
+class RejectLog:
+    """Log rejected events, a few a minute: a sender with a bug must not flood the log.
+
+    The rest are counted by code and summed up in one line when the next minute begins
+    (``waitwell_rejects_total`` in /metrics counts every one).
+    """
+
+    LINES_PER_PERIOD = 20
+    PERIOD = timedelta(minutes=1)
+
+    def __init__(self) -> None:
+        self._period_start: datetime | None = None
+        self._logged = 0
+        self._unlogged: dict[str, int] = {}
+
+    def note(self, event_id: Any, exc: InvalidEvent, now: datetime) -> None:
+        if self._period_start is None or now - self._period_start >= self.PERIOD:
+            self._summarise()
+            self._period_start, self._logged = now, 0
+        if self._logged < self.LINES_PER_PERIOD:
+            self._logged += 1
+            log.warning("rejected event %s: %s: %s", _clip(event_id), exc.code, _clip(exc.message, 200))
+        else:
+            self._unlogged[exc.code] = self._unlogged.get(exc.code, 0) + 1
+
+    def _summarise(self) -> None:
+        if self._unlogged:
+            counts = ", ".join(f"{code} x{n}" for code, n in sorted(self._unlogged.items()))
+            log.warning("%d more rejected events were not logged in the last minute: %s",
+                        sum(self._unlogged.values()), counts)
+            self._unlogged = {}
+
+
+def _clip(value: Any, limit: int = 64) -> str:
+    text = repr(value) if not isinstance(value, str) else value
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text)} characters)"
+
+
 def error_reply(event_id: Any, code: str, message: str) -> Reply:
     return {"type": "error", "id": event_id, "code": code, "message": message}
 
@@ -142,6 +180,7 @@ class Hub:
         self._display_dirty = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._broken = False
+        self._reject_log = RejectLog()
         self._journaled_now: datetime | None = None
         """The hall's time as a replay of the journal would have it."""
 
@@ -328,7 +367,7 @@ class Hub:
 
     def reject(self, event_id: Any, exc: InvalidEvent) -> Reply:
         self.metrics.rejects.labels(exc.code).inc()
-        log.warning("rejected event %s: %s: %s", event_id, exc.code, exc.message)
+        self._reject_log.note(event_id, exc, self.wall_clock())
         return error_reply(event_id, exc.code, exc.message)
 
     def staff_snapshot(self) -> str:

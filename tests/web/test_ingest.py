@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import aiohttp
 import pytest
@@ -165,3 +166,20 @@ async def test_resent_event_from_an_earlier_day_is_a_duplicate_not_stale(server)
     await server.post([raw("clock.tick", at(0) + timedelta(days=2))])  # yesterday's ids leave memory
     replies = await server.post([yesterday])
     assert replies == [{"type": "ack", "id": yesterday["id"], "duplicate": True}]
+
+
+async def test_a_flood_of_bad_events_logs_a_few_lines_and_a_count(server, caplog):
+    """5,000 bad events in one POST: every one is answered, the log gets a handful of lines and
+    one line counting the rest, and no line carries more than a short piece of the sender's id."""
+    caplog.set_level("WARNING", logger="server.web.hub")
+    bad = [{"id": "x" * 60000 if n == 0 else f"bad-{n}", "type": "nope", "at": at(0).isoformat()}
+           for n in range(5000)]
+    replies = await server.post(bad)
+    assert len(replies) == 5000 and {r["code"] for r in replies} == {"field_too_long", "unknown_type"}
+    lines = [r.getMessage() for r in caplog.records if r.name == "server.web.hub"]
+    assert 2 <= len(lines) <= 25, len(lines)
+    assert max(len(line) for line in lines) < 400
+    server.clock.now += timedelta(minutes=1, seconds=1)
+    await server.post([{"id": "late-bad", "type": "nope", "at": at(0).isoformat()}])
+    summary = [r.getMessage() for r in caplog.records if "not logged" in r.getMessage()]
+    assert len(summary) == 1 and "unknown_type" in summary[0] and str(5000 - len(lines)) in summary[0]
