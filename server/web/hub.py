@@ -181,6 +181,9 @@ class Hub:
         self._tasks: list[asyncio.Task[None]] = []
         self._broken = False
         self._reject_log = RejectLog()
+        self._base_snapshot: dict[str, Any] | None = None
+        self._accepted: list[Record] = []
+        """Every input accepted since the last snapshot, durable or on its way: what the hall is built of."""
         self._journaled_now: datetime | None = None
         """The hall's time as a replay of the journal would have it."""
 
@@ -205,32 +208,42 @@ class Hub:
         await self.journal.close()
 
     def _rebuild(self) -> None:
+        """Rebuild the hall from what is durable: the last snapshot and the records after it."""
+        snapshot, durable = self.journal.load()
+        records = list(durable)
+        self._replay(snapshot, records)
+        log.info("hall rebuilt from %d journal records (day %s, %d waiting, %d active alerts)",
+                 len(records), self.hall.day_id, len(self.hall.waiting), len(self.hall.active_alerts()))
+
+    def _recover(self, what: str, exc: Exception) -> None:
+        """The hall raised something unexpected (a bug) midway through an input: go back to the hall
+        the accepted inputs build, from memory (some may still be on their way to disk)."""
+        log.error("the hall failed on %s; rebuilding it from the inputs it had accepted", what, exc_info=exc)
+        self._replay(self._base_snapshot, list(self._accepted))
+
+    def _replay(self, snapshot: dict[str, Any] | None, records: list[Record]) -> None:
         hall = Hall(self.config)
         seen: set[str] = set()
-        snapshot, records = self.journal.load()
         if snapshot is not None:
             hall.restore_snapshot(snapshot)
-        count = 0
         for record in records:
-            count += 1
             try:
                 _apply_record(hall, record)
             except (InvalidEvent, AckRejected) as exc:
                 # Only accepted inputs are journaled, so this means the rules changed
                 # between versions: keep going rather than refuse to start.
-                log.error("journal replay: record %s no longer applies: %s", record.body.get("id"), exc)
+                log.error("journal replay: record %s no longer applies: %s", _clip(record.body.get("id")), exc)
             if record.event_id is not None:
                 seen.add(record.event_id)
             hall.alerts_to_send()
         self.hall = hall
+        self._base_snapshot, self._accepted = snapshot, records
         self._journaled_now = hall.now
         self._seen = seen
         if self._display is not None:
             self._display.version = -1  # a new hall counts its versions from 0 again
         self._update_gauges()
         self._mark_display_dirty()
-        log.info("hall rebuilt from %d journal records (day %s, %d waiting, %d active alerts)",
-                 count, hall.day_id, len(hall.waiting), len(hall.active_alerts()))
 
     # -- inputs ----------------------------------------------------------------------------
 
@@ -286,7 +299,12 @@ class Hub:
             # The wall clock moved the hall since the journal last heard of it, and a late event
             # is judged at the hall's time: the replay must know that time too.
             records.append(Record("tick", {"at": self.hall.now.isoformat()}))
-        self.hall.receive(event)
+        try:
+            self.hall.receive(event)
+        except Exception as exc:  # noqa: BLE001 - a bug must cost one event, not the server
+            self._recover(f"event {_clip(event.id)}", exc)
+            return replied(self.reject(event.id, InvalidEvent(
+                "internal_error", "the server failed on this event (a bug, logged); nothing changed")))
         self._journaled_now = self.hall.now
         records.append(Record("event", event.to_json(), event.id))
         if records[0].kind == "snapshot":
@@ -307,6 +325,10 @@ class Hub:
             alert = self.hall.acknowledge(alert_id, by if isinstance(by, str) else "", at)
         except AckRejected as exc:
             return replied(error_reply(alert_id, exc.code, exc.message))
+        except Exception as exc:  # noqa: BLE001 - a bug must cost one acknowledgement, not the server
+            self._recover(f"acknowledgement of {_clip(alert_id)}", exc)
+            return replied(error_reply(alert_id, "internal_error", "the server failed on this acknowledgement "
+                                                                   "(a bug, logged); nothing changed"))
         record = Record("ack", {"alert": alert_id, "by": alert.acknowledged_by, "at": at.isoformat()})
         return self._commit([record], alert_message(AlertChange.ACKNOWLEDGED, alert))
 
@@ -317,7 +339,11 @@ class Hub:
             records.append(Record("snapshot", self.hall.export_snapshot()))
             self._turn_seen()
         before = self.hall.version
-        self.hall.advance(now)
+        try:
+            self.hall.advance(now)
+        except Exception as exc:  # noqa: BLE001 - the clock must keep ticking
+            self._recover(f"the clock moving to {now.isoformat()}", exc)
+            return None
         quiet = self._journaled_now is not None and self.hall.now is not None and (
             self.hall.now - self._journaled_now < JOURNAL_CLOCK_EVERY)
         if self.hall.version == before and not records and quiet:
@@ -335,6 +361,11 @@ class Hub:
     def _commit(self, records: list[Record], reply: Reply) -> PendingReply:
         """Journal ``records``; once durable, publish what changed and resolve to ``reply``."""
         changes = self.hall.alerts_to_send()
+        for record in records:
+            if record.kind == "snapshot":
+                self._base_snapshot, self._accepted = record.body, []
+            else:
+                self._accepted.append(record)
         durable = self.journal.append(records)
         result: PendingReply = asyncio.get_running_loop().create_future()
 

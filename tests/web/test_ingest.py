@@ -183,3 +183,44 @@ async def test_a_flood_of_bad_events_logs_a_few_lines_and_a_count(server, caplog
     await server.post([{"id": "late-bad", "type": "nope", "at": at(0).isoformat()}])
     summary = [r.getMessage() for r in caplog.records if "not logged" in r.getMessage()]
     assert len(summary) == 1 and "unknown_type" in summary[0] and str(5000 - len(lines)) in summary[0]
+
+
+async def test_a_bug_in_the_hall_costs_one_event_not_the_server(server, caplog):
+    """If applying an event raises something unexpected, the sender gets internal_error, the hall
+    goes back to what it had accepted before, and the next event is applied as usual."""
+    caplog.set_level("ERROR", logger="server.web.hub")
+    hall = server.hub.hall
+    receive = hall.receive
+
+    def buggy(event):
+        receive(event)
+        if event.ticket == "A002":
+            raise RuntimeError("a bug, halfway through")
+
+    hall.receive = buggy
+    replies = await server.post([raw("ticket.issued", at(0), ticket="A001", service="quick"),
+                                 raw("ticket.issued", at(1), ticket="A002", service="quick"),
+                                 raw("ticket.issued", at(2), ticket="A003", service="quick")])
+    assert [r["type"] for r in replies] == ["ack", "error", "ack"]
+    assert replies[1]["code"] == "internal_error" and replies[1]["id"]
+    waiting = [t["ticket"] for t in (await server.state())["waiting"]]
+    assert waiting == ["A001", "A003"]
+    assert any("a bug, halfway through" in (r.exc_text or "") for r in caplog.records)
+
+
+async def test_a_bug_on_a_clock_tick_leaves_the_hall_as_its_inputs_build_it(wall_server, caplog):
+    """An unexpected exception while the wall clock moves the hall: the hall is rebuilt from the
+    inputs it accepted, and the next tick and event work."""
+    caplog.set_level("ERROR", logger="server.web.hub")
+    await wall_server.post([raw("ticket.issued", at(0), ticket="A001", service="quick")])
+    hall = wall_server.hub.hall
+
+    def buggy(now):
+        raise RuntimeError("a bug in a review")
+
+    hall.advance = buggy
+    assert wall_server.hub.advance_clock(at(1)) is None
+    assert wall_server.hub.hall is not hall
+    assert [t["ticket"] for t in (await wall_server.state())["waiting"]] == ["A001"]
+    assert wall_server.hub.advance_clock(at(20)) is not None  # care_15 came due
+    assert any("a bug in a review" in (r.exc_text or "") for r in caplog.records)
