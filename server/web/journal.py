@@ -15,7 +15,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -81,6 +81,45 @@ CREATE INDEX IF NOT EXISTS journal_snapshots ON journal(kind) WHERE kind = 'snap
 _STOP = object()
 
 
+class IdFilter:
+    """A Bloom filter of event ids: "certainly not in the journal" without reading the disk.
+
+    The hub asks the journal about every new id (a queue system may resend one from last
+    week); nearly all are new, and an SQLite read for each cost a quarter of the server's
+    time per event. A filter answers those from memory: a miss is certain, a hit (about 1% of
+    new ids by mistake) is checked on disk. Ids are hashed with Python's own string hash, so
+    the filter lives as long as the process and is rebuilt from the journal at start.
+    """
+
+    BITS_PER_ID = 10
+    """About 1% false hits with HASHES positions per id."""
+    HASHES = 7
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = max(capacity, 1024)
+        self.count = 0
+        self._bits = bytearray(self.capacity * self.BITS_PER_ID // 8 + 1)
+        self._size = len(self._bits) * 8
+
+    def add(self, event_id: str) -> None:
+        self.count += 1
+        for position in self._positions(event_id):
+            self._bits[position >> 3] |= 1 << (position & 7)
+
+    def might_contain(self, event_id: str) -> bool:
+        return all(self._bits[p >> 3] & (1 << (p & 7)) for p in self._positions(event_id))
+
+    @property
+    def full(self) -> bool:
+        return self.count > self.capacity
+
+    def _positions(self, event_id: str) -> list[int]:
+        # Double hashing: HASHES positions from two hashes of the id.
+        h1 = hash(event_id)
+        h2 = hash(event_id + "\x00") | 1
+        return [(h1 + i * h2) % self._size for i in range(self.HASHES)]
+
+
 class SQLiteJournal:
     """A journal in one SQLite database file with group commit.
 
@@ -96,6 +135,9 @@ class SQLiteJournal:
         self._on_commit = on_commit
         self._reader = self._connect()
         self._reader.executescript(_SCHEMA)
+        self._unconfirmed: set[str] = set()
+        """Ids appended and not yet durable: a filter rebuilt from the disk must not forget them."""
+        self._ids = self._read_ids()
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -117,8 +159,18 @@ class SQLiteJournal:
         return snapshot, (Record(kind, json.loads(body), event_id) for kind, event_id, body in cursor)
 
     def contains(self, event_id: str) -> bool:
+        if not self._ids.might_contain(event_id):
+            return False
         return self._reader.execute(
             "SELECT 1 FROM journal WHERE event_id = ?", (event_id,)).fetchone() is not None
+
+    def _read_ids(self, unconfirmed: Collection[str] = ()) -> IdFilter:
+        """A filter of every event id on disk or on its way there, with room to double."""
+        ids = [row[0] for row in self._reader.execute("SELECT event_id FROM journal WHERE event_id IS NOT NULL")]
+        found = IdFilter(2 * (len(ids) + len(unconfirmed)))
+        for event_id in (*ids, *unconfirmed):
+            found.add(event_id)
+        return found
 
     def count(self) -> int:
         return int(self._reader.execute("SELECT count(*) FROM journal").fetchone()[0])
@@ -131,6 +183,16 @@ class SQLiteJournal:
             self._thread.start()
         future: asyncio.Future[None] = loop.create_future()
         self._queue.put((records, future))
+        # Into the filter before they are durable: a batch that then fails leaves ids the filter
+        # only thinks are on disk, and contains() reads the disk for those.
+        ids = {r.event_id for r in records if r.event_id is not None}
+        for event_id in ids:
+            self._ids.add(event_id)
+        if ids:
+            self._unconfirmed |= ids
+            future.add_done_callback(lambda _: self._unconfirmed.difference_update(ids))
+        if self._ids.full:
+            self._ids = self._read_ids(self._unconfirmed)
         return future
 
     async def close(self) -> None:
