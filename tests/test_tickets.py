@@ -135,13 +135,19 @@ def test_no_show_then_recall_then_served_counts_one_served_and_learns_it():
     assert_counts_add_up(hall)
 
 
-def test_a_transfer_after_a_serve_does_not_learn_the_service_twice():
-    """called -> served -> transferred teaches the first service's time once."""
+def served_then_transferred():
+    """A hall where A001 was called at 1 min, served at 6 and transferred to complex at 7."""
     hall = make_hall(windows=1)
     issue(hall, "A001")
     hall.receive(ev("ticket.called", at(1), ticket="A001", window="1"))
     hall.receive(ev("ticket.served", at(6), ticket="A001", window="1"))
     hall.receive(ev("ticket.transferred", at(7), ticket="A001", service="complex"))
+    return hall
+
+
+def test_a_transfer_after_a_serve_does_not_learn_the_service_twice():
+    """called -> served -> transferred teaches the first service's time once."""
+    hall = served_then_transferred()
     assert hall.service_times.observations("quick") == 1
     assert hall.waiting["A001"].service == "complex"
     assert hall.counts["transferred"] == 1
@@ -150,11 +156,7 @@ def test_a_transfer_after_a_serve_does_not_learn_the_service_twice():
 
 def test_a_transfer_after_a_serve_then_served_again_counts_the_ticket_once():
     """A ticket served in two services is one served ticket in the day's counts."""
-    hall = make_hall(windows=1)
-    issue(hall, "A001")
-    hall.receive(ev("ticket.called", at(1), ticket="A001", window="1"))
-    hall.receive(ev("ticket.served", at(6), ticket="A001", window="1"))
-    hall.receive(ev("ticket.transferred", at(7), ticket="A001", service="complex"))
+    hall = served_then_transferred()
     hall.receive(ev("ticket.called", at(8), ticket="A001", window="1"))
     hall.receive(ev("ticket.served", at(20), ticket="A001", window="1"))
     assert hall.counts["served"] == 1 and hall.counts["issued"] == 1
