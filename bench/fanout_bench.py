@@ -68,7 +68,7 @@ from server.config_file import load_config  # noqa: E402
 from server.events import parse_event  # noqa: E402
 from server.hall import Hall  # noqa: E402
 from server.simulator.day import simulate_days  # noqa: E402
-from server.web.hub import shown_part  # noqa: E402
+from server.web.display_feed import shown_part  # noqa: E402
 from server.wire import display_state  # noqa: E402
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

@@ -14,7 +14,6 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
@@ -23,14 +22,15 @@ from ..config import HallConfig
 from ..errors import InvalidEvent
 from ..events import parse_event, parse_json
 from ..hall import AckRejected, Hall
-from ..wire import alert_message, display_state, snapshot_message
+from ..wire import alert_message, snapshot_message
+from .display_feed import DisplayFeed
 from .fanout import Fanout, LocalFanout
-from .journal import Journal, JournalError, Record
+from .journal import Journal, Record
 from .metrics import Metrics
 
 
-__all__ = ["Hub", "ClockMode", "CLOCK_SLACK", "FUTURE_LIMIT", "JOURNAL_CLOCK_EVERY", "Reply", "PendingReply", "replied", "shown_part",
-           "utcnow", "dumps"]
+__all__ = ["Hub", "ClockMode", "FUTURE_LIMIT", "JOURNAL_CLOCK_EVERY", "Reply", "PendingReply", "replied", "utcnow",
+           "dumps"]
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +49,6 @@ TICK_INTERVAL_S = 1.0
 DISPLAY_INTERVAL_S = 0.02
 """Shortest time between two display.states: no screen shows 50 a second, and each one is
 built once and written to every screen."""
-
-CLOCK_SLACK = timedelta(seconds=2)
-"""How far the screens' clocks may be from the hall's time before a state goes out to set them.
-
-A screen runs its clock, and the countdowns, from the last state's ``at`` at real speed; the
-wall clock moves the hall in TICK_INTERVAL_S steps, so its time lags the real one by up to a
-second. Screens show minutes."""
 
 Reply = dict[str, Any]
 
@@ -85,22 +78,6 @@ def dumps(message: Any) -> str:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def shown_part(state: dict[str, Any]) -> dict[str, Any]:
-    """Return what a display.state shows besides the time: everything but ``seq`` and ``at``."""
-    return {key: value for key, value in state.items() if key not in ("seq", "at")}
-
-
-@dataclass(slots=True)
-class _Numbered:
-    """A display.state with its seq: the text sent, what it shows and the hall's time in it."""
-
-    text: str
-    shown: dict[str, Any]
-    at: datetime
-    version: int
-    """The hall's version it was built from, or found to show unchanged."""
 
 
 class RejectLog:
@@ -170,13 +147,7 @@ class Hub:
         """Event ids since the last snapshot, accepted or still on their way to disk."""
         self._seen_before: set[str] = set()
         """The ids of the day before: some may not be on disk yet when the day turns."""
-        self._display_seq = 0
-        self._display: _Numbered | None = None
-        """The newest numbered display.state, sent to every screen or only to one that connected."""
-        self._published: tuple[_Numbered, datetime] | None = None
-        """The newest state sent to every screen, and the wall clock when it went."""
-        self._display_version = -1
-        """The hall's version when the broadcaster last looked."""
+        self.display = DisplayFeed(self.fanout, wall_clock, dumps)
         self._display_dirty = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._broken = False
@@ -240,8 +211,7 @@ class Hub:
         self._base_snapshot, self._accepted = snapshot, records
         self._journaled_now = hall.now
         self._seen = seen
-        if self._display is not None:
-            self._display.version = -1  # a new hall counts its versions from 0 again
+        self.display.hall_replaced()
         self._update_gauges()
         self._mark_display_dirty()
 
@@ -405,46 +375,12 @@ class Hub:
         return dumps(snapshot_message(self.hall))
 
     def display_text(self) -> str:
-        """Return the display.state for a screen that connects now: the hall as it is, at its time of now."""
-        newest, at = self._display, self._display_at()
-        if newest is not None and newest.version == self.hall.version and abs(at - newest.at) <= CLOCK_SLACK:
-            return newest.text
-        state = display_state(self.hall, 0, at)
-        return self._numbered(at, state, shown_part(state)).text
+        """Return the display.state for a screen that connects now."""
+        return self.display.for_new_screen(self.hall, self._display_at())
 
     def _display_at(self) -> datetime:
         # As display_state has it: the hall's time, or the server's before the hall has one.
         return self.hall.now or self.now()
-
-    def _numbered(self, at: datetime, state: dict[str, Any], shown: dict[str, Any]) -> _Numbered:
-        """Return the newest numbered state if it shows what ``state`` shows; else number ``state``."""
-        newest = self._display
-        if newest is not None and newest.shown == shown and abs(at - newest.at) <= CLOCK_SLACK:
-            newest.version = self.hall.version
-            return newest
-        self._display_seq += 1
-        state["seq"] = self._display_seq
-        self._display = _Numbered(dumps(state), shown, at, self.hall.version)
-        return self._display
-
-    def _publish_display(self) -> None:
-        """Send every screen a new display.state if what they show differs from the hall.
-
-        A screen shows the last state's content, and its ``at`` advanced by the real time
-        since it arrived: a state goes out when the content changed or when that clock would
-        be more than CLOCK_SLACK off the hall's time (an event clock jumping, a late tick).
-        """
-        at, wall = self._display_at(), self.wall_clock()
-        state = display_state(self.hall, 0, at)
-        shown = shown_part(state)
-        self._display_version = self.hall.version
-        if self._published is not None:
-            sent, sent_wall = self._published
-            if sent.shown == shown and abs(sent.at + (wall - sent_wall) - at) <= CLOCK_SLACK:
-                return
-        numbered = self._numbered(at, state, shown)
-        self._published = numbered, wall
-        self.fanout.publish_display(numbered.text)
 
     def _mark_display_dirty(self) -> None:
         self._display_dirty.set()
@@ -459,7 +395,7 @@ class Hub:
         while True:
             await self._display_dirty.wait()
             self._display_dirty.clear()
-            self._publish_display()
+            self.display.publish(self.hall, self._display_at())
             await asyncio.sleep(DISPLAY_INTERVAL_S)
 
     async def _run_ticker(self) -> None:

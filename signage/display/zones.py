@@ -10,7 +10,6 @@ import pygame
 from signage.content import QrCode
 from signage.display.assets import ImageCache, qr_surface
 from signage.display.text import Color, TextRenderer
-from signage.playlist import Slide
 from signage.view import BannerView, CallsView, HeaderView, PromoView, TickerView, WaitingView
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiohttp
 
-from server.web.hub import shown_part
+from server.web.display_feed import shown_part
 from tests.halltools import T0, at, raw
 from tests.web.conftest import Running, receive_json
 from tests.web.test_feeds import wait_for
@@ -18,7 +18,7 @@ from tests.web.test_feeds import wait_for
 async def settled(server: Running) -> None:
     """Wait until the hub's display broadcaster has looked at the hall as it is now."""
     hub = server.hub
-    await wait_for(lambda: not hub._display_dirty.is_set() and hub._display_version == hub.hall.version)
+    await wait_for(lambda: not hub._display_dirty.is_set() and hub.display.looked_at == hub.hall.version)
 
 
 async def screen(server: Running) -> tuple[aiohttp.ClientWebSocketResponse, dict[str, Any]]:

@@ -127,7 +127,7 @@ async def test_slow_display_gets_only_the_latest_state(server):
     """A screen that does not read while many changes happen then receives the newest state."""
     ws = await server.session.ws_connect(server.ws_url("/ws/display"))
     await server.post([raw("ticket.issued", at(n / 100), ticket=f"A{n:03}", service="quick") for n in range(200)])
-    await wait_for(lambda: server.hub.hall.version == server.hub._display_version)
+    await wait_for(lambda: server.hub.hall.version == server.hub.display.looked_at)
     latest = None
     while True:
         try:

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from server.events import MAX_JSON_DEPTH
 from server.web.routes import MAX_FRAME
 from tests.halltools import T0, raw
-from tests.web.conftest import QUEUE, STAFF, Running, receive_json, start_server, stop_server
+from tests.web.conftest import QUEUE, STAFF, Running, start_server, stop_server
 from tests.web.test_protocol_doc import DOC, check
 
 
