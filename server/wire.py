@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from .alerts import Alert, AlertChange, AlertKind
@@ -11,28 +11,47 @@ from .hall import Hall, TicketStatus
 
 
 __all__ = [
+    "alert_json",
     "alert_message",
     "display_state",
     "hall_state",
+    "hall_time",
     "report",
     "snapshot_message",
     "ticket_status",
 ]
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+def hall_time(value: datetime | None, tz: tzinfo) -> str | None:
+    """Write a moment in the hall's offset (ISO 8601): the one rule for every time the server sends.
+
+    Inside, moments keep the offset they came with (the wall clock's UTC, each queue system's
+    own); a page shows the hall's wall time, whatever zone its browser is in (docs/protocol.md,
+    "Times").
+    """
+    return value.astimezone(tz).isoformat() if value is not None else None
 
 
-def alert_message(change: AlertChange, alert: Alert) -> dict[str, Any]:
+_ALERT_TIMES = ("raised_at", "waiting_since", "acknowledged_at", "resolved_at")
+
+
+def alert_json(alert: Alert, tz: tzinfo) -> dict[str, Any]:
+    """Return the ALERT object of the staff feed, its times in the hall's offset."""
+    out = alert.to_json()
+    for field in _ALERT_TIMES:
+        out[field] = hall_time(getattr(alert, field), tz)
+    return out
+
+
+def alert_message(change: AlertChange, alert: Alert, tz: tzinfo) -> dict[str, Any]:
     """Return ``alert.raised`` / ``alert.resolved`` / ``alert.acknowledged``."""
-    return {"type": f"alert.{change}", "alert": alert.to_json()}
+    return {"type": f"alert.{change}", "alert": alert_json(alert, tz)}
 
 
 def snapshot_message(hall: Hall) -> dict[str, Any]:
-    """Return the staff feed's first message: every active alert."""
-    return {"type": "snapshot", "alerts": [a.to_json() for a in _by_urgency(hall.active_alerts())],
-            "at": _iso(hall.now)}
+    """Return the staff feed's first message: every active alert, the hall's time and its zone."""
+    return {"type": "snapshot", "alerts": [alert_json(a, hall.tz) for a in _by_urgency(hall.active_alerts())],
+            "at": hall_time(hall.now, hall.tz), "timezone": hall.config.timezone}
 
 
 def display_state(hall: Hall, seq: int, now: datetime) -> dict[str, Any]:
@@ -62,10 +81,10 @@ def display_state(hall: Hall, seq: int, now: datetime) -> dict[str, Any]:
     return {
         "type": "display.state",
         "seq": seq,
-        "at": at.isoformat(),
+        "at": hall_time(at, hall.tz),
         "hall": {"id": hall.config.id, "name": hall.config.name, "name_en": hall.config.name_en,
                  "timezone": hall.config.timezone, "date": day.isoformat()},
-        "calls": [{"ticket": c.ticket, "window": c.window, "called_at": c.called_at.isoformat(),
+        "calls": [{"ticket": c.ticket, "window": c.window, "called_at": hall_time(c.called_at, hall.tz),
                    "recall": c.recall, "service": c.service} for c in hall.calls],
         "services": services,
         "waiting_total": len(hall.waiting),
@@ -83,21 +102,21 @@ def hall_state(hall: Hall) -> dict[str, Any]:
         position, estimate = estimates[ticket.label]
         waiting.append({
             "ticket": ticket.label, "service": ticket.service, "priority": ticket.priority,
-            "position": position, "waiting_since": _iso(ticket.waiting_since),
+            "position": position, "waiting_since": hall_time(ticket.waiting_since, hall.tz),
             "waited_s": int((now - ticket.waiting_since).total_seconds())
             if now and ticket.waiting_since else 0,
             "expected_wait_s": estimate.expected_s,
             "expected_wait_range_s": [estimate.low_s, estimate.high_s],
         })
     return {
-        "at": _iso(now),
+        "at": hall_time(now, hall.tz),
         "date": hall.day.isoformat() if hall.day else None,
         "waiting_total": len(hall.waiting),
         "waiting": waiting,
         "windows": [{"id": w.id, "open": w.open,
                      "services": list(w.services) if w.services is not None else None,
                      "serving": w.serving} for w in hall.windows.values()],
-        "alerts": [a.to_json() for a in _by_urgency(hall.active_alerts())],
+        "alerts": [alert_json(a, hall.tz) for a in _by_urgency(hall.active_alerts())],
     }
 
 
@@ -129,13 +148,14 @@ def report(hall: Hall) -> dict[str, Any]:
                       "max_wait_s": int(waits[-1]),
                       "over_15_min": sum(1 for w in waits if w >= 15 * 60)})
     care = []
-    for alert in hall.alerts.values():
-        entry = alert.to_json()
+    # By the moment, not by its text: a text sorts right only within one offset.
+    for alert in sorted(hall.alerts.values(), key=lambda a: a.raised_at):
+        entry = alert_json(alert, hall.tz)
         entry["time_to_ack_s"] = (int((alert.acknowledged_at - alert.raised_at).total_seconds())
                                   if alert.acknowledged_at else None)
         care.append(entry)
-    care.sort(key=lambda a: a["raised_at"])
-    return {"date": hall.day.isoformat() if hall.day else None, "at": _iso(hall.now),
+    return {"date": hall.day.isoformat() if hall.day else None, "at": hall_time(hall.now, hall.tz),
+            "timezone": hall.config.timezone,
             **hall.counts, "waiting_total": len(hall.waiting), "open_windows": hall.open_window_count(),
             "advised_windows": hall.staffing_advice(), "waits_by_hour": hours, "alerts": care}
 

@@ -300,7 +300,7 @@ class Hub:
             return replied(error_reply(alert_id, "internal_error", "the server failed on this acknowledgement "
                                                                    "(a bug, logged); nothing changed"))
         record = Record("ack", {"alert": alert_id, "by": alert.acknowledged_by, "at": at.isoformat()})
-        return self._commit([record], alert_message(AlertChange.ACKNOWLEDGED, alert))
+        return self._commit([record], alert_message(AlertChange.ACKNOWLEDGED, alert, self.hall.tz))
 
     def advance_clock(self, now: datetime) -> PendingReply | None:
         """Move the hall to ``now`` (wall clock); journal it when something happened."""
@@ -348,7 +348,7 @@ class Hub:
                 return
             for change, alert in changes:
                 self.metrics.alerts.labels(str(alert.kind), str(change)).inc()
-                self.fanout.publish_staff(dumps(alert_message(change, alert)))
+                self.fanout.publish_staff(dumps(alert_message(change, alert, self.hall.tz)))
             self._update_gauges()
             self._mark_display_dirty()
             if not result.done():
