@@ -31,8 +31,10 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, port: int) -> None:
-        self.data_dir, self.port = data_dir, port
+    """``waitwell serve`` as its own process, on the event clock or (``clock="wall"``) the real one."""
+
+    def __init__(self, data_dir: Path, port: int, clock: str = "event") -> None:
+        self.data_dir, self.port, self.clock = data_dir, port, clock
         self.url = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen | None = None
 
@@ -40,7 +42,7 @@ class ServerProcess:
         self.log = (self.data_dir / "server.log").open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir),
-             "--clock", "event", "--queue-token", "q", "--staff-token", "s", "--log-level", "WARNING"],
+             "--clock", self.clock, "--queue-token", "q", "--staff-token", "s", "--log-level", "WARNING"],
             cwd=REPO, stdout=subprocess.DEVNULL, stderr=self.log)
         async with aiohttp.ClientSession() as session:
             for _ in range(300):
@@ -58,6 +60,13 @@ class ServerProcess:
         assert self.proc is not None
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
+        self.log.close()
+
+    def terminate(self) -> None:
+        """SIGTERM, as systemd or Ctrl-C stops a server, and wait for it to exit."""
+        assert self.proc is not None
+        self.proc.terminate()
+        assert self.proc.wait(10) == 0, (self.data_dir / "server.log").read_text()
         self.log.close()
 
     def stop(self) -> None:

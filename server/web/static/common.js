@@ -1,4 +1,4 @@
-/* WaitWell — helpers shared by the staff app and the manager page. Plain JS, no build step. */
+/* WaitWell — helpers shared by the staff app, the manager page and (times only) the lobby screen page.\n * Plain JS, no build step. */
 (function () {
   "use strict";
 
@@ -104,10 +104,55 @@
     return Math.max(0, Math.round(seconds / 60));
   }
 
-  /** "09:16" from a hall ISO time: the wall time in the hall's own offset, not the browser's. */
-  function hallClockTime(iso) {
-    if (!iso || iso.length < 16) return "–";
-    return iso.slice(11, 16);
+  /* ---- the hall's wall time (docs/protocol.md, "Times"): never the browser's zone ---- */
+
+  const DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];  // Intl's en-US short weekdays
+  const PART_OPTIONS = { hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric",
+    hour: "numeric", minute: "numeric", second: "numeric", weekday: "short" };
+  const formatters = new Map();
+  /** An Intl formatter of wall-clock parts in IANA zone ``tz``; null if the browser does not know it. */
+  function zoneFormatter(tz) {
+    const key = tz || "";
+    if (!formatters.has(key)) {
+      let f = null;
+      try {
+        f = new Intl.DateTimeFormat("en-US", tz ? Object.assign({ timeZone: tz }, PART_OPTIONS) : PART_OPTIONS);
+      } catch (e) {
+        f = null;
+      }
+      formatters.set(key, f);
+    }
+    return formatters.get(key);
+  }
+
+  function pad2(n) { return (n < 10 ? "0" : "") + n; }
+
+  /** The wall-clock parts of instant ``ms`` in IANA zone ``tz`` (the browser's zone only when the
+   *  zone is unknown to it, as the pygame screen does). */
+  function wallParts(ms, tz) {
+    const f = zoneFormatter(tz) || zoneFormatter(null);
+    const p = {};
+    f.formatToParts(new Date(ms)).forEach((part) => { p[part.type] = part.value; });
+    const y = +p.year, mo = +p.month, d = +p.day;
+    return {
+      y: y, mo: mo, d: d, h: +p.hour % 24, mi: +p.minute, s: +p.second + (ms % 1000 + 1000) % 1000 / 1000,
+      wd: DAY_NAMES.indexOf(p.weekday),  // 0 = Monday, as Python's weekday()
+      iso: y + "-" + pad2(mo) + "-" + pad2(d),
+    };
+  }
+
+  /** "14:01" ("14:01:36" with ``seconds``) from a server time: the wall time in the hall's zone
+   *  ``tz`` (IANA). If the browser does not know the zone, the ISO text's own offset, which the
+   *  server writes in the hall's. The one formatter of times of day on every page. */
+  function hallClockTime(iso, tz, seconds) {
+    if (typeof iso !== "string" || iso.length < 16) return "–";
+    // Date.parse wants at most milliseconds; the server may send microseconds.
+    const ms = Date.parse(iso.replace(" ", "T").replace(/(\.\d{3})\d+/, "$1"));
+    if (tz && !isNaN(ms) && zoneFormatter(tz)) {
+      const p = wallParts(ms, tz);
+      return pad2(p.h) + ":" + pad2(p.mi) + (seconds ? ":" + pad2(Math.floor(p.s)) : "");
+    }
+    return iso.slice(11, seconds ? 19 : 16);
   }
 
   /* ---- staff credentials, remembered on the device ---- */
@@ -189,7 +234,7 @@
 
   window.WaitWell = {
     load, save, getLang, setLang, onLang, tr, applyStrings, pickMessage, HallClock,
-    formatDuration, minutes, hallClockTime, loadStaff, saveStaff, takeQueryCredentials,
+    formatDuration, minutes, hallClockTime, wallParts, loadStaff, saveStaff, takeQueryCredentials,
     getJSON, postJSON, wsURL, el, KINDS, kindRank, kindLabel,
   };
 })();

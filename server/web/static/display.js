@@ -33,30 +33,8 @@
     return Date.parse(iso.replace(" ", "T").replace(/(\.\d{3})\d+/, "$1"));
   }
 
-  const DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];  // Intl's en-US short weekdays
-  const formatters = new Map();
-  /** The wall-clock parts of instant ``ms`` in IANA zone ``tz`` (the browser's zone when unknown). */
-  function localParts(ms, tz) {
-    let f = formatters.get(tz);
-    if (f === undefined) {
-      const options = { hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric",
-        hour: "numeric", minute: "numeric", second: "numeric", weekday: "short" };
-      try {
-        f = new Intl.DateTimeFormat("en-US", tz ? Object.assign({ timeZone: tz }, options) : options);
-      } catch (e) {
-        f = new Intl.DateTimeFormat("en-US", options);  // an unknown zone name: local time, as view._zone
-      }
-      formatters.set(tz, f);
-    }
-    const p = {};
-    f.formatToParts(new Date(ms)).forEach((part) => { p[part.type] = part.value; });
-    const y = +p.year, mo = +p.month, d = +p.day;
-    return {
-      y: y, mo: mo, d: d, h: +p.hour % 24, mi: +p.minute, s: +p.second + (ms % 1000 + 1000) % 1000 / 1000,
-      wd: DAY_NAMES.indexOf(p.weekday),  // 0 = Monday, as Python's weekday()
-      iso: isoDate(y, mo, d),
-    };
-  }
+  /** The wall-clock parts of instant ``ms`` in IANA zone ``tz``: common.js's, shared by every page. */
+  function localParts(ms, tz) { return window.WaitWell.wallParts(ms, tz); }
 
   function pad2(n) { return (n < 10 ? "0" : "") + n; }
   function isoDate(y, mo, d) { return y + "-" + pad2(mo) + "-" + pad2(d); }

@@ -133,9 +133,12 @@
     renderStatus();
   }
 
+  /** The hall's IANA zone: every time on this page is read in it, never in the browser's. */
+  function hallZone() { return state.report ? state.report.timezone : null; }
+
   function renderStatus() {
     const which = $("status").getAttribute("data-state");
-    $("status-text").textContent = W.tr(S["status_" + which], { t: W.hallClockTime(state.lastAt) + (state.lastAt ? state.lastAt.slice(16, 19) : "") });
+    $("status-text").textContent = W.tr(S["status_" + which], { t: W.hallClockTime(state.lastAt, hallZone(), true) });
   }
 
   /* ---- rendering ---- */
@@ -266,12 +269,12 @@
 
   function renderCare(alerts) {
     const rows = alerts.slice().reverse().map((a) => W.el("tr", { "data-alert-id": a.id, "data-alert-kind": a.kind, class: "kind-" + a.kind }, [
-      W.el("td", { text: W.hallClockTime(a.raised_at) }),
+      W.el("td", { text: W.hallClockTime(a.raised_at, hallZone()) }),
       W.el("td", {}, [W.el("span", { class: "badge", text: W.kindLabel(a.kind) })]),
       W.el("td", { class: "strong", text: a.ticket || (a.recommended_windows ? "→ " + a.recommended_windows : "–") }),
       W.el("td", { class: a.acknowledged_by ? "" : "muted", text: a.acknowledged_by || W.tr(S.nobody) }),
       W.el("td", { class: "num time-to-ack", text: a.time_to_ack_s === null || a.time_to_ack_s === undefined ? "–" : W.formatDuration(a.time_to_ack_s) }),
-      W.el("td", { text: a.resolved_at ? W.tr(S.resolved_at, { t: W.hallClockTime(a.resolved_at) }) : W.tr(S.active) }),
+      W.el("td", { text: a.resolved_at ? W.tr(S.resolved_at, { t: W.hallClockTime(a.resolved_at, hallZone()) }) : W.tr(S.active) }),
     ]));
     const care = alerts.filter((a) => a.kind === "care_15" || a.kind === "care_30");
     const times = care.filter((a) => a.time_to_ack_s !== null && a.time_to_ack_s !== undefined)

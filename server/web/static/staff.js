@@ -77,6 +77,7 @@
     services: {},             // id -> {name, name_en}
     hallName: null,
     clock: new W.HallClock(),
+    timezone: null,           // the hall's IANA zone, from the snapshot: times read in it
     socket: null,
     online: false,
     attempt: 0,
@@ -279,6 +280,7 @@
       case "snapshot": {
         state.snapshots += 1;
         state.clock.set(message.at);
+        if (message.timezone) state.timezone = message.timezone;
         const fresh = [];
         state.alerts.clear();
         (message.alerts || []).forEach((a) => {
@@ -539,7 +541,7 @@
       const mine = state.creds && alert.acknowledged_by === state.creds.name;
       foot.appendChild(W.el("span", { class: "taken-by" + (mine ? " mine" : ""),
         text: (mine ? W.tr(S.taken_by_me) : W.tr(S.taken_by, { name: alert.acknowledged_by })) +
-              (alert.acknowledged_at ? " · " + W.hallClockTime(alert.acknowledged_at) : "") }));
+              (alert.acknowledged_at ? " · " + W.hallClockTime(alert.acknowledged_at, state.timezone) : "") }));
     } else {
       foot.appendChild(W.el("button", {
         type: "button", class: "ack", "data-action": "ack",
