@@ -26,6 +26,8 @@ from server.config_file import load_config
 from server.errors import InvalidEvent
 from server.events import parse_event
 from server.hall import AckRejected, Hall
+from server.web.hub import JOURNAL_CLOCK_EVERY, apply_record
+from server.web.journal import Record
 from server.wire import display_state, hall_state, report
 
 from tests.halltools import T0
@@ -98,6 +100,13 @@ class HallMachine(RuleBasedStateMachine):
         self.cursor = T0
         self.raised: set[str] = set()
         self.sent = 0
+        # The server's journal, as web/hub.py writes it: the last day snapshot and the records
+        # after it; a wall-clock moment only when it changed something, before an event the
+        # hall's time if the clock moved it unheard, and at least every JOURNAL_CLOCK_EVERY.
+        self.snapshot: dict[str, Any] | None = None
+        self.records: list[Record] = []
+        self.journaled_now: datetime | None = None
+        self.restarts = 0
 
     # -- inputs ------------------------------------------------------------------------------
 
@@ -119,8 +128,12 @@ class HallMachine(RuleBasedStateMachine):
             return
         if self.hall.starts_new_day(event):
             self._new_day()
+        elif self.hall.now is not None and self.hall.now != self.journaled_now:
+            self.records.append(Record("tick", {"at": self.hall.now.isoformat()}))
         # check() passed, so nothing but a bug may stop the event now.
         self.hall.receive(event)
+        self.journaled_now = self.hall.now
+        self.records.append(Record("event", event.to_json(), event.id))
         replayed = parse_event(event.to_json())
         self.replica.receive(replayed)
         self.restarted.receive(replayed)
@@ -129,6 +142,7 @@ class HallMachine(RuleBasedStateMachine):
         snapshot = self.hall.export_snapshot()
         self.restarted = Hall(self.config)
         self.restarted.restore_snapshot(snapshot)
+        self.snapshot, self.records = snapshot, []
 
     @rule(label=st.sampled_from(LABELS), service=st.sampled_from(SERVICES), priority=st.booleans(),
           step=steps, offset=st.sampled_from(OFFSETS))
@@ -192,11 +206,41 @@ class HallMachine(RuleBasedStateMachine):
     def clock(self, step: int) -> None:
         """The wall clock moves the hall with no event, as the server's ticker does."""
         now = self._when(step, OFFSETS[0])
-        if self.hall.time_starts_new_day(now):
-            self._new_day()
-        self.hall.advance(now)
+        self._tick(now)
         self.replica.advance(now)
         self.restarted.advance(now)
+
+    def _tick(self, now: datetime) -> None:
+        """Hub.advance_clock: move the hall, journal the moment as the hub would."""
+        new_day = self.hall.time_starts_new_day(now)
+        if new_day:
+            self._new_day()
+        before = self.hall.version
+        self.hall.advance(now)
+        quiet = self.journaled_now is not None and self.hall.now is not None and (
+            self.hall.now - self.journaled_now < JOURNAL_CLOCK_EVERY)
+        if self.hall.version == before and not new_day and quiet:
+            return
+        self.records.append(Record("tick", {"at": now.isoformat()}))
+        self.journaled_now = self.hall.now
+
+    @rule()
+    def restart(self) -> None:
+        """The server stops and starts again: a hall rebuilt from the journal alone (the last snapshot
+        and the records after it), then the first tick of the new process's wall clock. It must be
+        the hall that ran, every acknowledgement and alert included; from here on it is the hall."""
+        rebuilt = Hall(self.config)
+        if self.snapshot is not None:
+            rebuilt.restore_snapshot(self.snapshot)
+        for record in self.records:
+            apply_record(rebuilt, record)  # a record that no longer applies is the bug this looks for
+        rebuilt.alerts_to_send()  # announced before the stop: a restart announces nothing again
+        running_now = self.hall.now
+        self.hall, self.journaled_now = rebuilt, rebuilt.now
+        self.restarts += 1
+        if running_now is not None:
+            self._tick(running_now)
+        assert describe(self.hall) == describe(self.replica), "the restarted hall differs from the one that ran"
 
     @rule(data=st.data(), by=st.sampled_from(NAMES), step=st.integers(0, 600))
     def acknowledge(self, data: st.DataObject, by: str, step: int) -> None:
@@ -204,11 +248,15 @@ class HallMachine(RuleBasedStateMachine):
         alert_id = data.draw(st.sampled_from(ids))
         at = self._when(step, OFFSETS[0])
         before = kept(self.hall)
+        if self.hall.now is not None:
+            at = max(at, self.hall.now)  # as the hub stamps it: never behind the hall's time
         try:
             self.hall.acknowledge(alert_id, by, at)
         except AckRejected:
             assert kept(self.hall) == before, "a refused acknowledgement changed the hall"
             return
+        acknowledged_by = self.hall.alerts[alert_id].acknowledged_by
+        self.records.append(Record("ack", {"alert": alert_id, "by": acknowledged_by, "at": at.isoformat()}))
         self.replica.acknowledge(alert_id, by, at)
         self.restarted.acknowledge(alert_id, by, at)
 

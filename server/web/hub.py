@@ -29,8 +29,8 @@ from .journal import Journal, Record
 from .metrics import Metrics
 
 
-__all__ = ["Hub", "ClockMode", "FUTURE_LIMIT", "JOURNAL_CLOCK_EVERY", "Reply", "PendingReply", "replied", "utcnow",
-           "dumps"]
+__all__ = ["Hub", "ClockMode", "FUTURE_LIMIT", "JOURNAL_CLOCK_EVERY", "Reply", "PendingReply", "apply_record",
+           "replied", "utcnow", "dumps"]
 
 log = logging.getLogger(__name__)
 
@@ -199,11 +199,11 @@ class Hub:
             hall.restore_snapshot(snapshot)
         for record in records:
             try:
-                _apply_record(hall, record)
+                apply_record(hall, record)
             except (InvalidEvent, AckRejected) as exc:
                 # Only accepted inputs are journaled, so this means the rules changed
                 # between versions: keep going rather than refuse to start.
-                log.error("journal replay: record %s no longer applies: %s", _clip(record.body.get("id")), exc)
+                log.error("journal replay: %s no longer applies: %s", _describe_record(record), exc)
             if record.event_id is not None:
                 seen.add(record.event_id)
             hall.alerts_to_send()
@@ -410,7 +410,18 @@ class Hub:
             await asyncio.sleep(TICK_INTERVAL_S)
 
 
-def _apply_record(hall: Hall, record: Record) -> None:
+def _describe_record(record: Record) -> str:
+    """What a journal record is about, for a log line: an ack has no event id, it names an alert."""
+    body = record.body
+    if record.kind == "ack":
+        return f"ack of alert {_clip(body.get('alert'))} by {_clip(body.get('by'))} at {_clip(body.get('at'))}"
+    if record.kind == "event":
+        return f"event {_clip(body.get('id'))} ({_clip(body.get('type'))} at {_clip(body.get('at'))})"
+    return f"{_clip(record.kind)} record"
+
+
+def apply_record(hall: Hall, record: Record) -> None:
+    """Replay one journal record into ``hall`` (raises what the hall raises)."""
     body = record.body
     if record.kind == "event":
         hall.receive(parse_event(body))

@@ -258,3 +258,88 @@ async def test_a_quiet_hall_journals_its_clock_every_few_minutes(tmp_path):
         assert journaled == list(range(300, 3601, 300))
     finally:
         await stop_server(running)
+
+
+async def test_wall_clock_late_batch_acknowledged_apology_survives_sigterm_and_restart(tmp_path):
+    """Issue 12: a queue system catching up sends the first half hour of a month-end day stamped
+    34 minutes late to a server on the wall clock; an apology visit (care_30) is acknowledged from
+    a tablet; SIGTERM; a restart on the same data dir. Every alert, the acknowledgement and the
+    day's counts come back as they were, and no journal record fails to replay."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    hall_zone = ZoneInfo(load_config().timezone)
+    day = simulate_day("month_end", seed=5, plan_scale=0.7)
+    opening = datetime.fromisoformat(day.events[0]["at"])
+    now = datetime.now(hall_zone)
+    shift = (now - timedelta(minutes=34 + 30)) - opening  # the day opened 64 minutes ago
+    late = []
+    for event in day.events:
+        stamped = datetime.fromisoformat(event["at"]) + shift
+        if stamped > now - timedelta(minutes=34):
+            break
+        late.append({**event, "at": stamped.isoformat(timespec="milliseconds")})
+    assert len(late) > 150
+
+    server = ServerProcess(tmp_path, free_port(), clock="wall")
+    await server.start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            for start in range(0, len(late), 50):  # in batches, the wall clock ticking between them
+                async with session.post(server.url + "/api/events?token=q", json=late[start:start + 50]) as resp:
+                    assert {r["type"] for r in await resp.json()} == {"ack"}
+                await asyncio.sleep(0.3)
+            staff = await session.ws_connect(server.url.replace("http", "ws") + "/ws/staff?token=s")
+            snapshot = json.loads((await staff.receive()).data)
+            apologies = sorted((a for a in snapshot["alerts"] if a["kind"] == "care_30"), key=lambda a: a["ticket"])
+            assert apologies, "half an hour of a month-end day, 34 minutes late, has apology visits due"
+            apology = apologies[0]
+            await staff.send_str(json.dumps({"type": "alert.ack", "id": apology["id"], "by": "王芳"}))
+            taken = json.loads((await staff.receive()).data)
+            assert taken["type"] == "alert.acknowledged" and taken["alert"]["id"] == apology["id"]
+            await staff.close()
+            await asyncio.sleep(1.5)  # a few wall-clock ticks after the acknowledgement
+            async with session.get(server.url + "/api/report?token=s") as resp:
+                before = await resp.json()
+        server.terminate()
+        await server.start()
+        async with aiohttp.ClientSession() as session:
+            async with session.get(server.url + "/api/report?token=s") as resp:
+                after = await resp.json()
+    finally:
+        server.stop()
+
+    log = (tmp_path / "server.log").read_text()
+    assert "no longer applies" not in log, log
+    after_by_id = {a["id"]: a for a in after["alerts"]}
+    for alert in before["alerts"]:
+        again = after_by_id.get(alert["id"])
+        assert again is not None, f"{alert['id']} was lost in the restart"
+        for field in ("raised_at", "acknowledged_by", "acknowledged_at", "waiting_since"):
+            assert again[field] == alert[field], (alert["id"], field)
+    [taken_after] = [a for a in after["alerts"] if a["id"] == apology["id"]]
+    assert taken_after["acknowledged_by"] == "王芳" and taken_after["resolved_at"] is None
+    for count in ("issued", "served", "no_show", "cancelled", "waiting"):
+        assert after[count] == before[count], count
+    assert sum(1 for a in after["alerts"] if a["acknowledged_by"]) == 1
+
+
+async def test_a_record_that_no_longer_applies_is_logged_by_kind_and_what_it_names(tmp_path, caplog):
+    """The log of issue 12 read "journal replay: record None no longer applies": an acknowledgement
+    has no event id. The line names the record's kind and the alert (or event) it is about."""
+    import logging
+
+    from server.web.hub import Hub
+    from server.web.journal import Record, SQLiteJournal
+
+    journal = SQLiteJournal(tmp_path / "journal.sqlite3")
+    await journal.append([Record("ack", {"alert": "2026-11-30:care_30:A002", "by": "王芳",
+                                         "at": "2026-11-30T09:40:00+08:00"})])
+    await journal.close()
+    hub = Hub(load_config(), SQLiteJournal(tmp_path / "journal.sqlite3"))
+    with caplog.at_level(logging.ERROR, logger="server.web.hub"):
+        hub._rebuild()
+    await hub.journal.close()
+    [line] = [r.getMessage() for r in caplog.records if "no longer applies" in r.getMessage()]
+    assert "ack of alert 2026-11-30:care_30:A002 by 王芳" in line, line
+    assert "None" not in line
