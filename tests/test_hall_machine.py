@@ -202,7 +202,8 @@ class HallMachine(RuleBasedStateMachine):
     def reset(self, step: int, offset: timezone) -> None:
         self._event("hall.reset", step, offset)
 
-    @rule(step=st.integers(-10, 45).map(lambda m: 60 * m))
+    # Minutes, or seconds: a move under JOURNAL_CLOCK_EVERY that changes nothing is not journaled.
+    @rule(step=st.integers(-10, 45).map(lambda m: 60 * m) | st.integers(1, 299))
     def clock(self, step: int) -> None:
         """The wall clock moves the hall with no event, as the server's ticker does."""
         now = self._when(step, OFFSETS[0])
@@ -242,9 +243,13 @@ class HallMachine(RuleBasedStateMachine):
             self._tick(running_now)
         assert describe(self.hall) == describe(self.replica), "the restarted hall differs from the one that ran"
 
-    @rule(data=st.data(), by=st.sampled_from(NAMES), step=st.integers(0, 600))
+    @rule(data=st.data(), by=st.sampled_from(NAMES[:2]) | st.sampled_from(NAMES), step=st.integers(0, 600))
     def acknowledge(self, data: st.DataObject, by: str, step: int) -> None:
+        # Mostly an alert staff could take, so that restarts meet acknowledgements to replay.
+        open_ = sorted(a.id for a in self.hall.active_alerts() if a.acknowledged_by is None)
         ids = sorted(self.hall.alerts) + ["2026-11-30:care_15:NOPE"]
+        if open_ and data.draw(st.integers(0, 3), label="an alert staff could take?"):
+            ids = open_
         alert_id = data.draw(st.sampled_from(ids))
         at = self._when(step, OFFSETS[0])
         before = kept(self.hall)
@@ -259,6 +264,10 @@ class HallMachine(RuleBasedStateMachine):
         self.records.append(Record("ack", {"alert": alert_id, "by": acknowledged_by, "at": at.isoformat()}))
         self.replica.acknowledge(alert_id, by, at)
         self.restarted.acknowledge(alert_id, by, at)
+        if data.draw(st.booleans(), label="the server restarts now?"):
+            # Issue 12's case: taken on a tablet, then SIGTERM. Days turn often in these programs,
+            # so the restart rule alone seldom meets an acknowledgement still in the journal.
+            self.restart()
 
     # -- invariants --------------------------------------------------------------------------
 
