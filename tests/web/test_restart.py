@@ -33,8 +33,8 @@ def free_port() -> int:
 class ServerProcess:
     """``waitwell serve`` as its own process, on the event clock or (``clock="wall"``) the real one."""
 
-    def __init__(self, data_dir: Path, port: int, clock: str = "event") -> None:
-        self.data_dir, self.port, self.clock = data_dir, port, clock
+    def __init__(self, data_dir: Path, port: int, clock: str = "event", config: Path | None = None) -> None:
+        self.data_dir, self.port, self.clock, self.config = data_dir, port, clock, config
         self.url = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen | None = None
 
@@ -42,7 +42,8 @@ class ServerProcess:
         self.log = (self.data_dir / "server.log").open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir),
-             "--clock", self.clock, "--queue-token", "q", "--staff-token", "s", "--log-level", "WARNING"],
+             "--clock", self.clock, "--queue-token", "q", "--staff-token", "s", "--log-level", "WARNING",
+             *(["--config", str(self.config)] if self.config else [])],
             cwd=REPO, stdout=subprocess.DEVNULL, stderr=self.log)
         async with aiohttp.ClientSession() as session:
             for _ in range(300):
@@ -268,7 +269,16 @@ async def test_wall_clock_late_batch_acknowledged_apology_survives_sigterm_and_r
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    hall_zone = ZoneInfo(load_config().timezone)
+    from server.config_file import DEFAULT_CONFIG_PATH
+
+    # The late half hour must lie within the hall's day: the sample hall, moved to a zone where
+    # it is not around midnight now.
+    zone = next(z for z in ("Asia/Shanghai", "Europe/London", "America/New_York")
+                if 2 <= datetime.now(ZoneInfo(z)).hour < 22)
+    config = tmp_path / "hall.yaml"
+    config.write_text(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8").replace(
+        "timezone: Asia/Shanghai", f"timezone: {zone}"), encoding="utf-8")
+    hall_zone = ZoneInfo(zone)
     day = simulate_day("month_end", seed=5, plan_scale=0.7)
     opening = datetime.fromisoformat(day.events[0]["at"])
     now = datetime.now(hall_zone)
@@ -281,7 +291,7 @@ async def test_wall_clock_late_batch_acknowledged_apology_survives_sigterm_and_r
         late.append({**event, "at": stamped.isoformat(timespec="milliseconds")})
     assert len(late) > 150
 
-    server = ServerProcess(tmp_path, free_port(), clock="wall")
+    server = ServerProcess(tmp_path, free_port(), clock="wall", config=config)
     await server.start()
     try:
         async with aiohttp.ClientSession() as session:
