@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,7 @@ from server.config_file import DEFAULT_CONFIG_PATH, load_config, parse_config
 from server.errors import ConfigError
 
 from tests.halltools import staffing_config
+from tests.web.test_restart import free_port
 
 
 def test_lookahead_is_configured_in_minutes_and_zero_turns_it_off():
@@ -211,3 +215,46 @@ def test_a_relative_data_dir_is_relative_to_the_config_files_folder(tmp_path):
                                      encoding="utf-8")
     assert load_config(folder / "abs.yaml").data_dir == str(tmp_path / "x")
     assert load_config(DEFAULT_CONFIG_PATH).data_dir == str(DEFAULT_CONFIG_PATH.parents[1] / "var")
+
+
+# --- the commands: a broken config is one line and exit 2; the data dir is printed absolute ---
+
+REPO = DEFAULT_CONFIG_PATH.parents[1]
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "0"], ["demo", "--headless", "--port", "PORT"],
+                                     ["simulate", "--scenario", "quiet", "--out", "-"]],
+                         ids=["serve", "demo", "simulate"])
+def test_a_broken_config_stops_each_command_with_one_line_and_exit_2(tmp_path, command):
+    """`waitwell serve --config bad.yaml` used to start a hall with no services; now it says why and stops."""
+    text = sample_with("\nservices:\n", "\nservces:\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    argv = [str(free_port()) if arg == "PORT" else arg for arg in command]
+    proc = subprocess.run([sys.executable, "-m", "server", *argv, "--config", str(bad)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.endswith(f"{bad}:{line_of(text, 'servces')}: unknown key 'servces' at the top level"
+                                " — did you mean 'services'?\n")
+
+
+def test_serve_prints_and_uses_the_absolute_data_dir_next_to_its_config(tmp_path):
+    """Started from another folder, the server keeps its journal and tokens beside the config, and says where."""
+    folder, elsewhere = tmp_path / "hall", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    (folder / "hall.yaml").write_text(sample_with("data_dir: ../var", "data_dir: data"), encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "server", "serve", "--config", "../hall/hall.yaml", "--port", "0"],
+                            cwd=elsewhere, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        first = proc.stdout.readline()
+        second = proc.stdout.readline()
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert first.endswith(f"data in {folder / 'data'}\n"), (first, err)
+    assert second.strip() == f"hall config:   {folder / 'hall.yaml'}"
+    assert (folder / "data" / "tokens.json").exists() and not (elsewhere / "data").exists()
