@@ -231,7 +231,12 @@ def _pins(reader: "_Reader", staff: Mapping[str, Any]) -> dict[str, str]:
     for key, value in raw.items():
         if not isinstance(key, str):
             written = _key_text(raw, key)
-            read_as = f"the number {key}" if written != str(key) else "a number"
+            if isinstance(key, bool) or key is None:
+                read_as = "null" if key is None else str(key).lower()
+            elif isinstance(key, (int, float)):
+                read_as = f"the number {key}" if written != str(key) else "a number"
+            else:
+                read_as = f"a {type(key).__name__}"
             raise reader.fail("staff.pins", f"PIN {written} (YAML reads it as {read_as})"
                               f" — write PINs in quotes: '{written}'", raw, key)
         pin = key.strip()
@@ -371,7 +376,10 @@ def _load_yaml(text: str, source: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{source}:{mark.line + 1}" if mark is not None else source
-        what = " ".join(part for part in (exc.context, exc.problem) if part)
+        context = exc.context or ""
+        if context and exc.context_mark is not None and exc.context_mark.line != getattr(mark, "line", None):
+            context += f" started at line {exc.context_mark.line + 1}"
+        what = ": ".join(part for part in (context, exc.problem) if part)
         raise ConfigError(f"{where}: not valid YAML: {what} — check the indentation and quoting on this line"
                           " or the one before") from None
     except yaml.YAMLError as exc:

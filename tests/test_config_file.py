@@ -151,12 +151,14 @@ def test_two_pins_for_one_name_name_both_lines(tmp_path):
                        " — give each person one PIN and their own name")
 
 
-@pytest.mark.parametrize(("written", "read_as"), [("0135", "93"), ("2469", None), ("0x1F", "31"), ("12:30", "750")])
+@pytest.mark.parametrize(("written", "read_as"), [("0135", "the number 93"), ("2469", "a number"),
+                                                 ("0x1F", "the number 31"), ("12:30", "the number 750"),
+                                                 ("yes", "true"), ("2026-11-30", "a date")])
 def test_a_pin_that_is_not_a_yaml_string_asks_for_quotes_in_its_own_words(tmp_path, written, read_as):
     """YAML 1.1 reads an unquoted 0135 as the octal number 93: the message quotes what was written."""
     text = sample_with('    "1357": 李明', f"    {written}: 李明")
     message, path = config_error(tmp_path, text)
-    note = f" (YAML reads it as the number {read_as})" if read_as else " (YAML reads it as a number)"
+    note = f" (YAML reads it as {read_as})"
     assert message == (f"{path}:{line_of(text, written + ':')}: staff.pins: PIN {written}{note}"
                        f" — write PINs in quotes: '{written}'")
 
@@ -196,8 +198,8 @@ def test_unquoted_ids_and_times_keep_the_text_as_written(tmp_path):
 def test_not_yaml_is_one_line_with_the_line_number(tmp_path):
     text = sample_with("  care_first_min: 15", "  care_first_min: [15")
     message, path = config_error(tmp_path, text)
-    assert message.startswith(f"{path}:")
-    assert "not valid YAML" in message
+    assert message.startswith(f"{path}:{line_of(text, '[15') + 1}: not valid YAML: ")
+    assert f"started at line {line_of(text, '[15')}" in message
 
 
 def test_an_empty_config_is_refused(tmp_path):
