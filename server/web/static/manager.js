@@ -123,9 +123,15 @@
       if (!message || typeof message.type !== "string" || message.type.indexOf("alert.") !== 0) return;
       if (message.type === "alert.updated" && state.report && message.alert) {
         // The same alert with its numbers as they are now: replace its content where it shows.
-        const list = state.report.alerts || [];
-        const i = list.findIndex((a) => a.id === message.alert.id);
-        if (i >= 0) list[i] = Object.assign({}, list[i], message.alert);
+        // Its open count (and a staffing alert's advice) is the hall's of that moment: the KPIs too.
+        const a = message.alert, rep = state.report, list = rep.alerts || [];
+        const i = list.findIndex((x) => x.id === a.id);
+        if (i >= 0) {
+          list[i] = Object.assign({}, list[i], a);
+          rep.open_windows = a.open_windows;
+          if (a.kind === "staffing") rep.advised_windows = a.recommended_windows;
+          render();
+        }
       }
       clearTimeout(state.timer);
       state.timer = setTimeout(refresh, 100);
