@@ -25,8 +25,11 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def alert_message(change: AlertChange, alert: Alert) -> dict[str, Any]:
-    """Return ``alert.raised`` / ``alert.resolved`` / ``alert.acknowledged``."""
-    return {"type": f"alert.{change}", "alert": alert.to_json()}
+    """Return ``alert.raised`` / ``alert.updated`` / ``alert.resolved`` / ``alert.acknowledged``."""
+    message: dict[str, Any] = {"type": f"alert.{change}", "alert": alert.to_json()}
+    if change is AlertChange.UPDATED:
+        message["updated_at"] = _iso(alert.updated_at)
+    return message
 
 
 def snapshot_message(hall: Hall) -> dict[str, Any]:
