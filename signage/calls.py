@@ -109,6 +109,6 @@ def next_change(calls: Sequence[Call], now: datetime, hold_s: float = HOLD_S) ->
 
 def state_banner(state: DisplayState | None, now: datetime | None, hold_s: float = HOLD_S) -> Banner | None:
     """Return the banner of ``state`` at hall time ``now``: none while no window is open."""
-    if state is None or now is None or state.open_windows <= 0:
+    if state is None or state.at is None or now is None or state.open_windows <= 0:
         return None
     return banner_at(state.calls, now, hold_s)
