@@ -292,12 +292,18 @@ class Painter:
             cy = y + row_h // 2
             t = self.text.fit(line.ticket, size, ink, half, bold=True)
             self._blit(surf, t, r.centerx - gap // 2, cy, "midright")
-            w = self.text.fit(f"→ {line.window_zh}", round(size * 0.62), ink, half, bold=True)
-            wr = self._blit(surf, w, r.centerx + gap // 2, cy, "bottomleft")
-            e = self.text.fit(line.window_en, round(size * 0.3), ink, half)
-            er = self._blit(surf, e, r.centerx + gap // 2, wr.bottom, "topleft")
+            tag = None
+            tag_size = min(round(size * 0.24), round(30 * u))
             if line.recall:
-                self._tag(surf, "重呼 Recall", round(size * 0.26), er.right + round(14 * u), er.centery, self.t.accent, ink)
+                tag = self.text.render("重呼 Recall", tag_size, ink, bold=True)
+            room = half - (tag.get_width() + round(30 * u) if tag is not None else 0)
+            w = self.text.fit(f"→ {line.window_zh}", round(size * 0.58), ink, half, bold=True)
+            e = self.text.fit(line.window_en, round(size * 0.28), ink, room)
+            top = cy - (w.get_height() + e.get_height()) // 2
+            wr = self._blit(surf, w, r.centerx + gap // 2, top)
+            er = self._blit(surf, e, r.centerx + gap // 2, wr.bottom)
+            if tag is not None:
+                self._tag(surf, "重呼 Recall", tag_size, er.right + round(14 * u), er.centery, self.t.accent, ink)
             y += row_h
         if v.pending:
             self._banner_tags(surf, L, v)
