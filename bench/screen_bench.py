@@ -310,7 +310,7 @@ async def latency_run(kind: str, ctx: "Bench") -> dict[str, Any]:
                 sent_group.append(sent)
             bursts.append(sent_group)
             await asyncio.gather(*acks)
-            await asyncio.sleep(args.banner * args.burst + 0.5)  # the queue drains
+            await asyncio.sleep(args.banner * args.burst + 0.5)  # the banner ends
         clock_after = await page.clock_offset() if page else None
         log = await page.log() if page else []
         size = await page.size() if page else None

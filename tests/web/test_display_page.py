@@ -906,7 +906,7 @@ async def test_js_build_view_equals_python(browser: Any, live: LiveServer) -> No
                           banner=banner, slide=playlist.slide_at(now),
                           offline_since=c["offline"])
         py.append(_py_view(view))
-    # The cases cover a banner with calls queued behind it, busy and quiet tickers, several slides.
+    # The cases cover a full banner with calls to come, a closed hall, wait levels, busy and quiet tickers, several slides.
     assert py[2]["banner"] is None and py[4]["banner"]["pending"] > 0 and len(py[4]["banner"]["rows"]) == MAX_ROWS
     assert py[5]["banner"]["window"] == "VIP" and py[6]["banner"] is None and py[7]["banner"] is None
     assert py[7]["calls"]["current"] is None and {r["level"] for r in py[7]["waiting"]["rows"]} == {"none"}
