@@ -74,6 +74,7 @@ def display_state(hall: Hall, seq: int, now: datetime) -> dict[str, Any]:
         "waiting_total": len(hall.waiting),
         "open_windows": hall.open_window_count(),
         "alerts": {"open_windows": any(a.kind is AlertKind.OPEN_WINDOWS for a in hall.active_alerts())},
+        "care_first_min": hall.config.alerts.care_first_min,
     }
 
 
