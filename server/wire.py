@@ -32,7 +32,7 @@ def hall_time(value: datetime | None, tz: tzinfo) -> str | None:
     return value.astimezone(tz).isoformat() if value is not None else None
 
 
-_ALERT_TIMES = ("raised_at", "waiting_since", "acknowledged_at", "resolved_at")
+_ALERT_TIMES = ("raised_at", "waiting_since", "acknowledged_at", "resolved_at", "updated_at")
 
 
 def alert_json(alert: Alert, tz: tzinfo) -> dict[str, Any]:
@@ -44,8 +44,11 @@ def alert_json(alert: Alert, tz: tzinfo) -> dict[str, Any]:
 
 
 def alert_message(change: AlertChange, alert: Alert, tz: tzinfo) -> dict[str, Any]:
-    """Return ``alert.raised`` / ``alert.resolved`` / ``alert.acknowledged``."""
-    return {"type": f"alert.{change}", "alert": alert_json(alert, tz)}
+    """Return ``alert.raised`` / ``alert.updated`` / ``alert.resolved`` / ``alert.acknowledged``."""
+    message: dict[str, Any] = {"type": f"alert.{change}", "alert": alert_json(alert, tz)}
+    if change is AlertChange.UPDATED:
+        message["updated_at"] = hall_time(alert.updated_at, tz)
+    return message
 
 
 def snapshot_message(hall: Hall) -> dict[str, Any]:
@@ -90,6 +93,7 @@ def display_state(hall: Hall, seq: int, now: datetime) -> dict[str, Any]:
         "waiting_total": len(hall.waiting),
         "open_windows": hall.open_window_count(),
         "alerts": {"open_windows": any(a.kind is AlertKind.OPEN_WINDOWS for a in hall.active_alerts())},
+        "care_first_min": hall.config.alerts.care_first_min,
     }
 
 

@@ -306,6 +306,14 @@
         if (isNew && !a.acknowledged_by) notify();
         break;
       }
+      case "alert.updated": {
+        // The same hall-wide alert with its numbers as they are now: new content, no new ring.
+        const a = message.alert;
+        state.seenIds.add(a.id);
+        if (!a.resolved_at) state.alerts.set(a.id, a);
+        render();
+        break;
+      }
       case "alert.acknowledged": {
         const a = message.alert;
         if (a.acknowledged_at) state.clock.observe(a.acknowledged_at);
