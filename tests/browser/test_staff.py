@@ -253,3 +253,37 @@ async def test_later_kinds_shown_after_known_ones_and_4008_reconnects(browser: A
     assert await cards.count() == 3
     assert len(connections) == 2
     assert await page.locator("#signin").is_hidden()
+
+
+RING_KINDS = {"care_15", "care_30", "staffing", "open_windows"}
+"""What needs a person now rings; care_soon is a forecast and never rings."""
+
+
+async def likely_long_waits_scene(server: LiveServer) -> None:
+    """One window at 09:00 and nine quick tickets by 09:02: the last few are likely to pass 15 min
+    (care_soon), the hall needs more windows (open_windows, staffing); nobody has waited 15 min."""
+    await server.push(
+        {"type": "window.opened", "at": at("09:00"), "window": "1"},
+        *({"type": "ticket.issued", "at": at(f"09:0{i // 3}"), "ticket": f"A00{i}", "service": "quick"}
+          for i in range(1, 10)),
+        {"type": "clock.tick", "at": at("09:05")},
+    )
+
+
+async def test_care_soon_never_rings_and_reads_likely_long_wait(browser: Any, server: LiveServer) -> None:
+    """Early-care forecasts are shown as "可能久等 / likely long wait" and do not ring; the alerts
+    that need a person now (open_windows, staffing) ring once each."""
+    page = await signed_in_page(browser, server, "王芳", viewport={"width": 390, "height": 844})
+    await likely_long_waits_scene(server)
+    report = await server.get("/api/report")
+    kinds = [a["kind"] for a in report["alerts"]]
+    assert kinds.count("care_soon") >= 2 and "open_windows" in kinds  # the scene is what it says
+    active = [a for a in report["alerts"] if a["resolved_at"] is None]
+    await page.wait_for_function(
+        "(ids) => ids.every((id) => document.querySelector(`[data-alert-ids~='${id}'], [data-alert-id='${id}']`))",
+        arg=[a["id"] for a in active], timeout=WAIT_MS)
+    assert await page.evaluate("window.WaitWellStaff.beeps") == sum(1 for k in kinds if k in RING_KINDS)
+    text = await page.locator("#alerts").inner_text()
+    assert "可能久等" in text and "即将超时" not in text
+    await page.click("#lang")
+    assert "Likely long wait" in await page.locator("#alerts").inner_text()

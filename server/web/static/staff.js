@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   const W = window.WaitWell;
+  const B = window.WaitWellBoard;
   const $ = (id) => document.getElementById(id);
 
   const S = {
@@ -60,7 +61,7 @@
       todo: null,
     },
     care_soon: {
-      todo: { zh: "留意这位客户，可提前前往关怀。", en: "Keep an eye on this customer; you may visit early." },
+      todo: { zh: "可能等候超过 15 分钟：可提前关怀，告知等候时间、引导自助。", en: "May wait over 15 min: you may visit early, tell the wait, suggest self-service." },
     },
   };
   const ICON_SOUND = '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path fill="currentColor" d="M3 9v6h4l5 5V4L7 9H3z"/><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M16 8.5a5 5 0 0 1 0 7M18.5 6a8.5 8.5 0 0 1 0 12"/></svg>';
@@ -283,7 +284,7 @@
         state.alerts.clear();
         (message.alerts || []).forEach((a) => {
           state.alerts.set(a.id, a);
-          if (!state.seenIds.has(a.id)) { state.seenIds.add(a.id); if (!a.acknowledged_by) fresh.push(a); }
+          if (!state.seenIds.has(a.id)) { state.seenIds.add(a.id); if (!a.acknowledged_by && B.rings(a.kind)) fresh.push(a); }
           state.clock.observe(a.raised_at);
         });
         goOnline();
@@ -301,7 +302,7 @@
         state.seenIds.add(a.id);
         if (a.service && !state.services[a.service]) loadHall();
         render();
-        if (isNew && !a.acknowledged_by) notify();
+        if (isNew && !a.acknowledged_by && B.rings(a.kind)) notify();
         break;
       }
       case "alert.acknowledged": {
