@@ -75,8 +75,9 @@ async def test_live_wait_counts_in_hall_time_not_browser_time(browser: Any, serv
     assert (await value.inner_text()).startswith("16:")
 
 
-async def test_alerts_most_urgent_first(browser: Any, server: LiveServer) -> None:
-    """care_30 comes before care_15, which comes before open_windows; a ticket has one card, not two."""
+async def test_alerts_what_needs_action_first(browser: Any, server: LiveServer) -> None:
+    """Hall actions (open_windows, staffing) first, then care_30, then care_15, then the early-care
+    forecasts; a ticket has one card, not two."""
     await server.push(
         {"type": "window.opened", "at": at("08:30"), "window": "1"},
         {"type": "ticket.issued", "at": at("08:40"), "ticket": "B007", "service": "standard"},
@@ -86,16 +87,17 @@ async def test_alerts_most_urgent_first(browser: Any, server: LiveServer) -> Non
     )
     page = await signed_in_page(browser, server, "王芳")
     await page.locator("[data-alert-kind='open_windows']").wait_for(timeout=WAIT_MS)
-    cards = page.locator("#alerts [data-alert-id]")
+    cards = page.locator("#alerts > li")
     kinds = [await cards.nth(i).get_attribute("data-alert-kind") for i in range(await cards.count())]
     # Four more quick tickets behind A001 at one window are likely to pass 15 min: early care
-    # cards sit between the due visits and the manager's alerts.
-    urgency = ["care_30", "care_15", "care_soon", "open_windows", "staffing"]
-    assert kinds[:2] == ["care_30", "care_15"] and "care_soon" in kinds and "open_windows" in kinds
+    # comes after the visits that are due.
+    urgency = ["open_windows", "staffing", "care_30", "care_15", "care_soon"]
+    assert kinds[0] == "open_windows" and "care_soon" in kinds
     assert kinds == sorted(kinds, key=urgency.index)
-    assert "B007" in await cards.nth(0).inner_text()
-    assert "A001" in await cards.nth(1).inner_text()
-    open_card = await cards.nth(kinds.index("open_windows")).inner_text()
+    assert "B007" in await page.locator("#alerts > li[data-alert-kind='care_30']").inner_text()
+    assert "A001" in await page.locator("#alerts > li[data-alert-kind='care_15']").inner_text()
+    assert await page.locator("#alerts > li:has-text('B007')").count() == 1  # its care_15 folds into the apology
+    open_card = await cards.nth(0).inner_text()
     assert re.search(r"共开 [2-8] 个", open_card)  # the recommended count, from the staffing advice
 
 
@@ -223,7 +225,7 @@ def alert_json(alert_id: str, kind: str, ticket: str | None, message: str) -> di
 
 
 async def test_later_kinds_shown_after_known_ones_and_4008_reconnects(browser: Any, server: LiveServer) -> None:
-    """Kinds the page does not know are listed last with the server's sentence; a 4008 close reconnects by itself."""
+    """Kinds the page does not know are listed after the known ones with the server's sentence; a 4008 close reconnects by itself."""
     import re
 
     connections: list[Any] = []
@@ -242,10 +244,10 @@ async def test_later_kinds_shown_after_known_ones_and_4008_reconnects(browser: A
     await page.goto(server.url(f"/staff?token={STAFF_TOKEN}&name=Wang"))
     await page.locator("[data-alert-kind='mystery']").wait_for(timeout=WAIT_MS)
     cards = page.locator("#alerts [data-alert-id]")
-    assert [await cards.nth(i).get_attribute("data-alert-kind") for i in range(3)] == ["care_15", "staffing", "mystery"]
+    assert [await cards.nth(i).get_attribute("data-alert-kind") for i in range(3)] == ["staffing", "care_15", "mystery"]
     assert "神秘提醒：请看看" in await cards.nth(2).inner_text()
     assert "mystery" in await cards.nth(2).inner_text()
-    assert "午间请保持半数窗口" in await cards.nth(1).inner_text()
+    assert "午间请保持半数窗口" in await cards.nth(0).inner_text()
 
     await connections[0].close(code=4008, reason="fell behind")
     await page.wait_for_function("window.WaitWellStaff.snapshots === 2 && window.WaitWellStaff.online === true",
@@ -260,13 +262,14 @@ RING_KINDS = {"care_15", "care_30", "staffing", "open_windows"}
 
 
 async def likely_long_waits_scene(server: LiveServer) -> None:
-    """One window at 09:00 and nine quick tickets by 09:02: the last few are likely to pass 15 min
-    (care_soon), the hall needs more windows (open_windows, staffing); nobody has waited 15 min."""
+    """One window at 09:00 and eight quick tickets by 09:02: the last few are likely to pass 15 min
+    (care_soon), the hall needs more windows (open_windows, staffing); nobody has waited 15 min.
+    Every alert of the scene is still active at its end."""
     await server.push(
         {"type": "window.opened", "at": at("09:00"), "window": "1"},
         *({"type": "ticket.issued", "at": at(f"09:0{i // 3}"), "ticket": f"A00{i}", "service": "quick"}
-          for i in range(1, 10)),
-        {"type": "clock.tick", "at": at("09:05")},
+          for i in range(1, 9)),
+        {"type": "clock.tick", "at": at("09:02:20")},  # before the 09:02:30 review changes the advice
     )
 
 
@@ -279,6 +282,7 @@ async def test_care_soon_never_rings_and_reads_likely_long_wait(browser: Any, se
     kinds = [a["kind"] for a in report["alerts"]]
     assert kinds.count("care_soon") >= 2 and "open_windows" in kinds  # the scene is what it says
     active = [a for a in report["alerts"] if a["resolved_at"] is None]
+    assert len(active) == len(kinds)
     await page.wait_for_function(
         "(ids) => ids.every((id) => document.querySelector(`[data-alert-ids~='${id}'], [data-alert-id='${id}']`))",
         arg=[a["id"] for a in active], timeout=WAIT_MS)
