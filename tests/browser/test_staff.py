@@ -291,3 +291,110 @@ async def test_care_soon_never_rings_and_reads_likely_long_wait(browser: Any, se
     assert "可能久等" in text and "即将超时" not in text
     await page.click("#lang")
     assert "Likely long wait" in await page.locator("#alerts").inner_text()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+async def crowd_scene(server: LiveServer, tickets: int = 10) -> None:
+    """One window at 08:30 and ``tickets`` quick tickets at 09:00, the hall clock at 09:14: nobody
+    is due a visit yet, but many are likely to wait long (care_soon)."""
+    await server.push(
+        {"type": "window.opened", "at": at("08:30"), "window": "1"},
+        *({"type": "ticket.issued", "at": at("09:00"), "ticket": f"A{i:03d}", "service": "quick"}
+          for i in range(1, tickets + 1)),
+        {"type": "clock.tick", "at": at("09:14")},
+    )
+
+
+async def set_floor(page: Any, staff: int) -> None:
+    """Set the tablet's "on the floor" count with its buttons."""
+    while int(await page.inner_text("#floor-count")) > staff:
+        await page.click("#floor-minus")
+    while int(await page.inner_text("#floor-count")) < staff:
+        await page.click("#floor-plus")
+
+
+async def test_many_likely_long_waits_fold_into_one_hall_card(browser: Any, server: LiveServer) -> None:
+    """More than three care_soon become one card "N 位客户可能等候超过 15 分钟" with one button that
+    takes them all, instead of a card each."""
+    await crowd_scene(server)
+    soon = [a for a in (await server.get("/api/state"))["alerts"] if a["kind"] == "care_soon"]
+    assert len(soon) > 3
+    page = await signed_in_page(browser, server, "王芳", viewport=PHONE)
+    fold = page.locator("#alerts > li[data-alert-kind='care_soon']")
+    await fold.wait_for(timeout=WAIT_MS)
+    assert await fold.count() == 1
+    assert await fold.get_attribute("data-fold-count") == str(len(soon))
+    assert f"{len(soon)} 位客户可能等候超过 15 分钟" in await fold.inner_text()
+    assert "巡一圈" in await fold.inner_text()
+    await fold.locator("[data-action='ack']").click()
+    await fold.locator(".taken-by").wait_for(timeout=WAIT_MS)
+    stored = {a["id"]: a for a in (await server.get("/api/state"))["alerts"]}
+    assert all(stored[a["id"]]["acknowledged_by"] == "王芳" for a in soon)
+
+
+async def test_a_screenful_then_n_more(browser: Any, server: LiveServer) -> None:
+    """Twelve cards on a phone: six on screen (the last one fully visible), then "还有 N 条", which
+    opens the rest and closes again."""
+    await crowd_scene(server)
+    await server.push({"type": "clock.tick", "at": at("09:16")})  # ten care_15 visits due
+    page = await signed_in_page(browser, server, "王芳", viewport=PHONE)
+    await set_floor(page, 10)  # ten people can take ten visits: one card each, no rounds
+    cards = page.locator("#alerts > li")
+    more = page.locator("#more")
+    await more.wait_for(timeout=WAIT_MS)
+    total = len([a for a in (await server.get("/api/state"))["alerts"] if a["kind"] != "care_soon"])
+    assert total > 6
+    assert await cards.count() == 6
+    assert await more.inner_text() == f"还有 {total - 6} 条"
+    box = await cards.nth(5).bounding_box()
+    assert box is not None and box["y"] + box["height"] <= PHONE["height"]
+    await more.click()
+    assert await cards.count() == total
+    assert await more.inner_text() == "收起"
+    await more.click()
+    assert await cards.count() == 6
+
+
+async def test_care_round_rings_once_and_is_taken_in_one_action(browser: Any, server: LiveServer) -> None:
+    """With more visits due than the floor can make, the phone groups them into rounds of up to four,
+    longest wait first, ringing once per new round; "这一轮我来" takes every customer of the round
+    with the name, on the server and on every other tablet."""
+    await crowd_scene(server)
+    page = await signed_in_page(browser, server, "王芳", viewport=PHONE)
+    await set_floor(page, 1)  # one person: more than two due visits make rounds
+    other = await signed_in_page(browser, server, "李明", viewport=PHONE)
+    await server.push({"type": "clock.tick", "at": at("09:16")})  # A001..A010 come due, in that order
+    rounds = page.locator("#alerts > li[data-alert-kind='round']")
+    await page.wait_for_function(
+        "document.querySelectorAll(\"#alerts > li[data-alert-kind='round'] .round-list li\").length === 10",
+        timeout=WAIT_MS)
+    assert [await rounds.nth(i).get_attribute("data-round-size") for i in range(await rounds.count())] == ["4", "4", "2"]
+    assert "A001" in await rounds.nth(0).locator(".round-list li").first.inner_text()
+    assert "依次探访" in await rounds.nth(0).inner_text()
+    # Two visits rang as cards before the third made rounds; then one ring per new round (A005, A009).
+    state = (await server.get("/api/state"))["alerts"]
+    care = [a for a in state if a["kind"] == "care_15"]
+    assert len(care) == 10
+    hall_rings = [a for a in state if a["kind"] in ("staffing", "open_windows") and a["raised_at"] >= at("09:14")]
+    assert await page.evaluate("window.WaitWellStaff.beeps") == 2 + 2 + len(hall_rings)
+
+    first = rounds.nth(0)
+    ids = (await first.get_attribute("data-ack-ids") or "").split()
+    assert len(ids) == 4
+    await first.locator("[data-action='ack']").click()
+    mine = page.locator("#alerts > li[data-card='taken:王芳']")
+    await mine.wait_for(timeout=WAIT_MS)
+    assert "你已接手" in await mine.inner_text()
+    stored = {a["id"]: a for a in (await server.get("/api/state"))["alerts"]}
+    assert [stored[i]["acknowledged_by"] for i in ids] == ["王芳"] * 4
+    assert sorted(stored[i]["ticket"] for i in ids) == ["A001", "A002", "A003", "A004"]
+    seen = other.locator("#alerts > li[data-card='taken:王芳']")
+    await seen.wait_for(timeout=WAIT_MS)
+    assert "王芳 已接手" in await seen.inner_text()
+    assert await seen.locator(".round-list li").count() == 4
+    # The rest regroup: A005..A010 in rounds of four and two, no new ring.
+    await page.wait_for_function(
+        "document.querySelectorAll(\"#alerts > li[data-alert-kind='round']:not(.taken)\").length === 2", timeout=WAIT_MS)
+    assert await page.evaluate("window.WaitWellStaff.beeps") == 2 + 2 + len(hall_rings)

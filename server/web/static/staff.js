@@ -53,8 +53,8 @@
                  en: "{due} visits due, more than {staff} people can make in time ({cap}): care rounds, longest wait first." },
     round: { zh: "探访轮次 · {n} 位", en: "Care round · {n}" },
     round_taken: { zh: "探访轮次 · {n} 位", en: "Care round · {n}" },
-    round_todo: { zh: "依次探访（等候最久者先）：询问需求、告知等候、引导自助；标“致歉”的已等 30 分钟以上，请当面致歉。",
-                  en: "Visit each in turn, longest wait first: ask what they need, tell the wait, suggest self-service; apologise to those marked \"apology\" (over 30 min)." },
+    round_todo: { zh: "依次探访，等候最久者先：问需求、告知等候、引导自助；标“致歉”的请当面致歉。",
+                  en: "Visit each in turn, longest wait first: ask, tell the wait, suggest self-service; apologise where marked." },
     round_ack: { zh: "这一轮我来", en: "I'll take this round" },
     apology_tag: { zh: "致歉", en: "apology" },
     fold_title: { zh: "{n} 位客户可能等候超过 {min} 分钟", en: "{n} customers likely to wait over {min} min" },
@@ -612,7 +612,7 @@
     item.appendChild(W.el("p", { class: "fold-tickets", text: card.alerts.map((a) => a.ticket).filter(Boolean).join(" · ") }));
     item.appendChild(W.el("p", { class: "todo", text: W.tr(S.fold_todo) }));
     if (!state.online) item.appendChild(W.el("div", { class: "stale-note", text: W.tr(S.stale) }));
-    item.appendChild(footFor(card, S.fold_ack, null, null));
+    item.appendChild(footFor(card, S.fold_ack, card.by, card.acknowledged_at));
     return item;
   }
 

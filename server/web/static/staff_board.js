@@ -117,10 +117,14 @@
     }
 
     const soon = open.filter((a) => a.kind === "care_soon").sort((a, b) => since(a) - since(b) || byId(a, b));
-    const forecast = soon.length > o.foldAbove
-      ? [{ type: "fold", key: "fold:care_soon", kind: "care_soon", taken: false, alerts: soon,
-           count: soon.length, ids: soon.map((a) => a.id), ackIds: soon.map((a) => a.id) }]
-      : soon.map(card);
+    const soonTaken = taken.filter((a) => a.kind === "care_soon").sort((a, b) => since(a) - since(b) || byId(a, b));
+    const folding = soon.length + soonTaken.length > o.foldAbove;
+    const fold = (members, by) => ({
+      type: "fold", key: by ? "fold:care_soon:" + by : "fold:care_soon", kind: "care_soon", taken: !!by, by: by || null,
+      alerts: members, count: members.length, ids: members.map((a) => a.id), ackIds: by ? [] : members.map((a) => a.id),
+      acknowledged_at: by ? members.map((a) => a.acknowledged_at).sort().pop() || null : null,
+    });
+    const forecast = !soon.length ? [] : folding ? [fold(soon, null)] : soon.map(card);
 
     const known = HALL_KINDS.concat(CARE_KINDS, ["care_soon"]);
     const other = open.filter((a) => known.indexOf(a.kind) < 0).sort((a, b) => raised(a) - raised(b) || byId(a, b)).map(card);
@@ -128,16 +132,11 @@
     // Taken: in rounds, one card per person with the customers they are visiting; else as cards.
     let takenCards;
     const takenVisits = all.filter((v) => v.taken);
-    const takenRest = taken.filter((a) => CARE_KINDS.indexOf(a.kind) < 0)
+    let takenRest = taken.filter((a) => CARE_KINDS.indexOf(a.kind) < 0 && !(folding && a.kind === "care_soon"))
       .sort((a, b) => rank(a.kind) - rank(b.kind) || raised(a) - raised(b) || byId(a, b)).map(card);
+    if (folding) takenRest = takenRest.concat(groupBy(soonTaken, (a) => a.acknowledged_by).map(([by, members]) => fold(members, by)));
     if (roundsOn) {
-      const byPerson = new Map();
-      takenVisits.sort(longestFirst).forEach((v) => {
-        const who = v.primary.acknowledged_by;
-        if (!byPerson.has(who)) byPerson.set(who, []);
-        byPerson.get(who).push(v);
-      });
-      takenCards = Array.from(byPerson.entries()).map(([who, members]) => ({
+      takenCards = groupBy(takenVisits.sort(longestFirst), (v) => v.primary.acknowledged_by).map(([who, members]) => ({
         type: "round", key: "taken:" + who, kind: "round", taken: true, by: who, visits: members,
         ids: [].concat.apply([], members.map((v) => [v.primary.id].concat(v.earlier ? [v.earlier.id] : []))),
         ackIds: [], ringKeys: [], apology: members.some((v) => v.kind === "care_30"),
@@ -151,6 +150,17 @@
     const shown = o.expanded ? cards : cards.slice(0, o.screenful);
     return { cards: cards, shown: shown, more: cards.length - shown.length, rounds: roundsOn,
              due: due.length, capacity: capacity, staff: staff, now: now };
+  }
+
+  /** [[key, members]] in the order each key first appears. */
+  function groupBy(items, keyOf) {
+    const groups = new Map();
+    items.forEach((x) => {
+      const k = keyOf(x);
+      if (!groups.has(k)) groups.set(k, []);
+      groups.get(k).push(x);
+    });
+    return Array.from(groups.entries());
   }
 
   const RANK = { care_30: 0, care_15: 1, open_windows: 2, staffing: 3, care_soon: 4 };
