@@ -358,43 +358,44 @@ async def test_a_screenful_then_n_more(browser: Any, server: LiveServer) -> None
 
 
 async def test_care_round_rings_once_and_is_taken_in_one_action(browser: Any, server: LiveServer) -> None:
-    """With more visits due than the floor can make, the phone groups them into rounds of up to four,
+    """With more visits due than the floor can make, the phone groups them into rounds of up to six,
     longest wait first, ringing once per new round; "这一轮我来" takes every customer of the round
     with the name, on the server and on every other tablet."""
     await crowd_scene(server)
     page = await signed_in_page(browser, server, "王芳", viewport=PHONE)
     await set_floor(page, 1)  # one person: more than two due visits make rounds
     other = await signed_in_page(browser, server, "李明", viewport=PHONE)
+    await set_floor(other, 1)
     await server.push({"type": "clock.tick", "at": at("09:16")})  # A001..A010 come due, in that order
     rounds = page.locator("#alerts > li[data-alert-kind='round']")
     await page.wait_for_function(
         "document.querySelectorAll(\"#alerts > li[data-alert-kind='round'] .round-list li\").length === 10",
         timeout=WAIT_MS)
-    assert [await rounds.nth(i).get_attribute("data-round-size") for i in range(await rounds.count())] == ["4", "4", "2"]
+    assert [await rounds.nth(i).get_attribute("data-round-size") for i in range(await rounds.count())] == ["6", "4"]
     assert "A001" in await rounds.nth(0).locator(".round-list li").first.inner_text()
     assert "依次探访" in await rounds.nth(0).inner_text()
-    # Two visits rang as cards before the third made rounds; then one ring per new round (A005, A009).
+    # Two visits rang as cards before the third made rounds; then one ring for the new round (A007).
     state = (await server.get("/api/state"))["alerts"]
     care = [a for a in state if a["kind"] == "care_15"]
     assert len(care) == 10
     hall_rings = [a for a in state if a["kind"] in ("staffing", "open_windows") and a["raised_at"] >= at("09:14")]
-    assert await page.evaluate("window.WaitWellStaff.beeps") == 2 + 2 + len(hall_rings)
+    assert await page.evaluate("window.WaitWellStaff.beeps") == 2 + 1 + len(hall_rings)
 
     first = rounds.nth(0)
     ids = (await first.get_attribute("data-ack-ids") or "").split()
-    assert len(ids) == 4
+    assert len(ids) == 6
     await first.locator("[data-action='ack']").click()
-    mine = page.locator("#alerts > li[data-card='taken:王芳']")
+    mine = page.locator("#alerts > li.round.taken")
     await mine.wait_for(timeout=WAIT_MS)
     assert "你已接手" in await mine.inner_text()
     stored = {a["id"]: a for a in (await server.get("/api/state"))["alerts"]}
-    assert [stored[i]["acknowledged_by"] for i in ids] == ["王芳"] * 4
-    assert sorted(stored[i]["ticket"] for i in ids) == ["A001", "A002", "A003", "A004"]
-    seen = other.locator("#alerts > li[data-card='taken:王芳']")
+    assert [stored[i]["acknowledged_by"] for i in ids] == ["王芳"] * 6
+    assert sorted(stored[i]["ticket"] for i in ids) == [f"A00{i}" for i in range(1, 7)]
+    seen = other.locator("#alerts > li.round.taken")
     await seen.wait_for(timeout=WAIT_MS)
     assert "王芳 已接手" in await seen.inner_text()
-    assert await seen.locator(".round-list li").count() == 4
-    # The rest regroup: A005..A010 in rounds of four and two, no new ring.
+    assert await seen.locator(".round-list li").count() == 6
+    # The other four regroup into one round, without a new ring.
     await page.wait_for_function(
-        "document.querySelectorAll(\"#alerts > li[data-alert-kind='round']:not(.taken)\").length === 2", timeout=WAIT_MS)
-    assert await page.evaluate("window.WaitWellStaff.beeps") == 2 + 2 + len(hall_rings)
+        "document.querySelectorAll(\"#alerts > li[data-alert-kind='round']:not(.taken)\").length === 1", timeout=WAIT_MS)
+    assert await page.evaluate("window.WaitWellStaff.beeps") == 2 + 1 + len(hall_rings)

@@ -16,8 +16,8 @@
     foldAbove: 3,
     /** Due visits one person on the floor can keep up with; beyond staff x this, rounds. */
     visitsPerStaff: 2,
-    /** Customers in one care round. */
-    roundSize: 4,
+    /** Customers in one care round: at 2-3 min a visit, about a quarter of an hour in the lobby. */
+    roundSize: 6,
     /** People on the floor (the tablet's setting). */
     staff: 2,
   });
