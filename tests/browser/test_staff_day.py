@@ -54,6 +54,8 @@ async def test_month_end_lunch_phone_and_the_days_alert_load(browser: Any, serve
     assert len(kinds) == 6
     assert kinds[0] == "open_windows"  # the hall action is on top, not 5,600 px down
     assert "round" in kinds
+    box = await cards.nth(5).bounding_box()  # a screenful is one phone screen, rounds and all
+    assert box is not None and box["y"] + box["height"] <= PHONE["height"]
     more = int(await page.get_attribute("#more", "data-more") or "0")
     assert more > 0 and await page.locator("#more").is_visible()
     active = (await server.get("/api/state"))["alerts"]
@@ -62,8 +64,6 @@ async def test_month_end_lunch_phone_and_the_days_alert_load(browser: Any, serve
     await page.click("#more")
     folds = page.locator("#alerts > li[data-alert-kind='care_soon']")
     assert await folds.count() == 1 and await folds.get_attribute("data-fold-count") == str(len(soon))
-    box = await cards.nth(5).bounding_box()
-    assert box is not None and box["y"] + box["height"] <= PHONE["height"]
 
     await push_day(server, afternoon)
     report = await server.get("/api/report")

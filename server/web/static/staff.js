@@ -49,8 +49,8 @@
     floor_label: { zh: "在岗人数", en: "On the floor" },
     floor_minus: { zh: "减少在岗人数", en: "Fewer people on the floor" },
     floor_plus: { zh: "增加在岗人数", en: "More people on the floor" },
-    rounds_on: { zh: "待探访 {due} 位，多于 {staff} 人能及时探访的 {cap} 位：按轮次探访，等候最久者先。",
-                 en: "{due} visits due, more than {staff} people can make in time ({cap}): care rounds, longest wait first." },
+    rounds_on: { zh: "轮次探访：{due} 位待探访，在岗 {staff} 人（可及时探访 {cap} 位）",
+                 en: "Care rounds: {due} visits due, {staff} on the floor (in time: {cap})" },
     round: { zh: "探访轮次 · {n} 位", en: "Care round · {n}" },
     round_taken: { zh: "探访轮次 · {n} 位", en: "Care round · {n}" },
     round_todo: { zh: "依次探访，等候最久者先：问需求、告知等候、引导自助；标“致歉”的请当面致歉。",
@@ -572,7 +572,7 @@
   }
 
   /** A care round: several customers, longest wait first, taken with one tap. */
-  function roundElement(card) {
+  function roundElement(card, first) {
     const item = groupItem(card, "round kind-round" + (card.apology ? " apology" : ""), "round");
     item.setAttribute("data-round-size", String(card.visits.length));
     item.appendChild(W.el("div", { class: "alert-head" }, [
@@ -585,7 +585,8 @@
                      text: W.formatDuration(waitedSeconds(v.primary)) }),
       v.kind === "care_30" ? W.el("span", { class: "tag", text: W.tr(S.apology_tag) }) : null,
     ]))));
-    if (!card.taken) item.appendChild(W.el("p", { class: "todo", text: W.tr(S.round_todo) }));
+    // What a round asks is the same for every round: said once, on the first, so six fit a phone.
+    if (!card.taken && first) item.appendChild(W.el("p", { class: "todo", text: W.tr(S.round_todo) }));
     if (!state.online) item.appendChild(W.el("div", { class: "stale-note", text: W.tr(S.stale) }));
     item.appendChild(footFor(card, S.round_ack, card.by, card.acknowledged_at));
     return item;
@@ -616,8 +617,8 @@
     return item;
   }
 
-  function cardElement(card) {
-    if (card.type === "round") return roundElement(card);
+  function cardElement(card, index, shown) {
+    if (card.type === "round") return roundElement(card, shown.findIndex((c) => c.type === "round" && !c.taken) === index);
     if (card.type === "fold") return foldElement(card);
     return alertElement(card);
   }
