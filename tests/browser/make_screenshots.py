@@ -10,6 +10,7 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import websockets
 
@@ -65,12 +66,12 @@ async def month_end_lunch(server: LiveServer) -> None:
             await ws.recv()
 
 
-async def lunch_phone(browser: object, out: Path) -> None:
+async def lunch_phone(browser: Any, out: Path) -> None:
     server = LiveServer(Path(tempfile.mkdtemp()))
     await server.start()
     try:
         await month_end_lunch(server)
-        page = await browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=1)  # type: ignore[attr-defined]
+        page = await browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=1)
         await page.goto(server.url(f"/staff?token={STAFF_TOKEN}&name=王芳"))
         await page.wait_for_selector("[data-alert-kind='round']")
         await page.wait_for_timeout(1200)
