@@ -113,7 +113,7 @@ async def bench(args: argparse.Namespace) -> int:
         for seq, (t0, kind) in sent.items():
             if seq in shown:
                 lat[kind].append((shown[seq] - t0) * 1000)
-        # Idle: the banner queue drains, then only clock, ticker pages and promo changes.
+        # Idle: the last banner ends, then only clock, ticker pages and promo changes.
         await asyncio.sleep(args.settle)
         c0, t0 = cpu_seconds(proc.pid), time.monotonic()
         await asyncio.sleep(args.idle)

@@ -92,6 +92,20 @@ def later(event: dict[str, Any], seconds: float, n: int) -> dict[str, Any]:
     return {"id": f"tick-{event['id']}-{n}", "type": "clock.tick", "at": at.isoformat(timespec="milliseconds")}
 
 
+def after(events: list[dict[str, Any]], event: dict[str, Any]) -> list[dict[str, Any]]:
+    """``events`` moved later, keeping their spacing, so that the first comes 1 s after ``event``.
+
+    The banner follows the calls' own times (signage/calls.py): a call stamped before the
+    hall's time (the tick ``later`` adds) would be past its banner time when it arrives.
+    """
+    if not events:
+        return events
+    shift = datetime.fromisoformat(event["at"]) + timedelta(seconds=1) - datetime.fromisoformat(events[0]["at"])
+    if shift <= timedelta(0):
+        return events
+    return [{**ev, "at": (datetime.fromisoformat(ev["at"]) + shift).isoformat(timespec="milliseconds")} for ev in events]
+
+
 # ---------------------------------------------------------------- the two screens
 
 
@@ -254,7 +268,9 @@ async def latency_run(kind: str, ctx: "Bench") -> dict[str, Any]:
     write_content(ctx.content, "latency", banner_s=args.banner)
     # A minute later, so that the screen announces no call when it connects: the page would
     # show it with its default 8 s banner, as its content has not arrived yet.
-    await ctx.feed.push(prime + [later(prime[-1], 60, 0)])
+    tick = later(prime[-1], 60, 0)
+    await ctx.feed.push(prime + [tick])
+    rest = after(rest, tick)
     screen = start_screen(kind, ctx.display, ctx.server, ctx.content, ctx.work, timed=True)
     page: Page | None = None
     damage = DamageWatch(ctx.display).start()
@@ -294,7 +310,7 @@ async def latency_run(kind: str, ctx: "Bench") -> dict[str, Any]:
                 sent_group.append(sent)
             bursts.append(sent_group)
             await asyncio.gather(*acks)
-            await asyncio.sleep(args.banner * args.burst + 0.5)  # the queue drains
+            await asyncio.sleep(args.banner * args.burst + 0.5)  # the banner ends
         clock_after = await page.clock_offset() if page else None
         log = await page.log() if page else []
         size = await page.size() if page else None

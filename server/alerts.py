@@ -37,6 +37,8 @@ class AlertChange(enum.StrEnum):
     RAISED = "raised"
     RESOLVED = "resolved"
     ACKNOWLEDGED = "acknowledged"
+    UPDATED = "updated"
+    """A hall-wide alert's numbers changed (open windows, advice, waiting): same id, no new ring."""
 
 
 class AckRejected(Exception):
@@ -70,6 +72,7 @@ class Alert:
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
     resolved_at: datetime | None = None
+    updated_at: datetime | None = None
 
     @property
     def active(self) -> bool:
@@ -94,6 +97,7 @@ class Alert:
             "waiting_since": self.waiting_since.isoformat() if self.waiting_since else None,
             "acknowledged_at": self.acknowledged_at.isoformat() if self.acknowledged_at else None,
             "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None,
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
         }
 
 
@@ -145,6 +149,24 @@ class AlertBook:
         self.alerts[alert_id] = alert
         self._emit(AlertChange.RAISED, alert)
         return alert
+
+    def update(self, alert: Alert, at: datetime, *, waiting: int, open_windows: int,
+               recommended_windows: int | None, message: str) -> bool:
+        """Bring an active alert's numbers up to date at ``at``; announce it only if one changed.
+
+        An alert whose text goes stale contradicts the figures beside it (issue 12: "开 8 个"
+        on a card while 12 were open), so the hall-wide alerts follow the hall instead.
+        """
+        if not alert.active or (alert.waiting, alert.open_windows, alert.recommended_windows, alert.message) == (
+                waiting, open_windows, recommended_windows, message):
+            return False
+        alert.waiting = waiting
+        alert.open_windows = open_windows
+        alert.recommended_windows = recommended_windows
+        alert.message = message
+        alert.updated_at = max(at, alert.raised_at)
+        self._emit(AlertChange.UPDATED, alert)
+        return True
 
     def resolve(self, alert: Alert | str | None, at: datetime) -> None:
         """Resolve an active alert at ``at``, or at its raise if a late event stamped it earlier."""

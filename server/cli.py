@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .config_file import load_config
+from .config_file import DEFAULT_CONFIG_PATH, load_config
 from .errors import ConfigError
 from .listen import ListenError, open_listeners, port_number
 
@@ -33,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", type=Path, help="hall config YAML (default: the sample hall)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=port_number, default=8080, help="port (default 8080)")
-    serve.add_argument("--data-dir", type=Path, help="journal and tokens (default: config data_dir, else ./var)")
+    serve.add_argument("--data-dir", type=Path,
+                       help="journal and tokens (default: the config's data_dir, relative to the config "
+                            "file's folder; else ./var)")
     serve.add_argument("--queue-token", help="token the queue system must present")
     serve.add_argument("--staff-token", help="token staff tablets must present")
     serve.add_argument("--clock", choices=("wall", "event"), default="wall",
@@ -83,7 +85,8 @@ def serve(args: Any) -> int:
         print(f"waitwell: {exc}", file=sys.stderr)
         return 2
     port = sockets[0].getsockname()[1]
-    data_dir = args.data_dir or Path(config.data_dir or "var")
+    # Printed and used absolute: the journal and tokens must not depend on where we were started.
+    data_dir = (args.data_dir or Path(config.data_dir or "var")).resolve()
     try:
         tokens = resolve_tokens(config, data_dir, queue=args.queue_token, staff=args.staff_token)
         app = create_app(config, data_dir=data_dir, tokens=tokens, clock=args.clock)
@@ -94,6 +97,7 @@ def serve(args: Any) -> int:
         return 2
     base = f"http://{args.host}:{port}"
     print(f"WaitWell serving {config.name} / {config.name_en} ({args.clock} clock), data in {data_dir}")
+    print(f"  hall config:   {(args.config or DEFAULT_CONFIG_PATH).resolve()}")
     for name in tokens.generated:
         print(f"  generated {name} token (kept in {data_dir / 'tokens.json'}): {getattr(tokens, name)}")
     print(f"  queue events:  ws://{args.host}:{port}/ws/queue   (queue token)")

@@ -31,6 +31,8 @@ class ServiceConfig:
     name_en: str
     prefix: str = ""
     mean_service_s: float = DEFAULT_SERVICE_MEAN_S
+    cv: float | None = None
+    """Spread of service times (coefficient of variation) for the simulator; the hall learns its own."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

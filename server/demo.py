@@ -1,5 +1,9 @@
 """``waitwell demo``: the sample hall, a simulated day pushed into it, and a lobby screen.
 
+Server and simulator read the same hall config (``--config``, default content/demo-hall.yaml:
+the sample hall with the 15 windows a month-end day is staffed with), so the simulated queue
+system opens the windows and issues the tickets of the hall the screen and tablets show.
+
 Each part runs as its own process, exactly as in a hall (server, queue system, screen),
 so the demo exercises the real wire protocol. Ctrl-C, SIGTERM (a service manager) and SIGHUP
 (the terminal closed) all stop every child within STOP_WITHIN_S seconds and exit 0: the demo
@@ -26,6 +30,9 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
+from .config import HallConfig
+from .config_file import DEFAULT_CONFIG_PATH, load_config
+from .errors import ConfigError
 from .listen import ListenError, open_listeners, port_number
 
 
@@ -33,6 +40,8 @@ __all__ = ["add_arguments", "run"]
 
 DEMO_QUEUE_TOKEN = "demo-queue"
 DEMO_STAFF_TOKEN = "demo-staff"
+DEMO_CONFIG_PATH = DEFAULT_CONFIG_PATH.with_name("demo-hall.yaml")
+"""The hall the demo runs: the sample hall at month-end size (on its 8 windows a month-end day overflows)."""
 STOP_WITHIN_S = 5.0
 """Every child is gone this long after a stop signal at the latest."""
 _GRACE_S = STOP_WITHIN_S - 1.0
@@ -45,6 +54,9 @@ _PR_SET_PDEATHSIG = 1
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = (f"Ctrl-C, SIGTERM or SIGHUP stop every part within {STOP_WITHIN_S:g} s (exit 0); "
                      "if the demo is killed, its parts stop by themselves.")
+    parser.add_argument("--config", type=Path, default=DEMO_CONFIG_PATH, metavar="HALL.yaml",
+                        help="hall config for the server and the simulated queue system "
+                             "(default content/demo-hall.yaml: the sample hall with 15 windows)")
     parser.add_argument("--speed", type=float, default=60.0,
                         help="how many times faster than real time the day runs (default 60: a day in ~9 min)")
     parser.add_argument("--scenario", default="month_end", choices=("month_end", "normal", "quiet"),
@@ -62,6 +74,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # A broken config is one line before anything starts, not a server that dies in the background.
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 2
     # The same check the server makes, before anything is spawned: a port another program holds
     # must not end in a traceback, nor in our screen being fed by someone else's server.
     try:
@@ -74,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     previous = {signum: signal.signal(signum, stop) for signum in _STOP_SIGNALS}
     children: dict[str, subprocess.Popen[bytes]] = {}
     try:
-        code = _run(args, children, stop)
+        code = _run(args, config, children, stop)
     finally:
         if stop.signum == signal.SIGHUP:
             _forget_terminal()
@@ -104,12 +122,15 @@ class _StopRequest:
             self.signum = signum
 
 
-def _run(args: argparse.Namespace, children: dict[str, subprocess.Popen[bytes]], stop: _StopRequest) -> int:
-    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="waitwell-demo-"))
+def _run(args: argparse.Namespace, config: HallConfig, children: dict[str, subprocess.Popen[bytes]],
+         stop: _StopRequest) -> int:
+    data_dir = (args.data_dir or Path(tempfile.mkdtemp(prefix="waitwell-demo-"))).resolve()
+    config_path = args.config.resolve()
     base = f"http://127.0.0.1:{args.port}"
     ws_base = f"ws://127.0.0.1:{args.port}"
     headless = args.headless or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    children["server"] = _spawn("-m", "server", "serve", "--port", str(args.port), "--data-dir", str(data_dir),
+    children["server"] = _spawn("-m", "server", "serve", "--config", str(config_path),
+                                "--port", str(args.port), "--data-dir", str(data_dir),
                                 "--clock", "event", "--queue-token", DEMO_QUEUE_TOKEN,
                                 "--staff-token", DEMO_STAFF_TOKEN, "--log-level", "WARNING")
     started = _wait_healthy(base, children["server"], stop)
@@ -125,10 +146,13 @@ def _run(args: argparse.Namespace, children: dict[str, subprocess.Popen[bytes]],
             print(f"demo: the server did not start (exit {code})", file=sys.stderr)
         return 1
     children["queue system"] = _spawn(
-        "-m", "server.simulator", "--scenario", args.scenario, "--seed", str(args.seed),
+        "-m", "server.simulator", "--config", str(config_path), "--scenario", args.scenario,
+        "--seed", str(args.seed),
         "--date", dt.date.today().isoformat(), "--push", f"{ws_base}/ws/queue",
         "--token", DEMO_QUEUE_TOKEN, "--speed", str(args.speed))
     print(f"WaitWell demo: {args.scenario} day at {args.speed:g}x, journal in {data_dir}")
+    print(f"  hall config:  {config_path} ({config.name} / {config.name_en}: {len(config.windows)} windows, "
+          f"{len(config.services)} services)")
     print(f"  staff tablet: {base}/staff?token={DEMO_STAFF_TOKEN}&name=Demo")
     print(f"  manager:      {base}/manager?token={DEMO_STAFF_TOKEN}")
     print(f"  lobby feed:   {ws_base}/ws/display")

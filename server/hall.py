@@ -80,7 +80,8 @@ class Hall:
         self.alerts_book = AlertBook()
         self.floor = Floor(config, self.learned)
         self.care = Care(config.alerts, self.alerts_book, self.floor)
-        self.staffing = StaffingReview(config, self.alerts_book, self.floor, self.learned, self.arrival_profile)
+        self.staffing = StaffingReview(config, self.alerts_book, self.floor, self.learned, self.arrival_profile,
+                                       self.plan)
         self._retired_versions = 0
 
     # -- inputs -------------------------------------------------------------------------------
@@ -302,7 +303,8 @@ class Hall:
         self._retired_versions += self.floor.version + 1
         self.floor = Floor(self.config, self.learned)
         self.care = Care(self.config.alerts, self.alerts_book, self.floor)
-        self.staffing = StaffingReview(self.config, self.alerts_book, self.floor, self.learned, self.arrival_profile)
+        self.staffing = StaffingReview(self.config, self.alerts_book, self.floor, self.learned, self.arrival_profile,
+                                       self.plan)
         self._next_review = _review_after(at)
 
     # -- reviews: early care and staffing ----------------------------------------------------------

@@ -26,7 +26,7 @@ from .config import AlertSettings, HallConfig, StaffingSettings
 from .learning import Learned
 from .queueing import erlang_c_tail, gamma_sf
 from .tickets import Floor
-from .window_plan import local_seconds
+from .window_plan import WindowPlan, local_seconds
 
 
 __all__ = ["StaffingAdvisor", "StaffingReview", "open_windows_message", "staffing_message",
@@ -182,10 +182,17 @@ class StaffingReview:
     per open window. ``staffing`` is the advice, reviewed on the hall's 30-second grid: the
     fewest windows that keep waits over the target rare, for the queue here and the
     customers expected (the last minutes' arrivals and the arrival profile).
+
+    Both are one number with what the manager sees beside them: while active, an alert
+    follows the hall (``alert.updated``, same id) instead of keeping the figures it was
+    raised with. A new staffing alert rings only when the advice changes what the manager
+    is asked to do (open more, or may close some); a step of the held advice within the
+    same ask updates the alert in place. A hall that is closed, or closing with nobody
+    waiting, is advised nothing (:meth:`closed`).
     """
 
     def __init__(self, config: HallConfig, alerts: AlertBook, floor: Floor, learned: Learned,
-                 profile: ArrivalProfile) -> None:
+                 profile: ArrivalProfile, plan: WindowPlan | None = None) -> None:
         self.settings = config.staffing
         self.alert_settings = config.alerts
         self.services = [s.id for s in config.services]
@@ -194,6 +201,7 @@ class StaffingReview:
         self.floor = floor
         self.learned = learned
         self.profile = profile
+        self.plan = plan
         self.advisor = StaffingAdvisor(timedelta(minutes=self.settings.close_after_min))
         self._arrivals: deque[tuple[datetime, str]] = deque()
         """Recent arrivals (time, service): the arrival rate and mix of the advice."""
@@ -201,30 +209,48 @@ class StaffingReview:
         """Arrivals per service since the day began: the mix of a forecast with no recent arrivals."""
         self._open_windows_alert: Alert | None = None
         self._staffing_alert: Alert | None = None
+        self._need = 0
+        """The latest advice before hysteresis (at a review, or at raising open_windows)."""
+        self._opened_today = False
+        """A window has been open today: no window open now means closed, not "not open yet"."""
 
     @property
     def advised(self) -> int | None:
-        """The advised number of open windows, as last reviewed (hysteresis applied)."""
+        """The advised number of open windows, as last reviewed (hysteresis applied); None: no advice."""
         return self.advisor.advised
 
     def arrived(self, service: str, at: datetime) -> None:
         self._arrivals.append((at, service))
         self._arrived_today[service] = self._arrived_today.get(service, 0) + 1
 
+    def closed(self, at: datetime) -> bool:
+        """Nobody waits and the hall is closed (every window shut after opening today) or closing
+        (past the hall's closing time, when the configured hours or the learned plan tell it).
+
+        The held advice would otherwise outlive the day: after closing it stepped down one
+        window a minute, each step a new alert (issue 12: "建议窗口数 6" over an empty hall).
+        Before the first window opens, the advice still looks ahead to the day's first customers.
+        """
+        if self.floor.waiting:
+            return False
+        if self.floor.open_window_count() == 0:
+            return self._opened_today
+        return self.plan is not None and local_seconds(at, self.tz) >= self.plan.closing_s()
+
     def check_open_windows(self, at: datetime) -> None:
-        """Raise or resolve ``open_windows`` for the hall as it is at ``at``."""
+        """Raise, update or resolve ``open_windows`` for the hall as it is at ``at``; keep the advice current."""
         waiting = len(self.floor.waiting)
         open_windows = self.floor.open_window_count()
-        self._check_advice_done(at)
+        if open_windows:
+            self._opened_today = True
+        if self.closed(at):
+            self._stop_advice(at)
+        self._follow_advice(at)
         current = self._open_windows_alert
         if current is None:
             if open_windows_should_raise(waiting, open_windows, self.alert_settings):
-                # How many: the staffing advice for this queue, at least one more than now, never
-                # more than the hall has (with all of them open: keep them).
-                recommended = max(self.windows_needed(at), open_windows + 1)
-                known = len(self.floor.windows.by_id)
-                if known:
-                    recommended = max(open_windows, min(recommended, known))
+                self._need = self.windows_needed(at)
+                recommended = self._open_windows_recommended(open_windows)
                 self._open_windows_alert = self.alerts.raise_alert(
                     self.alerts.next_id(AlertKind.OPEN_WINDOWS), AlertKind.OPEN_WINDOWS, at,
                     waited_s=self.floor.longest_wait_s(at), waiting=waiting, open_windows=open_windows,
@@ -232,34 +258,77 @@ class StaffingReview:
         elif open_windows_should_resolve(waiting, open_windows, self.alert_settings):
             self.alerts.resolve(current, at)
             self._open_windows_alert = None
+        else:
+            self._follow_open_windows(at)
+
+    def _open_windows_recommended(self, open_windows: int) -> int:
+        """The advice for this queue, never below the held advice, at least one more than open,
+        never more than the hall has (with all of them open: keep them)."""
+        recommended = max(self._need, self.advisor.advised or 0, open_windows + 1)
+        known = len(self.floor.windows.by_id)
+        if known:
+            recommended = max(open_windows, min(recommended, known))
+        return recommended
+
+    def _follow_open_windows(self, at: datetime) -> None:
+        alert = self._open_windows_alert
+        if alert is None:
+            return
+        waiting = len(self.floor.waiting)
+        open_windows = self.floor.open_window_count()
+        recommended = self._open_windows_recommended(open_windows)
+        self.alerts.update(alert, at, waiting=waiting, open_windows=open_windows, recommended_windows=recommended,
+                           message=open_windows_message(waiting, open_windows, recommended))
 
     def review(self, at: datetime) -> None:
-        """Update the advice; a new advice replaces the staffing alert."""
+        """Update the advice; a change of what is asked raises a new staffing alert, a step within it updates."""
         settings = self.settings
         if not settings.enabled:
             return
+        if self.closed(at):
+            self._stop_advice(at)
+            return
         known = len(self.floor.windows.by_id)
-        needed = max(self.windows_needed(at), settings.minimum_at(local_seconds(at, self.tz), known))
+        self._need = self.windows_needed(at)
+        needed = max(self._need, settings.minimum_at(local_seconds(at, self.tz), known))
         open_windows = self.floor.open_window_count()
         before = self.advisor.advised
         advised = self.advisor.update(min(needed, max(known, 1)), open_windows, at)
-        if advised == before:
-            self._check_advice_done(at)
-            return
+        if advised != before and advised != open_windows:
+            current = self._staffing_alert
+            if current is None or _asks_more(current) != (advised > open_windows):
+                self.alerts.resolve(current, at)
+                self._staffing_alert = self.alerts.raise_alert(
+                    self.alerts.next_id(AlertKind.STAFFING), AlertKind.STAFFING, at,
+                    waited_s=self.floor.longest_wait_s(at), waiting=len(self.floor.waiting),
+                    open_windows=open_windows, recommended_windows=advised,
+                    message=staffing_message(advised, open_windows, settings))
+        self._follow_advice(at)
+        self._follow_open_windows(at)
+
+    def _stop_advice(self, at: datetime) -> None:
+        """Closed: no advice, and no staffing alert (the day's next customer starts a fresh one)."""
+        if self.advisor.advised is not None:
+            self.advisor = StaffingAdvisor(self.advisor.close_after)
         self.alerts.resolve(self._staffing_alert, at)
         self._staffing_alert = None
-        if advised != open_windows:
-            self._staffing_alert = self.alerts.raise_alert(
-                self.alerts.next_id(AlertKind.STAFFING), AlertKind.STAFFING, at,
-                waited_s=self.floor.longest_wait_s(at), waiting=len(self.floor.waiting),
-                open_windows=open_windows, recommended_windows=advised,
-                message=staffing_message(advised, open_windows, settings))
 
-    def _check_advice_done(self, at: datetime) -> None:
-        """The manager did what was advised: the staffing alert has nothing left to ask."""
-        if self._staffing_alert is not None and self.floor.open_window_count() == self.advisor.advised:
-            self.alerts.resolve(self._staffing_alert, at)
+    def _follow_advice(self, at: datetime) -> None:
+        """The staffing alert tells the advice and the open count as they are; it resolves once the
+        open count reaches (or passes) what it asks."""
+        alert = self._staffing_alert
+        if alert is None:
+            return
+        advised = self.advisor.advised
+        open_windows = self.floor.open_window_count()
+        if advised is None or (advised <= open_windows if _asks_more(alert) else advised >= open_windows):
+            self.alerts.resolve(alert, at)
             self._staffing_alert = None
+            return
+        if (alert.open_windows, alert.recommended_windows) != (open_windows, advised):
+            self.alerts.update(alert, at, waiting=len(self.floor.waiting), open_windows=open_windows,
+                               recommended_windows=advised,
+                               message=staffing_message(advised, open_windows, self.settings))
 
     def windows_needed(self, at: datetime) -> int:
         """The advice before hysteresis and minimums."""
@@ -301,3 +370,8 @@ class StaffingReview:
             elapsed, mean_cost(waiting), rate, mean_cost(mix),
             open_windows=len(open_windows), free_windows=free, target_s=settings.target_wait_min * 60,
             target_share=settings.target_share, max_windows=len(self.floor.windows.by_id))
+
+
+def _asks_more(alert: Alert) -> bool:
+    """Whether a staffing alert asks to open windows (else it says some may close)."""
+    return (alert.recommended_windows or 0) > alert.open_windows

@@ -25,8 +25,11 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def alert_message(change: AlertChange, alert: Alert) -> dict[str, Any]:
-    """Return ``alert.raised`` / ``alert.resolved`` / ``alert.acknowledged``."""
-    return {"type": f"alert.{change}", "alert": alert.to_json()}
+    """Return ``alert.raised`` / ``alert.updated`` / ``alert.resolved`` / ``alert.acknowledged``."""
+    message: dict[str, Any] = {"type": f"alert.{change}", "alert": alert.to_json()}
+    if change is AlertChange.UPDATED:
+        message["updated_at"] = _iso(alert.updated_at)
+    return message
 
 
 def snapshot_message(hall: Hall) -> dict[str, Any]:
@@ -71,6 +74,7 @@ def display_state(hall: Hall, seq: int, now: datetime) -> dict[str, Any]:
         "waiting_total": len(hall.waiting),
         "open_windows": hall.open_window_count(),
         "alerts": {"open_windows": any(a.kind is AlertKind.OPEN_WINDOWS for a in hall.active_alerts())},
+        "care_first_min": hall.config.alerts.care_first_min,
     }
 
 

@@ -10,9 +10,11 @@ from typing import Any
 from signage.errors import InvalidState
 
 
-__all__ = ["Call", "Service", "HallInfo", "DisplayState", "parse_message", "parse_state", "STATE_TYPE"]
+__all__ = ["Call", "Service", "HallInfo", "DisplayState", "parse_message", "parse_state", "STATE_TYPE", "CARE_FIRST_MIN"]
 
 STATE_TYPE = "display.state"
+# A server from before the field existed: the hall config's default threshold.
+CARE_FIRST_MIN = 15.0
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,6 +70,8 @@ class DisplayState:
     waiting_total: int
     open_windows: int
     busy: bool
+    care_first_min: float = CARE_FIRST_MIN
+    """The hall's care threshold: a wait past it is "over" (coloured as such)."""
 
 
 def _get(d: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
@@ -152,6 +156,9 @@ def parse_state(msg: Mapping[str, Any]) -> DisplayState:
             )
         )
     alerts = msg.get("alerts")
+    care = msg.get("care_first_min")
+    if isinstance(care, bool) or not isinstance(care, (int, float)) or not care > 0:
+        care = CARE_FIRST_MIN  # absent or off-contract: the default, as the page reads it
     return DisplayState(
         seq=int(_get(msg, "seq", int, "state")),
         at=None if msg.get("at") is None else _time(msg, "at", "state"),
@@ -167,6 +174,7 @@ def parse_state(msg: Mapping[str, Any]) -> DisplayState:
         waiting_total=_count(msg.get("waiting_total")),
         open_windows=_count(msg.get("open_windows")),
         busy=isinstance(alerts, dict) and alerts.get("open_windows") is True,
+        care_first_min=float(care),
     )
 
 

@@ -25,6 +25,8 @@ __all__ = [
     "TickerView",
     "View",
     "format_wait",
+    "wait_level",
+    "LONG_SHARE",
     "window_text",
     "hall_now",
     "ticker_items",
@@ -70,15 +72,20 @@ class CallsView:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class BannerView:
-    """The takeover announcing a new call."""
+    """The takeover announcing calls: one to ``MAX_ROWS`` rows, in the order they were called.
 
+    ``ticket`` and ``window`` are the newest row's; ``text`` addresses the one ticket, or
+    everyone on the banner when it holds several.
+    """
+
+    rows: tuple[CallLine, ...]
     ticket: str
     window: str
     text: str
     text_en: str
     recall: bool
     pending: int
-    key: tuple[str, str, str]
+    key: tuple[tuple[str, str, str], ...]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -93,6 +100,8 @@ class ServiceRow:
     wait: str
     wait_en: str
     unknown: bool
+    level: str
+    """"short", "long", "over" (see wait_level) or "none" (no window open): the colour."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -155,18 +164,20 @@ def format_wait(
     range_s: tuple[float, float] | None,
     elapsed_s: float = 0.0,
 ) -> tuple[str, str] | None:
-    """Return the expected wait as (Chinese, English) text, or None when unknown.
+    """Return the expected wait as (Chinese, English) text, or None when no window serves it.
 
+    The server sends no estimate exactly when no open window serves the service; that
+    comes first, nobody waiting or not: a closed service is never "no wait".
     The range is counted down by ``elapsed_s`` (seconds since the state's
     ``at``); both ends are rounded to the nearest minute, so the text changes
     at half-minutes rather than flickering at the exact values the server sends.
     """
-    if waiting <= 0:
-        return "无需等待", "no wait"
     if range_s is None:
         if expected_s is None:
             return None
         range_s = (expected_s, expected_s)
+    if waiting <= 0:
+        return "无需等待", "no wait"
     lo = max(0.0, range_s[0] - elapsed_s) / 60
     hi = max(0.0, range_s[1] - elapsed_s) / 60
     lo_m = math.floor(lo + 0.5)
@@ -180,6 +191,41 @@ def format_wait(
     if lo_m <= 0:
         return f"{hi_m} 分钟内", f"within {hi_m} min"
     return f"约 {lo_m}–{hi_m} 分钟", f"about {lo_m}–{hi_m} min"
+
+
+# A wait is "long" from two thirds of the care threshold (10 of 15 min): the customer is
+# told before the wait reaches the point where staff must come and see them.
+LONG_SHARE = 2 / 3
+
+
+def wait_level(
+    waiting: int,
+    expected_s: float | None,
+    range_s: tuple[float, float] | None,
+    elapsed_s: float,
+    care_first_min: float,
+) -> str:
+    """Return the colour level of a wait: "none" (no window open), "short", "long" or "over".
+
+    The expected wait (the range's middle when only a range is sent), counted down as the
+    text is, is "over" from the hall's care threshold ``care_first_min`` and "long" from
+    ``LONG_SHARE`` of it.
+    """
+    if expected_s is None and range_s is None:
+        return "none"
+    if waiting <= 0:
+        return "short"
+    if expected_s is not None:
+        mid = expected_s
+    else:
+        assert range_s is not None
+        mid = (range_s[0] + range_s[1]) / 2
+    left_min = max(0.0, mid - elapsed_s) / 60
+    if left_min >= care_first_min:
+        return "over"
+    if left_min >= care_first_min * LONG_SHARE:
+        return "long"
+    return "short"
 
 
 def _zone(name: str) -> ZoneInfo | None:
@@ -239,7 +285,6 @@ def build_view(
     wall_now: datetime,
     screen: ScreenConfig,
     banner: Banner | None = None,
-    pending: int = 0,
     slide: SlideAt | None = None,
     offline_since: datetime | None = None,
 ) -> View:
@@ -251,7 +296,7 @@ def build_view(
         mono_now: monotonic time, paces the ticker pages.
         wall_now: local wall time, used only before any state arrived.
         screen: settings and texts from the content directory.
-        banner: the call banner on screen, if any, and ``pending`` queued after it.
+        banner: the call banner at this instant (calls.state_banner), if any.
         slide: the promotion playing now.
         offline_since: hall-local time at which the feed went down, None while online.
     """
@@ -269,7 +314,13 @@ def build_view(
     header = HeaderView(name, name_en, date_zh, date_en, f"{now:%H:%M}", offline)
 
     calls: Sequence[Call] = state.calls if state is not None else ()
-    placeholder = ("正在连接…", "Connecting…") if state is None else ("暂无叫号", "No calls yet")
+    if state is None:
+        placeholder = ("正在连接…", "Connecting…")
+    elif state.open_windows <= 0:
+        # Closed (or not yet open): the last call is not "now calling" any more.
+        calls, placeholder = (), ("暂无窗口", "No window open")
+    else:
+        placeholder = ("暂无叫号", "No calls yet")
     calls_view = CallsView(
         current=_call_line(calls[0]) if calls else None,
         history=tuple(_call_line(c) for c in calls[1 : 1 + screen.history]),
@@ -278,15 +329,22 @@ def build_view(
 
     banner_view = None
     if banner is not None:
-        c = banner.call
+        lines = tuple(_call_line(c) for c in banner.calls)
+        last = lines[-1]
+        if len(lines) == 1:
+            say = f"请 {last.ticket} 号到 {last.window} 号窗口办理" if last.window.isdigit() else f"请 {last.ticket} 号到 {last.window} 窗口办理"
+            say_en = f"Ticket {last.ticket}, please go to window {last.window}"
+        else:
+            say, say_en = "请以下号码到对应窗口办理", "Tickets below, please go to your window"
         banner_view = BannerView(
-            ticket=c.ticket,
-            window=c.window,
-            text=f"请 {c.ticket} 号到 {c.window} 号窗口办理" if c.window.isdigit() else f"请 {c.ticket} 号到 {c.window} 窗口办理",
-            text_en=f"Ticket {c.ticket}, please go to window {c.window}",
-            recall=c.recall,
-            pending=pending,
-            key=c.key,
+            rows=lines,
+            ticket=last.ticket,
+            window=last.window,
+            text=say,
+            text_en=say_en,
+            recall=any(line.recall for line in lines),
+            pending=banner.pending,
+            key=banner.key,
         )
 
     rows = []
@@ -294,7 +352,8 @@ def build_view(
         for s in state.services:
             text = format_wait(s.waiting, s.expected_wait_s, s.expected_wait_range_s, elapsed_s)
             zh, en = text if text is not None else ("暂无窗口", "no window open")
-            rows.append(ServiceRow(s.id, s.prefix, s.name, s.name_en, str(s.waiting), zh, en, text is None))
+            level = wait_level(s.waiting, s.expected_wait_s, s.expected_wait_range_s, elapsed_s, state.care_first_min)
+            rows.append(ServiceRow(s.id, s.prefix, s.name, s.name_en, str(s.waiting), zh, en, text is None, level))
         total = f"共 {state.waiting_total} 人等候 · {state.open_windows} 个窗口服务中"
         total_en = f"{state.waiting_total} waiting · {state.open_windows} windows open"
     else:

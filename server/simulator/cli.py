@@ -14,6 +14,8 @@ import os
 import sys
 from typing import Any
 
+from ..config_file import load_config
+from ..errors import ConfigError
 from .day import Day, simulate_day, simulate_days, summarize
 from .push import PushAborted, push_events, write_jsonl
 from .scenarios import SCENARIOS, Hall, Service, Window, get_scenario, sample_hall
@@ -83,24 +85,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_hall(path: str, n_windows: int | None = None) -> Hall:
-    """A Hall from a hall config YAML (services with prefix/mean_service_s, windows, tz)."""
-    import yaml
+    """The Hall of a hall config file: its services (prefix, mean_service_s, cv), windows and timezone.
 
-    with open(path, encoding="utf-8") as fp:
-        cfg = yaml.safe_load(fp) or {}
-    hall_cfg = cfg.get("hall") or {}
-    services = []
-    for s in cfg.get("services") or []:
-        services.append(Service(str(s["id"]), str(s.get("prefix") or str(s["id"])[:1].upper()),
-                                float(s.get("mean_service_s", 300.0)), float(s.get("cv", 0.4))))
+    The file is read and checked by the server's own reader, so the simulated hall is exactly
+    the hall a server started with the same file runs.
+
+    Raises:
+        ConfigError: the file is wrong (one line naming file and line), or has no services or windows.
+    """
+    config = load_config(path)
+    services = tuple(Service(s.id, s.prefix, s.mean_service_s, s.cv if s.cv is not None else 0.4)
+                     for s in config.services)
     if not services:
-        raise ValueError(f"{path}: no services")
-    windows = []
-    for w in cfg.get("windows") or []:
-        svc = w.get("services")
-        windows.append(Window(str(w["id"]), tuple(str(x) for x in svc) if svc else None))
+        raise ConfigError(f"{path}: no services — a simulated day needs at least one")
+    windows = [Window(w.id, w.services) for w in config.windows]
     if not windows:
-        raise ValueError(f"{path}: no windows")
+        raise ConfigError(f"{path}: no windows — a simulated day needs at least one")
     if n_windows is not None:
         ids = {w.id for w in windows}
         k = 1
@@ -110,8 +110,7 @@ def load_hall(path: str, n_windows: int | None = None) -> Hall:
             windows.append(Window(str(k)))
             ids.add(str(k))
         windows = windows[:n_windows]
-    return Hall(id=str(hall_cfg.get("id") or "hall"), services=tuple(services),
-                windows=tuple(windows), timezone=str(hall_cfg.get("timezone") or "Asia/Shanghai"))
+    return Hall(id=config.id, services=services, windows=tuple(windows), timezone=config.timezone)
 
 
 def _build_days(args: argparse.Namespace) -> list[Day]:
@@ -141,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``waitwell simulate`` with parsed ``args``; returns the exit code."""
     try:
         days = _build_days(args)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, ConfigError) as exc:
         print(f"simulate: {exc}", file=sys.stderr)
         return 2
     events = [ev for d in days for ev in d.events]

@@ -13,7 +13,7 @@ from typing import IO, Any
 
 import pygame
 
-from signage.calls import BannerQueue
+from signage.calls import Banner, next_change, state_banner
 from signage.content import Content
 from signage.content_files import ContentWatcher
 from signage.display.assets import ImageCache
@@ -54,29 +54,30 @@ class Screen:
         self.images = ImageCache(content.root)
         self.painter = Painter(self.text, self.images)
         self.layout: Layout = layout(*surface.get_size())
-        self.banners = BannerQueue(content.screen.banner_seconds)
         self.chime = chime
         self.state: DisplayState | None = None
         self.state_mono = 0.0
         self.offline_since: datetime | None = None
         self._drawn: dict[str, Any] = {}
-        self._banner_key: tuple[str, str, str] | None = None
+        self._banner_key: tuple[tuple[str, str, str], ...] | None = None
         self.view: View | None = None
         self.frames = 0
         self.bad_slides: set[str] = set()
         self._slide_ends: datetime | None = None
 
     def receive_state(self, state: DisplayState, resync: bool, mono: float) -> None:
-        """Take a new display.state received at monotonic time ``mono``."""
+        """Take a new display.state received at monotonic time ``mono``.
+
+        ``resync`` (first state of a connection) needs nothing special: the banner is a
+        function of the state's call times and the hall's time, old calls have none.
+        """
         self.state = state
         self.state_mono = mono
-        self.banners.receive_state(state, resync=resync)
 
     def set_content(self, content: Content) -> None:
         """Use new content (after a hot reload): everything is redrawn."""
         self.content = content
         self.images.root = content.root
-        self.banners.banner_s = content.screen.banner_seconds
         self.bad_slides.clear()
         self.invalidate()
 
@@ -91,9 +92,15 @@ class Screen:
 
         return hall_now(self.state, mono - self.state_mono, wall)
 
+    def banner(self, mono: float, wall: datetime) -> Banner | None:
+        """Return the call banner at this instant (calls.state_banner, in the hall's time)."""
+        if self.state is None or self.state.at is None:
+            return None
+        return state_banner(self.state, self._hall_now(mono, wall), self.content.screen.banner_seconds)
+
     def build(self, mono: float, wall: datetime) -> View:
         """Return the view model at this instant."""
-        banner = self.banners.current(mono)
+        banner = self.banner(mono, wall)
         now = self._hall_now(mono, wall)
         excluded = self.bad_slides | {s.id for s in self.content.playlist.slides if s.image and self.images.is_bad(s.image)}
         slide = self.content.playlist.slide_at(now, exclude=excluded)
@@ -105,7 +112,6 @@ class Screen:
             wall_now=wall,
             screen=self.content.screen,
             banner=banner,
-            pending=self.banners.pending,
             slide=slide,
             offline_since=self.offline_since,
         )
@@ -118,7 +124,8 @@ class Screen:
         dirty: list[pygame.Rect] = []
         key = view.banner.key if view.banner else None
         if key != self._banner_key:
-            if key is not None and self.chime is not None and self.content.screen.chime:
+            # Chime for a call new on the banner, not for a row leaving it.
+            if key is not None and not set(key) <= set(self._banner_key or ()) and self.chime is not None and self.content.screen.chime:
                 self.chime.play()
             if self._banner_key is not None and key is None:
                 # The banner covered the body: every zone under it comes back.
@@ -156,13 +163,14 @@ class Screen:
     def next_change_in(self, mono: float, wall: datetime) -> float:
         """Seconds until the screen changes without a new state: banner end, ticker page,
         slide cut or clock minute (waits count down too, but in whole minutes)."""
-        due = []
-        banner_end = self.banners.next_change(mono)
-        if banner_end is not None:
-            due.append(banner_end - mono)
+        due: list[float] = []
         page = self.content.screen.ticker_page_seconds
         due.append(page - mono % page)  # pages are anchored to the monotonic clock (view.build_view)
         now = self._hall_now(mono, wall)
+        if self.state is not None and self.state.at is not None and self.state.open_windows > 0:
+            change = next_change(self.state.calls, now, self.content.screen.banner_seconds)
+            if change is not None:
+                due.append((change - now).total_seconds())
         due.append(60 - now.second - now.microsecond / 1e6)
         if self._slide_ends is not None:
             due.append((self._slide_ends - now).total_seconds())

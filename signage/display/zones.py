@@ -31,6 +31,7 @@ class Theme:
     accent_dark: Color = (34, 24, 4)
     good: Color = (88, 208, 150)
     warn: Color = (255, 128, 84)
+    over: Color = (255, 96, 96)
     offline: Color = (214, 52, 52)
     busy: Color = (255, 186, 30)
 
@@ -245,6 +246,9 @@ class Painter:
         r, u = L.body, L.unit
         surf.fill(self.t.accent, r)
         inner = r.inflate(-round(80 * u), -round(60 * u))
+        if len(v.rows) > 1:
+            self._banner_rows(surf, L, v, inner)
+            return
         big = min(round(inner.height * 0.42), round(inner.width * (0.24 if not L.portrait else 0.36)))
         top = self.text.fit(v.text, round(big * 0.36), self.t.accent_dark, inner.width, bold=True)
         ticket = self.text.fit(v.ticket, big, self.t.accent_dark, inner.width, bold=True)
@@ -267,7 +271,46 @@ class Painter:
             tr = self._blit(surf, ticket, x, y)
             self._blit(surf, arrow, tr.right + gap, tr.centery, "midleft")
             self._blit(surf, en, r.centerx, tr.bottom, "midtop")
-        if v.recall:
+        self._banner_tags(surf, L, v)
+
+    def _banner_rows(self, surf: pygame.Surface, L: Layout, v: BannerView, inner: pygame.Rect) -> None:
+        """Several calls at once: one row each, "A001 → 3号窗口 Window 3", oldest on top."""
+        r, u = L.body, L.unit
+        ink = self.t.accent_dark
+        title = self.text.fit(v.text, round(56 * u), ink, inner.width, bold=True)
+        sub = self.text.fit(v.text_en, round(34 * u), ink, inner.width)
+        head = title.get_height() + sub.get_height()
+        room = inner.height - head - round(50 * u)  # the pending tag's strip at the bottom
+        row_h = min(room // len(v.rows), round(inner.height * 0.3))
+        size = round(row_h * 0.78)
+        gap = round(36 * u)
+        y = inner.y + (room - row_h * len(v.rows)) // 2
+        y = self._blit(surf, title, r.centerx, y, "midtop").bottom
+        y = self._blit(surf, sub, r.centerx, y, "midtop").bottom
+        half = inner.width // 2 - gap // 2
+        for line in v.rows:
+            cy = y + row_h // 2
+            t = self.text.fit(line.ticket, size, ink, half, bold=True)
+            self._blit(surf, t, r.centerx - gap // 2, cy, "midright")
+            tag = None
+            tag_size = min(round(size * 0.24), round(30 * u))
+            if line.recall:
+                tag = self.text.render("重呼 Recall", tag_size, ink, bold=True)
+            room = half - (tag.get_width() + round(30 * u) if tag is not None else 0)
+            w = self.text.fit(f"→ {line.window_zh}", round(size * 0.58), ink, half, bold=True)
+            e = self.text.fit(line.window_en, round(size * 0.28), ink, room)
+            top = cy - (w.get_height() + e.get_height()) // 2
+            wr = self._blit(surf, w, r.centerx + gap // 2, top)
+            er = self._blit(surf, e, r.centerx + gap // 2, wr.bottom)
+            if tag is not None:
+                self._tag(surf, "重呼 Recall", tag_size, er.right + round(14 * u), er.centery, self.t.accent, ink)
+            y += row_h
+        if v.pending:
+            self._banner_tags(surf, L, v)
+
+    def _banner_tags(self, surf: pygame.Surface, L: Layout, v: BannerView) -> None:
+        r, u = L.body, L.unit
+        if v.recall and len(v.rows) == 1:
             self._tag(surf, "再次呼叫  Recall", round(34 * u), r.centerx, r.y + round(50 * u), self.t.accent, self.t.accent_dark, "center")
         if v.pending:
             self._tag(surf, f"稍后还有 {v.pending} 位  {v.pending} more next", round(26 * u), r.right - round(30 * u), r.bottom - round(40 * u), self.t.accent, self.t.accent_dark, "midright")
@@ -306,7 +349,7 @@ class Painter:
             cnt = self.text.render(row.waiting, round(44 * s), self.t.text, bold=True)
             cr = self._blit(surf, cnt, col_count, cy + round(4 * s), "midright")
             self._blit(surf, self.text.render("人", round(22 * s), self.t.muted), cr.right + round(6 * s), cr.bottom - round(6 * s), "bottomleft")
-            colour = self.t.warn if row.unknown else self.t.good
+            colour = {"short": self.t.good, "long": self.t.accent, "over": self.t.over}.get(row.level, self.t.muted)
             wmax = col_wait - col_count - round(60 * s)
             w1 = self.text.fit(row.wait, round(34 * s), colour, wmax, bold=True)
             w2 = self.text.fit(row.wait_en, round(22 * s), self.t.muted, wmax)

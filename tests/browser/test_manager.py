@@ -55,7 +55,7 @@ async def test_manager_shows_counts_queue_chart_and_time_to_ack(browser: Any, se
 
     row = page.locator(f"#care-table tr[data-alert-id='{alert_id}']")
     assert "王芳" in await row.inner_text()
-    assert await row.locator(".time-to-ack").inner_text() == "1:00"  # raised 09:15, taken 09:16 hall time
+    assert await row.locator(".time-to-ack").inner_text() == "1 分钟"  # raised 09:15, taken 09:16 hall time
     active = page.locator(f"#active-alerts [data-alert-id='{alert_id}']")
     assert "王芳" in await active.inner_text()
     assert await page.locator("[data-action='ack']").count() == 0  # read-only

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lobby_helpers import CONTENT, T0, call, state_msg
 
-from signage.calls import BannerQueue
+from signage.calls import state_banner
 from signage.content_files import load_screen
 from signage.errors import InvalidState
 from signage.state import parse_message, parse_state
@@ -40,8 +40,7 @@ def test_state_without_hall_time_is_shown_and_announces_nothing_on_resync():
     msg["hall"]["date"] = None
     s = parse_state(msg)
     assert s.at is None
-    q = BannerQueue(8)
-    assert q.receive_state(s, resync=True) == []
+    assert state_banner(s, s.at) is None
     v = build_view(s, elapsed_s=5, mono_now=0, wall_now=T0, screen=load_screen(CONTENT))
     assert v.header.time == "10:15"
 

@@ -8,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from server.config_file import load_config
 from server.simulator import simulate_day, summarize
 from server.simulator.cli import add_arguments, load_hall, run
 from tests.simulator.sim_checks import check_consistent, check_well_formed
@@ -118,3 +121,36 @@ def test_add_arguments_and_run_in_process(tmp_path, capsys):
     assert read_jsonl(out) == simulate_day("quiet", 2).events
     err = capsys.readouterr().err
     assert json.loads(err.splitlines()[0]) == summarize(simulate_day("quiet", 2))
+
+
+@pytest.mark.parametrize(("name", "scenario"), [("hall.yaml", "normal"), ("demo-hall.yaml", "month_end")])
+def test_the_simulated_hall_is_exactly_the_configured_hall(tmp_path, name, scenario):
+    """What `waitwell demo` pushes: the config's windows (with their services), services and prefixes, no others."""
+    path = ROOT / "content" / name
+    config = load_config(path)
+    hall = load_hall(str(path))
+    assert [(w.id, w.services) for w in hall.windows] == [(w.id, w.services) for w in config.windows]
+    assert [(s.id, s.prefix, s.mean_s) for s in hall.services] == \
+        [(s.id, s.prefix, s.mean_service_s) for s in config.services]
+    assert (hall.id, hall.timezone) == (config.id, config.timezone)
+    out = tmp_path / "day.jsonl"
+    proc = simulate("--config", str(path), "--scenario", scenario, "--seed", "1", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    events = read_jsonl(out)
+    opened = {e["window"]: e.get("services") for e in events if e["type"] == "window.opened"}
+    assert set(opened) == {w.id for w in config.windows}
+    assert {w: s for w, s in opened.items() if s} == {w.id: list(w.services) for w in config.windows if w.services}
+    prefixes = {s.id: s.prefix for s in config.services}
+    issued = [e for e in events if e["type"] == "ticket.issued"]
+    assert {e["service"] for e in issued} == set(prefixes)
+    assert all(e["ticket"].startswith(prefixes[e["service"]]) for e in issued)
+
+
+def test_a_broken_config_is_one_line_naming_the_line(tmp_path):
+    """The simulator reads hall.yaml with the server's checks: a duplicate window id is refused, not dropped."""
+    cfg = tmp_path / "hall.yaml"
+    cfg.write_text("services:\n  - {id: pay, prefix: P}\nwindows:\n  - {id: W1}\n  - {id: W1}\n", encoding="utf-8")
+    proc = simulate("--config", str(cfg), "--scenario", "quiet")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == (f"simulate: {cfg}:5: windows[1].id: window 'W1' is listed twice (first at line 4)"
+                           " — give each window its own id\n")

@@ -1,7 +1,8 @@
 """Render docs/img/display-browser.png: the browser lobby screen (/display) of a busy hall at 1920x1080.
 
-Run: .venv/bin/python -m tests.web.make_display_screenshot [OUT.png] [--banner]
-(--banner: a second call arrives after the page is open, so the shot shows its banner.)
+Run: .venv/bin/python -m tests.web.make_display_screenshot [OUT.png] [--banner | --burst]
+(--banner: a second call arrives after the page is open, so the shot shows its banner;
+--burst: three windows call at once, so the banner has three rows.)
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ async def busy_morning(server: LiveServer) -> None:
     await server.push({"type": "clock.tick", "at": at("10:31")})
 
 
-async def main(out: Path, banner: bool) -> None:
+async def main(out: Path, banner: bool, burst: bool = False) -> None:
     from playwright.async_api import async_playwright
 
     server = LiveServer(Path(tempfile.mkdtemp()))
@@ -56,6 +57,10 @@ async def main(out: Path, banner: bool) -> None:
             if banner:
                 await server.push({"type": "ticket.called", "at": at("10:31:30"), "ticket": "B009", "window": "3"})
                 await page.wait_for_selector("#banner[data-ticket='B009']")
+            if burst:
+                await server.push(*({"type": "ticket.called", "at": at("10:31:30"), "ticket": t, "window": w}
+                                    for t, w in (("A017", "1"), ("B009", "2"), ("A018", "3"))))
+                await page.wait_for_selector("#banner[data-tickets='A017 B009 A018']")
             await page.evaluate("document.fonts.ready")
             await page.wait_for_function("document.querySelector('#promo img, #promo .card') !== null")
             await page.wait_for_timeout(300)
@@ -68,5 +73,6 @@ async def main(out: Path, banner: bool) -> None:
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--banner"]
-    asyncio.run(main(Path(args[0] if args else "docs/img/display-browser.png"), "--banner" in sys.argv))
+    args = [a for a in sys.argv[1:] if a not in ("--banner", "--burst")]
+    asyncio.run(main(Path(args[0] if args else "docs/img/display-browser.png"), "--banner" in sys.argv,
+                     "--burst" in sys.argv))

@@ -28,14 +28,14 @@ import pytest
 import websockets
 
 from server.web.display_content import DEFAULT_CONTENT_DIR, content_json, load_display_content
-from signage.calls import SEEN_LIMIT, BannerQueue
+from signage.calls import HOLD_S, MAX_LAG_S, MAX_ROWS, banner_at, schedule, state_banner
 from signage.content import Content, ScreenConfig
 from signage.content_files import load_playlist, load_screen
 from signage.errors import ContentError, InvalidState
 from signage.feed import Feed, backoff_delays
 from signage.playlist import Playlist
 from signage.state import parse_message, parse_state
-from signage.view import format_wait, ticker_items, window_text
+from signage.view import LONG_SHARE, format_wait, ticker_items, wait_level, window_text
 
 from tests.browser.conftest import WAIT_MS, LiveServer, at, browser, server  # noqa: F401 - fixtures
 
@@ -295,62 +295,96 @@ async def test_called_ticket_shows_in_banner_then_current_and_recent(browser: An
     assert screen.errors == []
 
 
-async def test_calls_arriving_together_queue_with_the_python_banner_timing(browser: Any, live: LiveServer) -> None:
-    """Two calls within one banner time: one after the other, each for its whole time (signage/calls.py)."""
+def banner_tickets(state: dict[str, Any], now: datetime) -> list[str] | None:
+    """The tickets on the Python screen's banner for ``state`` at hall time ``now``."""
+    b = state_banner(parse_state(state), now, SCREEN.banner_seconds)
+    return None if b is None else [c.ticket for c in b.calls]
+
+
+async def page_banner(screen: Screen) -> list[str] | None:
+    return await screen.page.locator("#banner").evaluate("b => b.hidden ? null : b.dataset.tickets.split(' ')")
+
+
+async def test_calls_arriving_together_are_shown_together_with_the_python_banner_timing(browser: Any, live: LiveServer) -> None:
+    """Two calls 2 s apart share the banner, each for its own 8 s from its call time, as signage/calls.py says."""
     await two_windows(live, "A001", "A002")
     screen = await open_screen(browser, live, fake_clock=True)
     await screen.freeze()
     await live.push({"type": "ticket.called", "at": at("09:05:00"), "ticket": "A001", "window": "1"},
                     {"type": "ticket.called", "at": at("09:05:02"), "ticket": "A002", "window": "2"})
-    # The Python screen's queue, fed the same state, with the same clock: what must be shown when.
-    queue = BannerQueue(SCREEN.banner_seconds)
-    queue.receive_state(parse_state(await display_state(live)))
-    offsets_ms = [0, BANNER_MS - 1, BANNER_MS, 2 * BANNER_MS - 1, 2 * BANNER_MS]
-    expected = []
-    for ms in offsets_ms:
-        shown = queue.current(ms / 1000)
-        expected.append(shown.call.ticket if shown else None)
-    assert expected == ["A001", "A001", "A002", "A002", None]
+    state = await display_state(live)
+    hall_at = datetime.fromisoformat(state["at"])
+    assert hall_at == datetime.fromisoformat(at("09:05:02"))
+    # The Python rule, on the same state, at the same hall times: what must be shown when.
+    offsets_ms = [0, BANNER_MS - 2001, BANNER_MS - 2000, BANNER_MS - 1, BANNER_MS]
+    expected = [banner_tickets(state, hall_at + timedelta(milliseconds=ms)) for ms in offsets_ms]
+    assert expected == [["A001", "A002"], ["A001", "A002"], ["A002"], ["A002"], None]
 
-    await screen.page.locator("#banner[data-ticket='A001']").wait_for(timeout=WAIT_MS)
-    await screen.page.wait_for_function("document.querySelector('#banner-pending').textContent.includes('1 more next')",
-                                        timeout=WAIT_MS)
-    await screen.run_for(20)
-    first = (await screen.hook())["lastShownCall"]
-    assert first["ticket"] == "A001"
-    started = first["startedAt"]
-    now = await screen.page.evaluate("performance.now()")
+    await screen.page.locator("#banner[data-tickets='A001 A002']").wait_for(timeout=WAIT_MS)
+    assert await screen.page.locator("#banner .brow").evaluate_all("els => els.map(e => e.innerText.replace(/\\s+/g, ' '))") == \
+        ["A001 → 1号窗口 Window 1", "A002 → 2号窗口 Window 2"]
     seen = []
-    for ms in offsets_ms:  # after the moment the first banner went on screen
-        if started + ms > now:
-            await screen.run_for(round(started + ms - now))
-            now = started + ms
-        seen.append(await screen.page.locator("#banner").evaluate("b => b.hidden ? null : b.dataset.ticket"))
+    done = 0
+    for ms in offsets_ms:  # the page's clock is paused: hall time is `at` plus what we run
+        await screen.run_for(ms - done)
+        done = ms
+        seen.append(await page_banner(screen))
     assert seen == expected
-    second = (await screen.hook())["lastShownCall"]
-    assert second["ticket"] == "A002"
-    # Its clock started when the first banner's ended, not when its call arrived.
-    assert second["startedAt"] - started == pytest.approx(BANNER_MS, abs=1)
+    assert (await screen.hook())["lastShownCall"]["ticket"] == "A002"
     assert screen.errors == []
 
 
-async def test_after_a_connect_only_calls_within_one_banner_time_are_announced(browser: Any, live: LiveServer) -> None:
+async def test_after_a_connect_the_banner_is_what_every_screen_shows(browser: Any, live: LiveServer) -> None:
+    """A page opened late shows the banner the others show at that hall time: old calls none, a recent one the rest of its 8 s."""
     await two_windows(live, "A001", "A002")
     await live.push({"type": "ticket.called", "at": at("09:05:00"), "ticket": "A001", "window": "1"},
                     {"type": "ticket.called", "at": at("09:05:05"), "ticket": "A002", "window": "2"},
                     {"type": "clock.tick", "at": at("09:05:10")})
-    queue = BannerQueue(SCREEN.banner_seconds)
-    fresh = queue.receive_state(parse_state(await display_state(live)), resync=True)
-    assert [c.ticket for c in fresh] == ["A002"]  # 09:05:00 is older than 09:05:10 minus 8 s
+    state = await display_state(live)
+    assert banner_tickets(state, datetime.fromisoformat(at("09:05:10"))) == ["A002"]  # A001's 8 s ended at :08
 
     screen = await open_screen(browser, live, fake_clock=True)
     await screen.freeze()
     await screen.page.locator("#banner[data-ticket='A002']").wait_for(timeout=WAIT_MS)
+    assert await page_banner(screen) == ["A002"]
     assert await screen.page.locator("#banner-pending").is_hidden()
-    await screen.run_for(BANNER_MS)
+    await screen.run_for(3000)  # A002 was called at :05, the page opened at :10
     await screen.page.locator("#banner").wait_for(state="hidden", timeout=WAIT_MS)
     assert await screen.page.locator("#current").get_attribute("data-ticket") == "A002"
     assert (await screen.hook())["lastShownCall"]["ticket"] == "A002"
+
+
+async def test_after_closing_no_banner_no_now_calling_and_no_window_open(browser: Any, live: LiveServer) -> None:
+    """The hall closes right after a call: the banner clears, nothing reads "now calling", every service "暂无窗口"."""
+    await two_windows(live, "A001")
+    screen = await open_screen(browser, live, fake_clock=True)
+    await screen.freeze()
+    await live.push({"type": "ticket.called", "at": at("17:00:00"), "ticket": "A001", "window": "1"})
+    await screen.page.locator("#banner[data-ticket='A001']").wait_for(timeout=WAIT_MS)
+    await live.push({"type": "window.closed", "at": at("17:00:02"), "window": "1"},
+                    {"type": "window.closed", "at": at("17:00:02"), "window": "2"})
+    await screen.page.locator("#banner").wait_for(state="hidden", timeout=WAIT_MS)
+    await screen.page.wait_for_function("document.querySelector('#current').innerText.includes('暂无窗口')", timeout=WAIT_MS)
+    assert await screen.text("#current") == "暂无窗口\nNo window open"
+    waits = await screen.page.locator("#wait-rows li").evaluate_all(
+        "els => els.map(e => [e.querySelector('.wait').textContent, e.querySelector('.wait-en').textContent, e.className])")
+    assert waits and all(w[:2] == ["暂无窗口", "no window open"] and "level-none" in w[2] for w in waits), waits
+    state = await display_state(live)
+    assert state["open_windows"] == 0 and state["calls"][0]["ticket"] == "A001"  # the list still has it
+    assert screen.errors == []
+
+
+def test_display_state_carries_the_halls_care_threshold() -> None:
+    """display.state has care_first_min from the hall's config: the screens colour waits by it."""
+    from server.config_file import parse_config
+    from server.hall import Hall
+    from server.wire import display_state as wire_display_state
+    from tests.halltools import T0, config_with
+
+    hall = Hall(parse_config(config_with(alerts={"care_first_min": 12, "care_second_min": 25})))
+    msg = wire_display_state(hall, 1, T0)
+    assert msg["care_first_min"] == 12
+    assert parse_state(msg).care_first_min == 12
 
 
 # ---------------------------------------------------------------------------- the page: waits, content
@@ -572,7 +606,9 @@ async def test_js_rules_equal_the_python_rules(browser: Any, live: LiveServer) -
     """format_wait, window_text, ticker pages, backoff, defaults and the promotion schedule: same answers."""
     screen = await open_screen(browser, live)
     page = screen.page
-    assert await page.evaluate("WaitWellDisplay.SEEN_LIMIT") == SEEN_LIMIT
+    assert await page.evaluate("[WaitWellDisplay.HOLD_S, WaitWellDisplay.MAX_LAG_S, WaitWellDisplay.MAX_ROWS]") == \
+        [HOLD_S, MAX_LAG_S, MAX_ROWS]
+    assert await page.evaluate("WaitWellDisplay.LONG_SHARE") == LONG_SHARE
     feed = Feed("ws://x", lambda *_: None)
     assert await page.evaluate("[WaitWellDisplay.BACKOFF_INITIAL_MS, WaitWellDisplay.BACKOFF_MAX_MS]") == \
         [feed.initial_delay * 1000, feed.max_delay * 1000]
@@ -586,6 +622,10 @@ async def test_js_rules_equal_the_python_rules(browser: Any, live: LiveServer) -
     js = await page.evaluate("cases => cases.map(c => WaitWellDisplay.formatWait(...c))", cases)
     py = [list(t) if (t := format_wait(w, e, tuple(r) if r else None, el)) else None for w, e, r, el in cases]
     assert js == py
+    level_cases = [(*c, care) for c in cases for care in (15, 12)] + [(9, 600, None, 0, 15), (9, 900, None, 0, 15)]
+    js = await page.evaluate("cases => cases.map(c => WaitWellDisplay.waitLevel(...c))", level_cases)
+    assert js == [wait_level(w, e, tuple(r) if r else None, el, care) for w, e, r, el, care in level_cases]
+    assert {"none", "short", "long", "over"} <= set(js)
 
     for window in ("3", "12", "VIP"):
         assert await page.evaluate("w => WaitWellDisplay.windowText(w)", window) == list(window_text(window))
@@ -737,52 +777,67 @@ async def test_js_parse_message_equals_python(browser: Any, live: LiveServer) ->
     assert screen.errors == []
 
 
-async def test_js_banner_queue_equals_python(browser: Any, live: LiveServer) -> None:
-    """The page's BannerQueue announces, queues, times and skips calls as signage.calls does."""
-    from tests.signage.lobby_helpers import T0, call, state_msg
+def _random_calls(rng: Any, n: int) -> list[dict[str, Any]]:
+    """Wire calls (newest first) of a random burst: many made together, some apart, some recalls."""
+    from tests.signage.lobby_helpers import T0, call
 
-    def state(seq: int, at_s: float | None, *calls: tuple[str, str, float, bool]) -> dict[str, Any]:
-        msg = state_msg(seq, T0 + timedelta(seconds=at_s or 0),
-                        [call(t, w, T0 + timedelta(seconds=s), recall) for t, w, s, recall in calls])
-        if at_s is None:
-            msg["at"] = None
-        return msg
+    t, out = 0.0, []
+    for i in range(n):
+        t += rng.choice([0, 0, 0, 0.25, 0.5, 1, 2, 5, 7.5, 12, 30])
+        out.append(call(f"{'AB'[i % 2]}{i:03d}", str(rng.randint(1, 15)), T0 + timedelta(seconds=t), rng.random() < 0.1))
+    return list(reversed(out))
 
-    old, recent, one_banner_ago = ("A001", "1", -300, False), ("A002", "2", -3, False), ("A000", "8", -12, False)
-    together = [("A005", "5", 20, False), ("A004", "4", 20, False), ("A003", "3", 19, False)]
-    ops: list[tuple[Any, ...]] = [
-        ("state", state(1, 0, recent, one_banner_ago, old), True), ("current", 0), ("current", 7.999), ("current", 8),
-        ("state", state(2, 21, *together, recent, old), False), ("current", 21), ("current", 28.9), ("current", 29),
-        ("current", 37), ("current", 45), ("current", 53),
-        ("state", state(3, 60, ("A001", "1", 59, True), *together, recent), False), ("current", 60),
-        ("state", state(4, 61, ("A001", "1", 59, True), *together), True), ("current", 100),
-        ("state", state(5, None, ("A009", "9", 70, False)), True), ("current", 120),
-        ("state", state(6, 80, ("A010", "1", 79, False), ("A009", "9", 70, False)), False), ("current", 121),
-    ]
-    queue = BannerQueue(SCREEN.banner_seconds)
-    py: list[Any] = []
-    for op in ops:
-        if op[0] == "state":
-            py.append([c.ticket for c in queue.receive_state(parse_state(op[1]), resync=op[2])])
-        else:
-            shown = queue.current(op[1])
-            py.append([shown.call.ticket if shown else None, queue.pending])
+
+async def test_js_banner_equals_python(browser: Any, live: LiveServer) -> None:
+    """display.js's bannerAt / schedule / nextChange / stateBanner give signage.calls's answers on generated call lists."""
+    import random
+
+    from signage.calls import next_change
+    from tests.signage.lobby_helpers import T0, state_msg
+
+    rng = random.Random(7)
+    cases = []
+    for i in range(120):
+        msg = state_msg(i + 1, T0, _random_calls(rng, rng.randint(0, 10)))
+        if i % 10 == 9:
+            msg["open_windows"] = 0  # closed: no banner whatever the calls
+        cases.append({"msg": msg, "hold": rng.choice([1, 2.5, HOLD_S, 12, 30]),
+                      "times": sorted(rng.uniform(-2, 60) for _ in range(12)) + [0, 8, 20]})
+    py = []
+    for c in cases:
+        state = parse_state(c["msg"])
+        rows = [[r.call.ticket, (r.start - T0).total_seconds() * 1000, (r.end - T0).total_seconds() * 1000]
+                for r in schedule(state.calls, c["hold"])]
+        out = []
+        for s_ in c["times"]:
+            now = T0 + timedelta(seconds=s_)
+            b = state_banner(state, now, c["hold"])
+            nxt = next_change(state.calls, now, c["hold"])
+            out.append([None if b is None else [[x.ticket, x.window, x.recall] for x in b.calls],
+                        None if b is None else b.pending,
+                        None if nxt is None else round((nxt - T0).total_seconds() * 1000, 3)])
+        py.append([rows, out])
     screen = await open_screen(browser, live)
-    js = await screen.page.evaluate("""([ops, bannerMs]) => {
-        const q = new WaitWellDisplay.BannerQueue(bannerMs);
-        return ops.map(op => {
-            if (op[0] === "state") return q.receiveState(WaitWellDisplay.parseMessage(op[1]), op[2]).map(f => f.call.ticket);
-            const shown = q.current(op[1] * 1000);
-            return [shown ? shown.call.ticket : null, q.pending.length];
-        });
-    }""", [ops, BANNER_MS])
+    js = await screen.page.evaluate("""([cases, t0]) => cases.map(c => {
+        const W = WaitWellDisplay, state = W.parseMessage(c.msg);
+        const rows = W.schedule(state.calls, c.hold).map(r => [r.call.ticket, r.start - t0, r.end - t0]);
+        return [rows, c.times.map(s => {
+            const now = t0 + s * 1000, b = W.stateBanner(state, now, c.hold), nxt = W.nextChange(state.calls, now, c.hold);
+            return [b && b.calls.map(x => [x.ticket, x.window, x.recall]), b && b.pending,
+                    nxt === null ? null : Math.round((nxt - t0) * 1000) / 1000];
+        })];
+    })""", [cases, T0.timestamp() * 1000])
     assert js == py
-    assert py[0] == ["A002"] and py[4] == ["A003", "A004", "A005"] and py[13] == [] and py[15] == []
+    # The table holds the interesting cases: full banners, calls never bannered, pending rows, closed halls.
+    shown = [o for _, out in py for o in out if o[0] is not None]
+    assert any(len(o[0]) == MAX_ROWS for o in shown) and any(o[1] for o in shown)
+    assert any(len(rows) < len(parse_state(c["msg"]).calls) for c, (rows, _) in zip(cases, py, strict=True))
+    assert all(o[0] is None for c, (_, out) in zip(cases, py, strict=True) if c["msg"]["open_windows"] == 0 for o in out)
     assert screen.errors == []
 
 
 def _py_view(view: Any) -> Any:
-    """A View as the page's buildView shapes it: slides by id, no banner key (the queue's test covers it)."""
+    """A View as the page's buildView shapes it: slides by id, no banner key (test_js_banner_equals_python covers it)."""
     d = dataclasses.asdict(dataclasses.replace(view, promo=None))
     d["promo"] = {"slide": view.promo.slide.id if view.promo.slide else None,
                   "next": view.promo.next.id if view.promo.next else None, "fallback": view.promo.fallback}
@@ -794,14 +849,12 @@ def _py_view(view: Any) -> Any:
 JS_VIEW = """([cases, content, bannerMs]) => cases.map(c => {
     const W = WaitWellDisplay;
     const state = c.msg === null ? null : W.parseMessage(c.msg);
-    const q = new W.BannerQueue(bannerMs);
-    if (state) q.receiveState(state, c.resync);
-    const banner = q.current(c.mono_s * 1000);
     const nowMs = W.hallNow(state, c.elapsed_s * 1000, c.wall_ms);
+    const banner = W.stateBanner(state, nowMs, bannerMs / 1000);
     const tz = state ? state.hall.timezone : null;
     const slide = W.playlistSlideAt(content.slides, nowMs, W.localParts(nowMs, tz), new Set());
     const v = W.buildView(state, {elapsedMs: c.elapsed_s * 1000, monoNowMs: c.mono_s * 1000, wallNowMs: c.wall_ms,
-        screen: content, banner: banner, pending: q.pending.length, slide: slide, offlineSinceMs: c.offline_ms});
+        screen: content, banner: banner, slide: slide, offlineSinceMs: c.offline_ms});
     v.promo = {slide: v.promo.slide && v.promo.slide.id, next: v.promo.next && v.promo.next.id, fallback: v.promo.fallback};
     return v;
 })"""
@@ -818,6 +871,13 @@ async def test_js_build_view_equals_python(browser: Any, live: LiveServer) -> No
     wall = T0.astimezone(machine)
     lost = (T0 - timedelta(minutes=3)).astimezone(ZoneInfo("UTC"))
     fresh = [call("B118", "7", T0 + timedelta(seconds=4), recall=True), call("A024", "VIP", T0 + timedelta(seconds=2))]
+    burst = [call(f"A0{30 + i}", str(i + 1), T0 + timedelta(seconds=1)) for i in range(5, -1, -1)]
+    closed = state_msg(4, T0, fresh, waiting=(0, 0, 3))
+    closed["open_windows"] = 0
+    for s in closed["services"]:
+        s.update(open_windows=0, expected_wait_s=None, expected_wait_range_s=None)
+    long_waits = state_msg(5, T0, fresh, waiting=(12, 16, 30))
+    long_waits["care_first_min"] = 12
     no_at = state_msg(3)
     no_at["at"] = None
     cases = [
@@ -825,10 +885,14 @@ async def test_js_build_view_equals_python(browser: Any, live: LiveServer) -> No
         {"msg": None, "resync": True, "elapsed_s": 0, "mono_s": 3, "wall": wall, "offline": lost},
         {"msg": state_msg(1), "resync": True, "elapsed_s": 0, "mono_s": 0, "wall": wall, "offline": None},
         {"msg": state_msg(1), "resync": True, "elapsed_s": 185, "mono_s": 9, "wall": wall, "offline": None},
-        {"msg": state_msg(2, T0, fresh + state_msg(1)["calls"], busy=True), "resync": False, "elapsed_s": 1,
+        {"msg": state_msg(2, T0, fresh + burst, busy=True), "resync": False, "elapsed_s": 4,
          "mono_s": 17.5, "wall": wall, "offline": lost},
+        {"msg": state_msg(2, T0, fresh, busy=True, waiting=(0, 1, 140)), "resync": False, "elapsed_s": 3,
+         "mono_s": 33, "wall": wall, "offline": None},
         {"msg": state_msg(2, T0, fresh, busy=True, waiting=(0, 1, 140)), "resync": False, "elapsed_s": 3_600,
          "mono_s": 33, "wall": wall, "offline": None},
+        {"msg": closed, "resync": False, "elapsed_s": 3, "mono_s": 5, "wall": wall, "offline": None},
+        {"msg": long_waits, "resync": False, "elapsed_s": 60, "mono_s": 5, "wall": wall, "offline": None},
         {"msg": no_at, "resync": True, "elapsed_s": 12, "mono_s": 1, "wall": wall + timedelta(hours=5), "offline": None},
     ]
     content = load_display_content(DEFAULT_CONTENT_DIR)
@@ -836,17 +900,17 @@ async def test_js_build_view_equals_python(browser: Any, live: LiveServer) -> No
     py = []
     for c in cases:
         state = parse_state(c["msg"]) if c["msg"] is not None else None
-        queue = BannerQueue(SCREEN.banner_seconds)
-        if state is not None:
-            queue.receive_state(state, resync=c["resync"])
-        banner = queue.current(c["mono_s"])
         now = hall_now(state, c["elapsed_s"], c["wall"]) if state is not None else c["wall"]
+        banner = state_banner(state, now, SCREEN.banner_seconds)
         view = build_view(state, elapsed_s=c["elapsed_s"], mono_now=c["mono_s"], wall_now=c["wall"], screen=SCREEN,
-                          banner=banner, pending=queue.pending, slide=playlist.slide_at(now),
+                          banner=banner, slide=playlist.slide_at(now),
                           offline_since=c["offline"])
         py.append(_py_view(view))
-    # The cases cover a banner with calls queued behind it, busy and quiet tickers, several slides.
-    assert py[2]["banner"] is None and py[4]["banner"]["pending"] > 0 and py[5]["banner"]["window"] == "VIP"
+    # The cases cover a full banner with calls to come, a closed hall, wait levels, busy and quiet tickers, several slides.
+    assert py[2]["banner"] is None and py[4]["banner"]["pending"] > 0 and len(py[4]["banner"]["rows"]) == MAX_ROWS
+    assert py[5]["banner"]["window"] == "VIP" and py[6]["banner"] is None and py[7]["banner"] is None
+    assert py[7]["calls"]["current"] is None and {r["level"] for r in py[7]["waiting"]["rows"]} == {"none"}
+    assert [r["level"] for r in py[8]["waiting"]["rows"]] == ["long", "long", "over"]
     assert len({v["promo"]["slide"] for v in py}) > 1 and len({v["ticker"]["text"] for v in py}) > 2
 
     screen = await open_screen(browser, live, timezone=machine.key)

@@ -85,3 +85,17 @@ async def test_server_output_matches_the_documented_schemas(server):
         async with server.session.get(f"{server.url}/api/tickets/{label}") as resp:
             check("ticket", await resp.json())
     await display.close()
+
+
+async def test_alert_updated_matches_the_documented_schemas(server):
+    """A hall-wide alert whose numbers change goes out as alert.updated: same id, the whole ALERT, updated_at."""
+    staff = await server.staff_socket()
+    await receive_json(staff)  # snapshot
+    await server.post([raw("ticket.issued", at(0), ticket=f"A{n:03}", service="quick") for n in range(2)])
+    raised_msg = await receive_json(staff)
+    assert raised_msg["type"] == "alert.raised" and raised_msg["alert"]["kind"] == "open_windows"
+    updated = await receive_json(staff)
+    check("staff_message", updated)
+    check("alert", updated["alert"])
+    assert updated["type"] == "alert.updated" and updated["alert"]["id"] == raised_msg["alert"]["id"]
+    assert updated["alert"]["waiting"] == 2 and updated["updated_at"] == updated["alert"]["updated_at"]

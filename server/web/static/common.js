@@ -98,6 +98,22 @@
     return h > 0 ? h + ":" + pad(m) + ":" + pad(sec) : m + ":" + pad(sec);
   }
 
+  /** A duration in words, never like a time of day ("14:58" beside "14:58 raised" misreads):
+   * "15 分钟", "3 分 20 秒", "45 秒", "1 小时 5 分" / "15 min", "3 min 20 s", "45 s", "1 h 5 min".
+   * Every page writes durations through this one rule. */
+  function durationText(seconds) {
+    if (seconds === null || seconds === undefined || isNaN(seconds)) return "–";
+    const s = Math.max(0, Math.round(seconds));
+    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    const en = lang === "en";
+    if (h > 0) return en ? h + " h" + (m ? " " + m + " min" : "") : h + " 小时" + (m ? " " + m + " 分" : "");
+    if (m > 0) {
+      if (!sec) return en ? m + " min" : m + " 分钟";
+      return en ? m + " min " + sec + " s" : m + " 分 " + sec + " 秒";
+    }
+    return en ? sec + " s" : sec + " 秒";
+  }
+
   /** Whole minutes, rounded: for expected waits ("约 12 分钟"). */
   function minutes(seconds) {
     if (seconds === null || seconds === undefined || isNaN(seconds)) return null;
@@ -189,7 +205,7 @@
 
   window.WaitWell = {
     load, save, getLang, setLang, onLang, tr, applyStrings, pickMessage, HallClock,
-    formatDuration, minutes, hallClockTime, loadStaff, saveStaff, takeQueryCredentials,
+    formatDuration, durationText, minutes, hallClockTime, loadStaff, saveStaff, takeQueryCredentials,
     getJSON, postJSON, wsURL, el, KINDS, kindRank, kindLabel,
   };
 })();

@@ -6,9 +6,9 @@
  *   signage/schedule.py          Schedule._day_ok, Schedule.active
  *   signage/playlist.py          Playlist.active, Playlist.slide_at
  *   signage/content.py           ScreenConfig
- *   signage/state.py             parse_state, parse_message
- *   signage/calls.py             SEEN_LIMIT, BannerQueue, BannerQueue.receive_state, BannerQueue.current
- *   signage/view.py              window_text, format_wait, hall_now, ticker_items, build_view
+ *   signage/state.py             CARE_FIRST_MIN, parse_state, parse_message
+ *   signage/calls.py             HOLD_S, MAX_LAG_S, MAX_ROWS, schedule, banner_at, next_change, state_banner
+ *   signage/view.py              window_text, format_wait, LONG_SHARE, wait_level, hall_now, ticker_items, build_view
  *   signage/feed.py              backoff_delays, Feed._went_offline, Feed.run, Feed._decode
  *   signage/content_files.py     ContentWatcher.poll
  *   signage/display/zones.py     Painter.header, Painter.calls, Painter.banner, Painter.waiting, Painter.promo,
@@ -17,7 +17,7 @@
  *   signage/display/app.py       Screen.receive_state, Screen.set_content, Screen.invalidate, Screen.build,
  *                                Screen.frame, Screen.next_change_in, DisplayApp.run
  * A Python name maps to a JS one by camelCase: format_wait is formatWait, Schedule.active is
- * scheduleActive, BannerQueue.current is BannerQueue.prototype.current, Painter.header is the
+ * scheduleActive, banner_at is bannerAt, Painter.header is the
  * header() of the Painter object, Screen.frame is frame(). A change to a rule belongs in both
  * places; tests/web/test_display_page.py checks this map and runs both on the same input.
  */
@@ -127,7 +127,9 @@
     qr: [], tips: [], self_service: [], nearby: [], slides: [],
   });
 
-  /* ---- signage/state.py: parse_state, parse_message ---- */
+  /* ---- signage/state.py: CARE_FIRST_MIN, parse_state, parse_message ---- */
+
+  const CARE_FIRST_MIN = 15;  // a server from before display.state had care_first_min
 
   function bad(message) { const e = new Error(message); e.badState = true; return e; }
   function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
@@ -184,6 +186,7 @@
       waiting_total: count(msg.waiting_total),
       open_windows: count(msg.open_windows),
       busy: isObject(msg.alerts) && msg.alerts.open_windows === true,
+      care_first_min: typeof msg.care_first_min === "number" && msg.care_first_min > 0 ? msg.care_first_min : CARE_FIRST_MIN,
     };
   }
 
@@ -193,48 +196,60 @@
     return parseState(msg);
   }
 
-  /* ---- signage/calls.py: SEEN_LIMIT, BannerQueue, BannerQueue.receive_state, BannerQueue.current ---- */
+  /* ---- signage/calls.py: HOLD_S, MAX_LAG_S, MAX_ROWS, schedule, banner_at, next_change, state_banner ---- */
 
-  const SEEN_LIMIT = 512;  // call identities remembered against replaying a banner after a reconnect
+  // The banner is a function of the server's call times and the hall's time only, so every
+  // screen (pygame or page) shows the same banner at the same moment. The rule, in full, is
+  // signage/calls.py's docstring: rows in call order, MAX_ROWS at once, each held holdS, and
+  // none on the banner more than MAX_LAG_S after its call.
+  const HOLD_S = 8;
+  const MAX_LAG_S = 20;
+  const MAX_ROWS = 4;
 
   function callKey(c) { return c.ticket + "\u0000" + c.window + "\u0000" + c.called_at; }
 
-  /** Each new call gets its whole banner time, none cut or skipped; the clock starts on screen. */
-  function BannerQueue(bannerMs) {
-    this.bannerMs = bannerMs;
-    this.seen = new Map();  // insertion-ordered: the oldest identity is forgotten first
-    this.pending = [];
-    this.shown = null;
+  /** The rows the calls (as on the wire, newest first) get, in order of start: {call, start, end} in ms. */
+  function schedule(calls, holdS) {
+    const hold = Math.min(Math.max(holdS, 0), MAX_LAG_S) * 1000;
+    const latest = MAX_LAG_S * 1000 - hold;
+    // Oldest first; Array.prototype.sort is stable, so calls made together keep the server's order.
+    const ordered = calls.slice().reverse().sort((a, b) => a.calledAtMs - b.calledAtMs);
+    const rows = [];
+    for (const call of ordered) {
+      let start = call.calledAtMs;
+      if (rows.length >= MAX_ROWS) start = Math.max(start, rows[rows.length - MAX_ROWS].end);
+      if (rows.length) start = Math.max(start, rows[rows.length - 1].start);
+      if (start - call.calledAtMs > latest) continue;
+      rows.push({ call: call, start: start, end: start + hold });
+    }
+    return rows;
   }
-  /** Queue the calls of ``state`` not announced before; return them, oldest first.
-   *  ``resync``: the first state after a (re)connect; calls older than one banner time
-   *  before state.at count as already shown. */
-  BannerQueue.prototype.receiveState = function (state, resync) {
-    const fresh = [];
-    // Without a hall time, a resync cannot tell old from new: announce nothing.
-    const cutoff = state.at === null ? null : state.at - this.bannerMs;
-    for (let i = state.calls.length - 1; i >= 0; i--) {  // the wire lists newest first
-      const call = state.calls[i], key = callKey(call);
-      if (this.seen.has(key)) continue;
-      this.seen.set(key, true);
-      if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.keys().next().value);
-      if (resync && (cutoff === null || call.calledAtMs < cutoff)) continue;
-      fresh.push({ call: call, key: key, seq: state.seq });
-    }
-    this.pending.push.apply(this.pending, fresh);
-    return fresh;
-  };
-  /** The banner to show at monotonic time ``now`` (ms), advancing the queue. */
-  BannerQueue.prototype.current = function (now) {
-    if (this.shown !== null && now >= this.shown.until) this.shown = null;
-    if (this.shown === null && this.pending.length) {
-      const item = this.pending.shift();
-      this.shown = { call: item.call, key: item.key, seq: item.seq, shownAt: now, until: now + this.bannerMs };
-    }
-    return this.shown;
-  };
 
-  /* ---- signage/view.py: window_text, format_wait, hall_now, ticker_items, build_view ---- */
+  /** The banner at hall time ``nowMs``: {rows, calls, pending, key}, or null when there is none. */
+  function bannerAt(calls, nowMs, holdS) {
+    const rows = schedule(calls, holdS);
+    const shown = rows.filter((r) => r.start <= nowMs && nowMs < r.end);
+    if (!shown.length) return null;
+    return { rows: shown, calls: shown.map((r) => r.call), pending: rows.filter((r) => r.start > nowMs).length,
+      key: shown.map((r) => callKey(r.call)) };
+  }
+
+  /** The next instant (ms) after ``nowMs`` at which the banner changes by itself, or null. */
+  function nextChange(calls, nowMs, holdS) {
+    let due = null;
+    schedule(calls, holdS).forEach((r) => {
+      [r.start, r.end].forEach((t) => { if (t > nowMs && (due === null || t < due)) due = t; });
+    });
+    return due;
+  }
+
+  /** The banner of ``state`` at hall time ``nowMs``: none while no window is open. */
+  function stateBanner(state, nowMs, holdS) {
+    if (state === null || state.at === null || nowMs === null || state.open_windows <= 0) return null;
+    return bannerAt(state.calls, nowMs, holdS);
+  }
+
+  /* ---- signage/view.py: window_text, format_wait, LONG_SHARE, wait_level, hall_now, ticker_items, build_view ---- */
 
   const WEEKDAYS_ZH = "一二三四五六日";
   const WEEKDAYS_EN = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
@@ -250,13 +265,14 @@
     return { ticket: c.ticket, window: c.window, window_zh: w[0], window_en: w[1], recall: c.recall };
   }
 
-  /** The expected wait as [zh, en], counted down by ``elapsedS``; null when no window serves it. */
+  /** The expected wait as [zh, en], counted down by ``elapsedS``; null when no window serves it
+   *  (that first: a closed service is never "no wait"). */
   function formatWait(waiting, expectedS, rangeS, elapsedS) {
-    if (waiting <= 0) return ["无需等待", "no wait"];
     if (rangeS === null) {
       if (expectedS === null) return null;
       rangeS = [expectedS, expectedS];
     }
+    if (waiting <= 0) return ["无需等待", "no wait"];
     const lo = Math.max(0, rangeS[0] - (elapsedS || 0)) / 60;
     const hi = Math.max(0, rangeS[1] - (elapsedS || 0)) / 60;
     const loM = Math.floor(lo + 0.5);
@@ -266,6 +282,20 @@
     if (loM === hiM) return ["约 " + loM + " 分钟", "about " + loM + " min"];
     if (loM <= 0) return [hiM + " 分钟内", "within " + hiM + " min"];
     return ["约 " + loM + "–" + hiM + " 分钟", "about " + loM + "–" + hiM + " min"];
+  }
+
+  const LONG_SHARE = 2 / 3;  // "long" from two thirds of the care threshold
+
+  /** The colour level of a wait: "none" (no window), "short", "long" (from LONG_SHARE of the care
+   *  threshold) or "over" (from the threshold), of the expected wait counted down. */
+  function waitLevel(waiting, expectedS, rangeS, elapsedS, careFirstMin) {
+    if (expectedS === null && rangeS === null) return "none";
+    if (waiting <= 0) return "short";
+    const mid = expectedS !== null ? expectedS : (rangeS[0] + rangeS[1]) / 2;
+    const leftMin = Math.max(0, mid - (elapsedS || 0)) / 60;
+    if (leftMin >= careFirstMin) return "over";
+    if (leftMin >= careFirstMin * LONG_SHARE) return "long";
+    return "short";
   }
 
   /** The hall's time (ms since the epoch): the state's ``at`` advanced by local elapsed time;
@@ -299,8 +329,8 @@
 
   /** Every zone's data at one instant, as view.build_view builds it.
    *  ``v.elapsedMs``: since ``state`` arrived; ``v.monoNowMs`` paces the ticker; ``v.wallNowMs``
-   *  before any hall time; ``v.banner`` and ``v.pending`` from the BannerQueue; ``v.slide`` from
-   *  playlistSlideAt; ``v.offlineSinceMs`` while the feed is down. */
+   *  before any hall time; ``v.banner`` from stateBanner; ``v.slide`` from playlistSlideAt;
+   *  ``v.offlineSinceMs`` while the feed is down. */
   function buildView(state, v) {
     const tz = state ? state.hall.timezone : null;
     const p = localParts(hallNow(state, v.elapsedMs, v.wallNowMs), tz);
@@ -310,20 +340,30 @@
       date: date[0], date_en: date[1], time: hhmm(p),
       offline: v.offlineSinceMs === null ? null : "离线 / offline since " + hhmm(localParts(v.offlineSinceMs, tz)),
     };
-    const calls = state ? state.calls : [];
+    let calls = state ? state.calls : [];
+    let placeholder = ["暂无叫号", "No calls yet"];
+    if (!state) {
+      placeholder = ["正在连接…", "Connecting…"];
+    } else if (state.open_windows <= 0) {
+      calls = [];  // closed (or not yet open): the last call is not "now calling" any more
+      placeholder = ["暂无窗口", "No window open"];
+    }
     const callsView = {
       current: calls.length ? callLine(calls[0]) : null,
       history: calls.slice(1, 1 + v.screen.history).map(callLine),
-      placeholder: state ? ["暂无叫号", "No calls yet"] : ["正在连接…", "Connecting…"],
+      placeholder: placeholder,
     };
     let bannerView = null;
     if (v.banner) {
-      const c = v.banner.call, digits = /^[0-9]+$/.test(c.window);
+      const lines = v.banner.calls.map(callLine), last = lines[lines.length - 1];
+      let text = "请以下号码到对应窗口办理", textEn = "Tickets below, please go to your window";
+      if (lines.length === 1) {
+        text = "请 " + last.ticket + " 号到 " + last.window + (/^[0-9]+$/.test(last.window) ? " 号窗口办理" : " 窗口办理");
+        textEn = "Ticket " + last.ticket + ", please go to window " + last.window;
+      }
       bannerView = {
-        ticket: c.ticket, window: c.window,
-        text: "请 " + c.ticket + " 号到 " + c.window + (digits ? " 号窗口办理" : " 窗口办理"),
-        text_en: "Ticket " + c.ticket + ", please go to window " + c.window,
-        recall: c.recall, pending: v.pending,
+        rows: lines, ticket: last.ticket, window: last.window, text: text, text_en: textEn,
+        recall: lines.some((l) => l.recall), pending: v.banner.pending,
       };
     }
     const waiting = { rows: [], total: "", total_en: "" };
@@ -331,8 +371,9 @@
       state.services.forEach((s) => {
         const text = formatWait(s.waiting, s.expected_wait_s, s.expected_wait_range_s, v.elapsedMs / 1000);
         const t = text || ["暂无窗口", "no window open"];
+        const level = waitLevel(s.waiting, s.expected_wait_s, s.expected_wait_range_s, v.elapsedMs / 1000, state.care_first_min);
         waiting.rows.push({ id: s.id, prefix: s.prefix, name: s.name, name_en: s.name_en, waiting: String(s.waiting),
-          wait: t[0], wait_en: t[1], unknown: text === null });
+          wait: t[0], wait_en: t[1], unknown: text === null, level: level });
       });
       waiting.total = "共 " + state.waiting_total + " 人等候 · " + state.open_windows + " 个窗口服务中";
       waiting.total_en = state.waiting_total + " waiting · " + state.open_windows + " windows open";
@@ -559,14 +600,31 @@
     banner(v) {
       const banner = $("banner");
       banner.hidden = !v;
-      if (!v) { banner.removeAttribute("data-ticket"); return; }
-      banner.dataset.ticket = v.ticket;
+      if (!v) { banner.removeAttribute("data-ticket"); banner.removeAttribute("data-tickets"); return; }
+      banner.dataset.ticket = v.ticket;  // the newest row's
       banner.dataset.window = v.window;
+      banner.dataset.tickets = v.rows.map((r) => r.ticket).join(" ");
       $("banner-text").textContent = v.text;
-      $("banner-ticket").textContent = v.ticket;
-      $("banner-window").textContent = "→ " + v.window;
       $("banner-en").textContent = v.text_en;
-      $("banner-recall").hidden = !v.recall;
+      const several = v.rows.length > 1;
+      banner.classList.toggle("several", several);
+      $("banner-ticket").textContent = several ? "" : v.ticket;
+      $("banner-window").textContent = several ? "" : "→ " + v.window;
+      // Several calls at once: a row each, oldest on top (zones.Painter._banner_rows).
+      const rows = $("banner-rows");
+      rows.replaceChildren();
+      rows.hidden = !several;
+      rows.style.setProperty("--n", String(v.rows.length));
+      if (several) v.rows.forEach((r) => {
+        const row = el("div", "brow");
+        row.dataset.ticket = r.ticket;
+        const where = el("span", "bwhere");
+        where.append(el("b", "", "→ " + r.window_zh), el("small", "", r.window_en));
+        if (r.recall) where.append(el("i", "tag", "重呼 Recall"));
+        row.append(el("span", "bticket", r.ticket), where);
+        rows.append(row);
+      });
+      $("banner-recall").hidden = !(v.recall && !several);
       const pending = $("banner-pending");
       pending.hidden = !v.pending;
       pending.textContent = v.pending ? "稍后还有 " + v.pending + " 位  " + v.pending + " more next" : "";
@@ -579,7 +637,7 @@
       rows.replaceChildren();
       if (!v.rows.length) rows.append(el("li", "empty", "—"));
       v.rows.forEach((r) => {
-        const li = el("li", r.unknown ? "unknown" : "");
+        const li = el("li", (r.unknown ? "unknown " : "") + "level-" + r.level);
         li.dataset.service = r.id;
         const names = el("div");
         names.append(el("div", "name fit", r.name), el("div", "name-en fit", r.name_en));
@@ -704,13 +762,13 @@
   let content = ScreenConfig;
   let contentText = null;
   let contentVersion = 0;
-  const banners = new BannerQueue(content.banner_seconds * 1000);
   let state = null;
   let stateMono = 0;          // performance.now() when ``state`` arrived
   let offlineSinceMs = null;  // Date.now() when the feed was lost (wall time, as feed.py)
   const badImages = new Set();
   const drawn = {};           // zone -> the data it was last drawn with
-  let shownKey = null;
+  let shownKeys = [];         // the calls on the banner at the last frame
+  let lastBanner = null;      // stateBanner() of the last build
   let slideEndsAt = null;     // performance.now() when the slide on screen ends
   let timer = null;
   let pendingSeq = null;
@@ -731,18 +789,17 @@
   }
 
 
-  /** Take a new display.state; ``resync`` for the first of a connection. */
+  /** Take a new display.state; ``resync`` (the first of a connection) needs nothing special:
+   *  the banner follows the state's call times and the hall's time. */
   function receiveState(next, resync) {
     state = next;
     stateMono = performance.now();
-    banners.receiveState(next, resync);
   }
 
   /** Use new content (at start, after an edit): everything is redrawn. */
   function setContent(next) {
     content = next;
     contentVersion += 1;
-    banners.bannerMs = content.banner_seconds * 1000;
     badImages.clear();
     invalidate();
   }
@@ -754,20 +811,19 @@
 
   /** The view at monotonic time ``now`` (ms). */
   function build(now) {
-    const banner = banners.current(now);
     const wallNowMs = Date.now();
     const nowMs = hallNow(state, now - stateMono, wallNowMs);
+    const banner = lastBanner = stateBanner(state, nowMs, content.banner_seconds);
     const slide = playlistSlideAt(content.slides, nowMs, localParts(nowMs, hallTz()), badImages);
     slideEndsAt = slide ? now + slide.endsInMs : null;
     return buildView(state, { elapsedMs: now - stateMono, monoNowMs: now, wallNowMs: wallNowMs, screen: content,
-      banner: banner, pending: banners.pending.length, slide: slide, offlineSinceMs: offlineSinceMs });
+      banner: banner, slide: slide, offlineSinceMs: offlineSinceMs });
   }
 
   /** Draw what changed at this instant; schedule the next wake-up. */
   function frame() {
     const now = performance.now();
     const v = build(now);
-    const banner = banners.shown;
     const changed = [
       zone("header", v.header, Painter.header),
       zone("ticker", v.ticker, Painter.ticker),
@@ -777,9 +833,14 @@
       zone("promo", v.promo, Painter.promo),
       zone("qr", content.qr, Painter.qr, contentVersion),
     ].some(Boolean);
-    const newBanner = banner !== null && banner.key !== shownKey;
-    shownKey = banner ? banner.key : null;
+    // A call new on the banner chimes (a row leaving does not); the hook names the newest.
+    const keys = lastBanner ? lastBanner.key : [];
+    let newCall = null;
+    if (lastBanner) lastBanner.calls.forEach((c, i) => { if (shownKeys.indexOf(keys[i]) < 0) newCall = c; });
+    shownKeys = keys;
+    const newBanner = newCall !== null;
     if (newBanner && content.chime) Chime.play();
+    const seqNow = state ? state.seq : null;
     const seq = pendingSeq;
     pendingSeq = null;
     if (newBanner || seq !== null) {
@@ -787,8 +848,8 @@
       requestAnimationFrame(() => {
         const t = performance.now();
         if (newBanner) {
-          hook.lastShownCall = { ticket: banner.call.ticket, window: banner.call.window, seq: banner.seq,
-            startedAt: banner.shownAt, shownAt: t, shownAtEpochMs: performance.timeOrigin + t };
+          hook.lastShownCall = { ticket: newCall.ticket, window: newCall.window, seq: seqNow,
+            startedAt: now, shownAt: t, shownAtEpochMs: performance.timeOrigin + t };
         }
         if (seq !== null) hook.lastState = { seq: seq, shownAt: t, shownAtEpochMs: performance.timeOrigin + t, changed: changed };
       });
@@ -802,7 +863,11 @@
   function nextChangeIn(now) {
     const pageMs = content.ticker_page_seconds * 1000;
     const due = [TICK_MS, pageMs - now % pageMs];
-    if (banners.shown !== null) due.push(banners.shown.until - now);
+    if (state !== null && state.at !== null && state.open_windows > 0) {
+      const nowMs = hallNow(state, now - stateMono, Date.now());
+      const change = nextChange(state.calls, nowMs, content.banner_seconds);
+      if (change !== null) due.push(change - nowMs);
+    }
     if (slideEndsAt !== null) due.push(slideEndsAt - now);
     return Math.max(0, Math.min(...due));
   }
@@ -817,8 +882,9 @@
   }
 
   // The pure rules, for tests that compare them with the Python screen.
-  window.WaitWellDisplay = { parseState, parseMessage, BannerQueue, backoffDelays, formatWait, windowText, tickerItems,
-    hallNow, buildView, scheduleActive, playlistActive, playlistSlideAt, localParts, ScreenConfig, SEEN_LIMIT,
+  window.WaitWellDisplay = { parseState, parseMessage, schedule, bannerAt, nextChange, stateBanner, backoffDelays,
+    formatWait, waitLevel, windowText, tickerItems, hallNow, buildView, scheduleActive, playlistActive, playlistSlideAt,
+    localParts, ScreenConfig, HOLD_S, MAX_LAG_S, MAX_ROWS, CARE_FIRST_MIN, LONG_SHARE,
     BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, OPEN_TIMEOUT_MS };
 
   displayAppRun();

@@ -18,6 +18,11 @@
     issued: { zh: "今日取号", en: "Issued today" },
     served: { zh: "已办结", en: "Served" },
     no_show: { zh: "过号未到", en: "No-shows" },
+    cancelled: { zh: "已取消", en: "Cancelled" },
+    called_now: { zh: "正在办理", en: "Being served" },
+    count_sum: { zh: "今日取号 {issued} = 已办结 {served} + 过号未到 {no_show} + 已取消 {cancelled} + 正在办理 {called} + 正在等候 {waiting}；另有转办 {transferred} 次（转办不结束号码：转后按新业务继续等候，只计一次）",
+                 en: "Issued today {issued} = served {served} + no-shows {no_show} + cancelled {cancelled} + being served {called} + waiting {waiting}; also {transferred} transfers (a transfer does not end a ticket: it waits again for the new service and is counted once)" },
+    detail: { zh: "详情", en: "Detail" },
     waiting_now: { zh: "正在等候", en: "Waiting now" },
     open_windows: { zh: "开放窗口", en: "Open windows" },
     advised_windows: { zh: "建议窗口数", en: "Advised windows" },
@@ -59,9 +64,11 @@
     idle: { zh: "空闲", en: "idle" },
     care_summary: { zh: "关怀提醒 {n} 条，已接手 {taken} 条，响应用时中位数 {median}", en: "{n} care alerts, {taken} taken, median time to take {median}" },
     waiting_people: { zh: "{n} 人等候 · 开 {o} 个 · 建议 {r} 个", en: "{n} waiting · {o} open · {r} advised" },
+    windows_advice: { zh: "开 {o} 个 · 建议 {r} 个", en: "{o} open · {r} advised" },
   };
 
-  const state = { token: null, hall: null, st: null, report: null, timer: null, lastAt: null, clock: new W.HallClock() };
+  const state = { token: null, hall: null, st: null, report: null, timer: null, lastAt: null, clock: new W.HallClock(),
+                  socket: null, fetches: 0 };
 
   /* ---- auth ---- */
   function pickToken() {
@@ -76,6 +83,7 @@
   function showSignIn(messageKey) {
     clearTimeout(state.timer);
     state.token = null;
+    if (state.socket) { try { state.socket.close(); } catch (e) { /* ignore */ } state.socket = null; }
     $("dashboard").hidden = true;
     $("signin").hidden = false;
     $("offline-banner").hidden = true;
@@ -98,18 +106,54 @@
     $("signin").hidden = true;
     $("dashboard").hidden = false;
     refresh();
+    listen();
+  }
+
+  /* ---- live alerts: the staff feed says when the figures changed ----
+   * Every figure on the page comes from one /api/report answer, so the KPIs and the alerts
+   * beside them agree; an alert message only makes the page ask again at once. */
+  function listen() {
+    if (!state.token || state.socket) return;
+    let socket;
+    try { socket = new WebSocket(W.wsURL("/ws/staff", state.token)); } catch (e) { return; }
+    state.socket = socket;
+    socket.onmessage = (event) => {
+      let message;
+      try { message = JSON.parse(event.data); } catch (e) { return; }
+      if (!message || typeof message.type !== "string" || message.type.indexOf("alert.") !== 0) return;
+      if (message.type === "alert.updated" && state.report && message.alert) {
+        // The same alert with its numbers as they are now: replace its content where it shows.
+        // Its open count (and a staffing alert's advice) is the hall's of that moment: the KPIs too.
+        const a = message.alert, rep = state.report, list = rep.alerts || [];
+        const i = list.findIndex((x) => x.id === a.id);
+        if (i >= 0) {
+          list[i] = Object.assign({}, list[i], a);
+          rep.open_windows = a.open_windows;
+          if (a.kind === "staffing") rep.advised_windows = a.recommended_windows;
+          render();
+        }
+      }
+      clearTimeout(state.timer);
+      state.timer = setTimeout(refresh, 100);
+    };
+    socket.onclose = () => {
+      if (state.socket === socket) state.socket = null;
+      if (state.token) setTimeout(listen, REFRESH_MS);
+    };
   }
 
   /* ---- data ---- */
   async function refresh() {
     clearTimeout(state.timer);
     if (!state.token) return;
+    const fetchNo = ++state.fetches;
     try {
       const [hall, st, report] = await Promise.all([
         W.getJSON("/api/staff/hall", state.token),
         W.getJSON("/api/state", state.token),
         W.getJSON("/api/report", state.token),
       ]);
+      if (fetchNo !== state.fetches) return;  // a newer fetch is under way: its answer wins
       state.hall = hall; state.st = st; state.report = report;
       state.lastAt = report.at || st.at;
       if (state.lastAt) state.clock.set(state.lastAt);
@@ -120,6 +164,7 @@
         W.save(TOKEN_KEY, null);
         return showSignIn("token_changed");
       }
+      if (fetchNo !== state.fetches) return;
       setOnline(false);
     }
     state.timer = setTimeout(refresh, REFRESH_MS);
@@ -162,7 +207,10 @@
     $("count-issued").textContent = rep.issued;
     $("count-served").textContent = rep.served;
     $("count-no_show").textContent = rep.no_show;
+    $("count-cancelled").textContent = rep.cancelled;
+    $("count-called").textContent = rep.called;
     $("count-waiting").textContent = rep.waiting_total;
+    renderSum(rep);
     $("count-windows").textContent = rep.open_windows + " / " + st.windows.length;
     // The staffing advice (Erlang, with hysteresis); null until the first review of the day.
     $("count-advised").textContent = rep.advised_windows == null ? "–" : String(rep.advised_windows);
@@ -182,10 +230,34 @@
         W.el("b", { text: w.id }), " ", w.open ? (w.serving || W.tr(S.idle)) : W.tr(S.closed)]));
     $("windows").replaceChildren.apply($("windows"), wins);
 
-    renderActive(st.alerts || []);
+    // The active alerts from the same answer as the KPIs: one moment, one set of numbers.
+    renderActive((rep.alerts || []).filter((a) => !a.resolved_at));
     renderChart(rep.waits_by_hour || []);
     renderCare(rep.alerts || []);
     renderStatus();
+  }
+
+  /** Every ticket issued today is in exactly one state; transfers are moves, not ends (docs/staff-app.md). */
+  function renderSum(rep) {
+    const parts = ["served", "no_show", "cancelled", "called", "waiting"].map((k) => Number(rep[k]) || 0);
+    const sum = parts.reduce((x, y) => x + y, 0);
+    const box = $("count-sum");
+    box.textContent = W.tr(S.count_sum, { issued: rep.issued, served: rep.served, no_show: rep.no_show,
+      cancelled: rep.cancelled, called: rep.called, waiting: rep.waiting, transferred: rep.transferred || 0 });
+    box.setAttribute("data-adds-up", String(sum === rep.issued));
+  }
+
+  /** What a hall-wide alert says in numbers; a care alert's ticket and service. */
+  function alertDetail(a, waited) {
+    if (a.ticket) {
+      const parts = [serviceName(a.service)];
+      if (waited !== null && waited !== undefined) parts.push(W.tr(S.waited, { d: W.durationText(waited) }));
+      return parts.join(" · ");
+    }
+    const r = a.recommended_windows == null ? "–" : a.recommended_windows;
+    return a.kind === "open_windows"
+      ? W.tr(S.waiting_people, { n: a.waiting, o: a.open_windows, r: r })
+      : W.tr(S.windows_advice, { o: a.open_windows, r: r });
   }
 
   function renderActive(alerts) {
@@ -196,10 +268,10 @@
         const now = state.clock.now();
         const waited = a.waiting_since ? (now - Date.parse(a.waiting_since)) / 1000
           : a.ticket ? a.waited_s + (now - Date.parse(a.raised_at)) / 1000 : null;
-        const detail = a.ticket
-          ? [a.ticket, serviceName(a.service), W.tr(S.waited, { d: W.formatDuration(waited) })].join(" · ")
-          : W.tr(S.waiting_people, { n: a.waiting, o: a.open_windows, r: a.recommended_windows || "–" });
-        return W.el("li", { class: "kind-" + a.kind, "data-alert-id": a.id, "data-alert-kind": a.kind }, [
+        const detail = a.ticket ? a.ticket + " · " + alertDetail(a, waited) : alertDetail(a, null);
+        return W.el("li", { class: "kind-" + a.kind, "data-alert-id": a.id, "data-alert-kind": a.kind,
+                            "data-open": a.ticket ? null : a.open_windows,
+                            "data-recommended": a.ticket ? null : a.recommended_windows }, [
           W.el("span", { class: "badge", text: W.kindLabel(a.kind) }),
           W.el("span", { class: "detail", text: detail }),
           W.el("span", { class: a.acknowledged_by ? "taker" : "taker none", text: a.acknowledged_by || W.tr(S.nobody) }),
@@ -246,8 +318,8 @@
       const mean = h.mean_wait_s / 60, max = h.max_wait_s / 60;
       const g = svg("g", { "data-hour": h.hour });
       const title = svg("title", {}, W.tr(S.hour_label, { h: h.hour }) + ": " + h.called + " · " +
-        W.tr(S.mean_wait) + " " + W.formatDuration(h.mean_wait_s) + " · " + W.tr(S.max_wait) + " " +
-        W.formatDuration(h.max_wait_s) + " · " + W.tr(S.over15, { n: h.over_15_min }));
+        W.tr(S.mean_wait) + " " + W.durationText(h.mean_wait_s) + " · " + W.tr(S.max_wait) + " " +
+        W.durationText(h.max_wait_s) + " · " + W.tr(S.over15, { n: h.over_15_min }));
       g.appendChild(title);
       g.appendChild(svg("rect", { x: cx - bw / 2, y: y(mean), width: bw, height: Math.max(0, y(0) - y(mean)),
                                    class: "bar" + (mean >= 15 ? " over" : ""), "data-hour": h.hour, rx: 3 }));
@@ -268,15 +340,16 @@
     const rows = alerts.slice().reverse().map((a) => W.el("tr", { "data-alert-id": a.id, "data-alert-kind": a.kind, class: "kind-" + a.kind }, [
       W.el("td", { text: W.hallClockTime(a.raised_at) }),
       W.el("td", {}, [W.el("span", { class: "badge", text: W.kindLabel(a.kind) })]),
-      W.el("td", { class: "strong", text: a.ticket || (a.recommended_windows ? "→ " + a.recommended_windows : "–") }),
+      W.el("td", { class: "strong ticket", text: a.ticket || "–" }),
+      W.el("td", { class: "detail", text: a.ticket ? alertDetail(a, a.waited_s) : alertDetail(a, null) }),
       W.el("td", { class: a.acknowledged_by ? "" : "muted", text: a.acknowledged_by || W.tr(S.nobody) }),
-      W.el("td", { class: "num time-to-ack", text: a.time_to_ack_s === null || a.time_to_ack_s === undefined ? "–" : W.formatDuration(a.time_to_ack_s) }),
+      W.el("td", { class: "num time-to-ack", text: a.time_to_ack_s === null || a.time_to_ack_s === undefined ? "–" : W.durationText(a.time_to_ack_s) }),
       W.el("td", { text: a.resolved_at ? W.tr(S.resolved_at, { t: W.hallClockTime(a.resolved_at) }) : W.tr(S.active) }),
     ]));
     const care = alerts.filter((a) => a.kind === "care_15" || a.kind === "care_30");
     const times = care.filter((a) => a.time_to_ack_s !== null && a.time_to_ack_s !== undefined)
       .map((a) => a.time_to_ack_s).sort((x, y) => x - y);
-    const median = times.length ? W.formatDuration(times[Math.floor((times.length - 1) / 2)]) : "–";
+    const median = times.length ? W.durationText(times[Math.floor((times.length - 1) / 2)]) : "–";
     $("care-summary").textContent = W.tr(S.care_summary, { n: care.length, taken: care.filter((a) => a.acknowledged_by).length, median: median });
     const tb = $("care-table").tBodies[0];
     tb.replaceChildren.apply(tb, rows);

@@ -319,6 +319,14 @@
         render();
         break;
       }
+      case "alert.updated": {
+        // The same hall-wide alert with its numbers as they are now: new content, no new ring.
+        const a = message.alert;
+        state.rung.add(a.id);  // an update is never a new ring (see WaitWellBoard.newRings)
+        if (!a.resolved_at) state.alerts.set(a.id, a);
+        render();
+        break;
+      }
       case "alert.acknowledged": {
         const a = message.alert;
         if (a.acknowledged_at) state.clock.observe(a.acknowledged_at);

@@ -172,7 +172,7 @@ def test_soak_hours_of_states_and_promos_keep_memory_flat(pg):
 
     # tracemalloc only sees allocations made after start(): start before the
     # warm-up, which is long enough for every bounded structure to fill (the
-    # banner queue remembers 512 calls: one call per 7 steps needs ~3600 steps).
+    # text cache's 400 entries, the images and QR codes).
     tracemalloc.start()
     try:
         run(4000, 1)
@@ -191,3 +191,38 @@ def test_soak_hours_of_states_and_promos_keep_memory_flat(pg):
     sizes = screen.cache_sizes()
     assert sizes["images"] <= 6 and sizes["qr"] <= 8 and sizes["text"] <= 400
     assert screen.frames > 5000  # the soak really drew
+
+
+def test_calls_made_together_share_the_banner_and_only_a_new_call_chimes(pg):
+    """Two calls at once: one banner with two rows, one chime; a third joins (chime); rows leaving do not chime."""
+    chime = CountingChime()
+    s = _screen(pg, chime=chime)
+    two = [call("A031", "2", T0), call("A030", "1", T0)]
+    s.receive_state(parse_state(state_msg(2, T0, two)), True, 0.0)
+    s.frame(0.0, T0)
+    assert [r.ticket for r in s.view.banner.rows] == ["A030", "A031"] and chime.played == 1
+    three = [call("B001", "3", T0 + timedelta(seconds=2))] + two
+    s.receive_state(parse_state(state_msg(3, T0 + timedelta(seconds=2), three)), False, 2.0)
+    s.frame(2.0, T0)
+    assert [r.ticket for r in s.view.banner.rows] == ["A030", "A031", "B001"] and chime.played == 2
+    # The first two rows end 8 s after their call: B001 stays alone, no chime; then the body comes back.
+    assert 0 < s.next_change_in(2.0, T0) <= 6.0  # the screen wakes by the time they end
+    s.frame(8.0, T0)
+    assert [r.ticket for r in s.view.banner.rows] == ["B001"] and chime.played == 2
+    s.frame(10.0, T0)
+    assert s.view.banner is None and s.view.calls.current.ticket == "B001"
+
+
+def test_closing_clears_the_banner_at_once(pg):
+    """The windows close 2 s after a call: the banner goes with the state that says so, not 6 s later."""
+    s = _screen(pg)
+    fresh = [call("B242", "2", T0)]
+    s.receive_state(parse_state(state_msg(2, T0, fresh)), True, 0.0)
+    s.frame(0.0, T0)
+    assert s.view.banner is not None
+    closed = state_msg(3, T0 + timedelta(seconds=2), fresh)
+    closed["open_windows"] = 0
+    s.receive_state(parse_state(closed), False, 2.0)
+    dirty = s.frame(2.0, T0)
+    assert s.view.banner is None and s.layout.calls in dirty
+    assert s.view.calls.current is None and s.view.calls.placeholder == ("暂无窗口", "No window open")

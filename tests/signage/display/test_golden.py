@@ -23,11 +23,30 @@ CHANNEL_TOLERANCE = 48
 MAX_DIFFERENT_FRACTION = 0.004
 
 
+def _closed_state():
+    """17:05, every window closed after the last call: nothing reads "now calling" or "no wait"."""
+    msg = state_msg(1, T0, waiting=(0, 0, 0))
+    msg["open_windows"] = 0
+    for s in msg["services"]:
+        s.update(open_windows=0, expected_wait_s=None, expected_wait_range_s=None)
+    return msg
+
+
 def _render(pg, size, scenario):
     from signage.display.app import Screen
 
     s = Screen(pg.Surface(size), load_content(CONTENT), font_dir=CONTENT / "fonts")
-    s.receive_state(parse_state(state_msg(1, busy=scenario == "busy")), True, 0.0)
+    if scenario == "closed":
+        s.receive_state(parse_state(_closed_state()), True, 0.0)
+    elif scenario == "burst":
+        # Six windows call within a second at opening: four rows now, two more next.
+        fresh = [call(f"A{30 + i:03d}", str(1 + i), T0 + timedelta(seconds=i * 0.2), recall=i == 2) for i in range(5, -1, -1)]
+        s.receive_state(parse_state(state_msg(2, T0 + timedelta(seconds=1), fresh)), True, 0.5)
+    elif scenario == "levels":
+        # Waits of 9, 12 and 22 minutes: short, long (from 10) and over (from 15), each its colour.
+        s.receive_state(parse_state(state_msg(1, waiting=(12, 16, 30))), True, 0.0)
+    else:
+        s.receive_state(parse_state(state_msg(1, busy=scenario == "busy")), True, 0.0)
     if scenario == "busy":
         s.offline_since = T0 - timedelta(minutes=3)
         fresh = [call("B118", "7", T0 + timedelta(seconds=4), recall=True)] + state_msg(1)["calls"]
@@ -72,6 +91,10 @@ def compare(pg, surf, name):
         ("portrait-540x960", (540, 960), "normal"),
         ("landscape-banner-busy-offline-960x540", (960, 540), "busy"),
         ("portrait-banner-busy-offline-540x960", (540, 960), "busy"),
+        ("landscape-closed-960x540", (960, 540), "closed"),
+        ("landscape-burst-960x540", (960, 540), "burst"),
+        ("portrait-burst-540x960", (540, 960), "burst"),
+        ("landscape-wait-levels-960x540", (960, 540), "levels"),
     ],
 )
 def test_golden_screens(pg, name, size, scenario):
