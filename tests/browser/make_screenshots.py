@@ -1,4 +1,4 @@
-"""Render the README screenshots of /staff (tablet, phone) and /manager from a scripted hall morning.
+"""Render the README screenshots of /staff (tablet, phone, phone at month-end lunch) and /manager.
 
 Run: .venv/bin/python -m tests.browser.make_screenshots [OUT_DIR]   (default docs/img)
 """
@@ -10,10 +10,11 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import websockets
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, STAFF_TOKEN, LiveServer, at
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, QUEUE_TOKEN, STAFF_TOKEN, LiveServer, at
 
 
 async def morning(server: LiveServer) -> None:
@@ -47,6 +48,38 @@ async def morning(server: LiveServer) -> None:
             await ws.recv()
 
 
+async def month_end_lunch(server: LiveServer) -> None:
+    """A simulated month-end day (seed 7) up to 12:50, when the visits due outrun the floor; 李明
+    has taken the round of the six longest waits."""
+    from server.simulator.day import simulate_day
+    from server.simulator.push import push_events
+
+    events = [e for e in simulate_day("month_end", seed=7).events if e["at"] <= at("12:50")]
+    await push_events(events, f"ws://127.0.0.1:{server.port}/ws/queue", QUEUE_TOKEN, as_fast_as_acks=True,
+                      log=lambda _: None)
+    async with websockets.connect(f"ws://127.0.0.1:{server.port}/ws/staff?token={STAFF_TOKEN}") as ws:
+        snapshot = json.loads(await ws.recv())
+        care = sorted((a for a in snapshot["alerts"] if a["kind"] in ("care_15", "care_30")),
+                      key=lambda a: (a["waiting_since"], a["id"]))
+        for alert in care[:6]:
+            await ws.send(json.dumps({"type": "alert.ack", "id": alert["id"], "by": "李明"}))
+            await ws.recv()
+
+
+async def lunch_phone(browser: Any, out: Path) -> None:
+    server = LiveServer(Path(tempfile.mkdtemp()))
+    await server.start()
+    try:
+        await month_end_lunch(server)
+        page = await browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+        await page.goto(server.url(f"/staff?token={STAFF_TOKEN}&name=王芳"))
+        await page.wait_for_selector("[data-alert-kind='round']")
+        await page.wait_for_timeout(1200)
+        await page.screenshot(path=str(out / "staff-phone-lunch.png"))
+    finally:
+        await server.stop()
+
+
 async def main(out: Path) -> None:
     from playwright.async_api import async_playwright
 
@@ -68,6 +101,7 @@ async def main(out: Path) -> None:
             await page.goto(server.url(f"/manager?token={STAFF_TOKEN}"))
             await page.wait_for_selector("#waits-chart svg")
             await page.screenshot(path=str(out / "manager.png"))
+            await lunch_phone(browser, out)
             await browser.close()
     finally:
         await server.stop()

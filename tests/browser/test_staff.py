@@ -75,8 +75,9 @@ async def test_live_wait_counts_in_hall_time_not_browser_time(browser: Any, serv
     assert (await value.inner_text()).startswith("16:")
 
 
-async def test_alerts_most_urgent_first(browser: Any, server: LiveServer) -> None:
-    """care_30 comes before care_15, which comes before open_windows; a ticket has one card, not two."""
+async def test_alerts_what_needs_action_first(browser: Any, server: LiveServer) -> None:
+    """Hall actions (open_windows, staffing) first, then care_30, then care_15, then the early-care
+    forecasts; a ticket has one card, not two."""
     await server.push(
         {"type": "window.opened", "at": at("08:30"), "window": "1"},
         {"type": "ticket.issued", "at": at("08:40"), "ticket": "B007", "service": "standard"},
@@ -86,16 +87,17 @@ async def test_alerts_most_urgent_first(browser: Any, server: LiveServer) -> Non
     )
     page = await signed_in_page(browser, server, "王芳")
     await page.locator("[data-alert-kind='open_windows']").wait_for(timeout=WAIT_MS)
-    cards = page.locator("#alerts [data-alert-id]")
+    cards = page.locator("#alerts > li")
     kinds = [await cards.nth(i).get_attribute("data-alert-kind") for i in range(await cards.count())]
     # Four more quick tickets behind A001 at one window are likely to pass 15 min: early care
-    # cards sit between the due visits and the manager's alerts.
-    urgency = ["care_30", "care_15", "care_soon", "open_windows", "staffing"]
-    assert kinds[:2] == ["care_30", "care_15"] and "care_soon" in kinds and "open_windows" in kinds
+    # comes after the visits that are due.
+    urgency = ["open_windows", "staffing", "care_30", "care_15", "care_soon"]
+    assert kinds[0] == "open_windows" and "care_soon" in kinds
     assert kinds == sorted(kinds, key=urgency.index)
-    assert "B007" in await cards.nth(0).inner_text()
-    assert "A001" in await cards.nth(1).inner_text()
-    open_card = await cards.nth(kinds.index("open_windows")).inner_text()
+    assert "B007" in await page.locator("#alerts > li[data-alert-kind='care_30']").inner_text()
+    assert "A001" in await page.locator("#alerts > li[data-alert-kind='care_15']").inner_text()
+    assert await page.locator("#alerts > li:has-text('B007')").count() == 1  # its care_15 folds into the apology
+    open_card = await cards.nth(0).inner_text()
     assert re.search(r"共开 [2-8] 个", open_card)  # the recommended count, from the staffing advice
 
 
@@ -223,7 +225,7 @@ def alert_json(alert_id: str, kind: str, ticket: str | None, message: str) -> di
 
 
 async def test_later_kinds_shown_after_known_ones_and_4008_reconnects(browser: Any, server: LiveServer) -> None:
-    """Kinds the page does not know are listed last with the server's sentence; a 4008 close reconnects by itself."""
+    """Kinds the page does not know are listed after the known ones with the server's sentence; a 4008 close reconnects by itself."""
     import re
 
     connections: list[Any] = []
@@ -242,10 +244,10 @@ async def test_later_kinds_shown_after_known_ones_and_4008_reconnects(browser: A
     await page.goto(server.url(f"/staff?token={STAFF_TOKEN}&name=Wang"))
     await page.locator("[data-alert-kind='mystery']").wait_for(timeout=WAIT_MS)
     cards = page.locator("#alerts [data-alert-id]")
-    assert [await cards.nth(i).get_attribute("data-alert-kind") for i in range(3)] == ["care_15", "staffing", "mystery"]
+    assert [await cards.nth(i).get_attribute("data-alert-kind") for i in range(3)] == ["staffing", "care_15", "mystery"]
     assert "神秘提醒：请看看" in await cards.nth(2).inner_text()
     assert "mystery" in await cards.nth(2).inner_text()
-    assert "午间请保持半数窗口" in await cards.nth(1).inner_text()
+    assert "午间请保持半数窗口" in await cards.nth(0).inner_text()
 
     await connections[0].close(code=4008, reason="fell behind")
     await page.wait_for_function("window.WaitWellStaff.snapshots === 2 && window.WaitWellStaff.online === true",
@@ -253,3 +255,147 @@ async def test_later_kinds_shown_after_known_ones_and_4008_reconnects(browser: A
     assert await cards.count() == 3
     assert len(connections) == 2
     assert await page.locator("#signin").is_hidden()
+
+
+RING_KINDS = {"care_15", "care_30", "staffing", "open_windows"}
+"""What needs a person now rings; care_soon is a forecast and never rings."""
+
+
+async def likely_long_waits_scene(server: LiveServer) -> None:
+    """One window at 09:00 and eight quick tickets by 09:02: the last few are likely to pass 15 min
+    (care_soon), the hall needs more windows (open_windows, staffing); nobody has waited 15 min.
+    Every alert of the scene is still active at its end."""
+    await server.push(
+        {"type": "window.opened", "at": at("09:00"), "window": "1"},
+        *({"type": "ticket.issued", "at": at(f"09:0{i // 3}"), "ticket": f"A00{i}", "service": "quick"}
+          for i in range(1, 9)),
+        {"type": "clock.tick", "at": at("09:02:20")},  # before the 09:02:30 review changes the advice
+    )
+
+
+async def test_care_soon_never_rings_and_reads_likely_long_wait(browser: Any, server: LiveServer) -> None:
+    """Early-care forecasts are shown as "可能久等 / likely long wait" and do not ring; the alerts
+    that need a person now (open_windows, staffing) ring once each."""
+    page = await signed_in_page(browser, server, "王芳", viewport={"width": 390, "height": 844})
+    await likely_long_waits_scene(server)
+    report = await server.get("/api/report")
+    kinds = [a["kind"] for a in report["alerts"]]
+    assert kinds.count("care_soon") >= 2 and "open_windows" in kinds  # the scene is what it says
+    active = [a for a in report["alerts"] if a["resolved_at"] is None]
+    assert len(active) == len(kinds)
+    await page.wait_for_function(
+        "(ids) => ids.every((id) => document.querySelector(`[data-alert-ids~='${id}'], [data-alert-id='${id}']`))",
+        arg=[a["id"] for a in active], timeout=WAIT_MS)
+    assert await page.evaluate("window.WaitWellStaff.beeps") == sum(1 for k in kinds if k in RING_KINDS)
+    text = await page.locator("#alerts").inner_text()
+    assert "可能久等" in text and "即将超时" not in text
+    await page.click("#lang")
+    assert "Likely long wait" in await page.locator("#alerts").inner_text()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+async def crowd_scene(server: LiveServer, tickets: int = 10) -> None:
+    """One window at 08:30 and ``tickets`` quick tickets at 09:00, the hall clock at 09:14: nobody
+    is due a visit yet, but many are likely to wait long (care_soon)."""
+    await server.push(
+        {"type": "window.opened", "at": at("08:30"), "window": "1"},
+        *({"type": "ticket.issued", "at": at("09:00"), "ticket": f"A{i:03d}", "service": "quick"}
+          for i in range(1, tickets + 1)),
+        {"type": "clock.tick", "at": at("09:14")},
+    )
+
+
+async def set_floor(page: Any, staff: int) -> None:
+    """Set the tablet's "on the floor" count with its buttons."""
+    while int(await page.inner_text("#floor-count")) > staff:
+        await page.click("#floor-minus")
+    while int(await page.inner_text("#floor-count")) < staff:
+        await page.click("#floor-plus")
+
+
+async def test_many_likely_long_waits_fold_into_one_hall_card(browser: Any, server: LiveServer) -> None:
+    """More than three care_soon become one card "N 位客户可能等候超过 15 分钟" with one button that
+    takes them all, instead of a card each."""
+    await crowd_scene(server)
+    soon = [a for a in (await server.get("/api/state"))["alerts"] if a["kind"] == "care_soon"]
+    assert len(soon) > 3
+    page = await signed_in_page(browser, server, "王芳", viewport=PHONE)
+    fold = page.locator("#alerts > li[data-alert-kind='care_soon']")
+    await fold.wait_for(timeout=WAIT_MS)
+    assert await fold.count() == 1
+    assert await fold.get_attribute("data-fold-count") == str(len(soon))
+    assert f"{len(soon)} 位客户可能等候超过 15 分钟" in await fold.inner_text()
+    assert "巡一圈" in await fold.inner_text()
+    await fold.locator("[data-action='ack']").click()
+    await fold.locator(".taken-by").wait_for(timeout=WAIT_MS)
+    stored = {a["id"]: a for a in (await server.get("/api/state"))["alerts"]}
+    assert all(stored[a["id"]]["acknowledged_by"] == "王芳" for a in soon)
+
+
+async def test_a_screenful_then_n_more(browser: Any, server: LiveServer) -> None:
+    """Twelve cards on a phone: six on screen (the last one fully visible), then "还有 N 条", which
+    opens the rest and closes again."""
+    await crowd_scene(server)
+    await server.push({"type": "clock.tick", "at": at("09:16")})  # ten care_15 visits due
+    page = await signed_in_page(browser, server, "王芳", viewport=PHONE)
+    await set_floor(page, 10)  # ten people can take ten visits: one card each, no rounds
+    cards = page.locator("#alerts > li")
+    more = page.locator("#more")
+    await more.wait_for(timeout=WAIT_MS)
+    total = len([a for a in (await server.get("/api/state"))["alerts"] if a["kind"] != "care_soon"])
+    assert total > 6
+    assert await cards.count() == 6
+    assert await more.inner_text() == f"还有 {total - 6} 条"
+    box = await cards.nth(5).bounding_box()
+    assert box is not None and box["y"] + box["height"] <= PHONE["height"]
+    await more.click()
+    assert await cards.count() == total
+    assert await more.inner_text() == "收起"
+    await more.click()
+    assert await cards.count() == 6
+
+
+async def test_care_round_rings_once_and_is_taken_in_one_action(browser: Any, server: LiveServer) -> None:
+    """With more visits due than the floor can make, the phone groups them into rounds of up to six,
+    longest wait first, ringing once per new round; "这一轮我来" takes every customer of the round
+    with the name, on the server and on every other tablet."""
+    await crowd_scene(server)
+    page = await signed_in_page(browser, server, "王芳", viewport=PHONE)
+    await set_floor(page, 1)  # one person: more than two due visits make rounds
+    other = await signed_in_page(browser, server, "李明", viewport=PHONE)
+    await set_floor(other, 1)
+    await server.push({"type": "clock.tick", "at": at("09:16")})  # A001..A010 come due, in that order
+    rounds = page.locator("#alerts > li[data-alert-kind='round']")
+    await page.wait_for_function(
+        "document.querySelectorAll(\"#alerts > li[data-alert-kind='round'] .round-list li\").length === 10",
+        timeout=WAIT_MS)
+    assert [await rounds.nth(i).get_attribute("data-round-size") for i in range(await rounds.count())] == ["6", "4"]
+    assert "A001" in await rounds.nth(0).locator(".round-list li").first.inner_text()
+    assert "依次探访" in await rounds.nth(0).inner_text()
+    # Two visits rang as cards before the third made rounds; then one ring for the new round (A007).
+    state = (await server.get("/api/state"))["alerts"]
+    care = [a for a in state if a["kind"] == "care_15"]
+    assert len(care) == 10
+    hall_rings = [a for a in state if a["kind"] in ("staffing", "open_windows") and a["raised_at"] >= at("09:14")]
+    assert await page.evaluate("window.WaitWellStaff.beeps") == 2 + 1 + len(hall_rings)
+
+    first = rounds.nth(0)
+    ids = (await first.get_attribute("data-ack-ids") or "").split()
+    assert len(ids) == 6
+    await first.locator("[data-action='ack']").click()
+    mine = page.locator("#alerts > li.round.taken")
+    await mine.wait_for(timeout=WAIT_MS)
+    assert "你已接手" in await mine.inner_text()
+    stored = {a["id"]: a for a in (await server.get("/api/state"))["alerts"]}
+    assert [stored[i]["acknowledged_by"] for i in ids] == ["王芳"] * 6
+    assert sorted(stored[i]["ticket"] for i in ids) == [f"A00{i}" for i in range(1, 7)]
+    seen = other.locator("#alerts > li.round.taken")
+    await seen.wait_for(timeout=WAIT_MS)
+    assert "王芳 已接手" in await seen.inner_text()
+    assert await seen.locator(".round-list li").count() == 6
+    # The other four regroup into one round, without a new ring.
+    await page.wait_for_function(
+        "document.querySelectorAll(\"#alerts > li[data-alert-kind='round']:not(.taken)\").length === 1", timeout=WAIT_MS)
+    assert await page.evaluate("window.WaitWellStaff.beeps") == 2 + 1 + len(hall_rings)

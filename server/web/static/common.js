@@ -238,7 +238,7 @@
   const KINDS = {
     care_30: { rank: 0, label: { zh: "致歉探访", en: "Apology visit" } },
     care_15: { rank: 1, label: { zh: "关怀探访", en: "Care visit" } },
-    care_soon: { rank: 2, label: { zh: "即将超时", en: "Likely long wait" } },
+    care_soon: { rank: 2, label: { zh: "可能久等", en: "Likely long wait" } },
     open_windows: { rank: 3, label: { zh: "增开窗口", en: "Open more windows" } },
     staffing: { rank: 4, label: { zh: "人手安排", en: "Staffing" } },
   };

@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   const W = window.WaitWell;
+  const B = window.WaitWellBoard;
   const $ = (id) => document.getElementById(id);
 
   const S = {
@@ -43,6 +44,22 @@
     signed_in_as: { zh: "登录为 {name}", en: "Signed in as {name}" },
     earlier_taken: { zh: "15 分钟关怀：{name} 已探访", en: "15-minute care visit: {name}" },
     earlier_none: { zh: "15 分钟关怀：尚无人探访", en: "15-minute care visit: nobody went yet" },
+    more: { zh: "还有 {n} 条", en: "{n} more" },
+    fewer: { zh: "收起", en: "Show fewer" },
+    floor_label: { zh: "在岗人数", en: "On the floor" },
+    floor_minus: { zh: "减少在岗人数", en: "Fewer people on the floor" },
+    floor_plus: { zh: "增加在岗人数", en: "More people on the floor" },
+    rounds_on: { zh: "轮次探访：{due} 位待探访，在岗 {staff} 人（可及时探访 {cap} 位）",
+                 en: "Care rounds: {due} visits due, {staff} on the floor (in time: {cap})" },
+    round: { zh: "探访轮次 · {n} 位", en: "Care round · {n}" },
+    round_taken: { zh: "探访轮次 · {n} 位", en: "Care round · {n}" },
+    round_todo: { zh: "依次探访，等候最久者先：问需求、告知等候、引导自助；标“致歉”的请当面致歉。",
+                  en: "Visit each in turn, longest wait first: ask, tell the wait, suggest self-service; apologise where marked." },
+    round_ack: { zh: "这一轮我来", en: "I'll take this round" },
+    apology_tag: { zh: "致歉", en: "apology" },
+    fold_title: { zh: "{n} 位客户可能等候超过 {min} 分钟", en: "{n} customers likely to wait over {min} min" },
+    fold_todo: { zh: "在大厅巡一圈：告知等候时间，引导自助办理。", en: "A round of the lobby: tell the wait, guide to self-service." },
+    fold_ack: { zh: "我去巡一圈", en: "I'll walk the lobby" },
   };
 
   // What to do, per kind; rank and label are shared with /manager in common.js.
@@ -60,7 +77,7 @@
       todo: null,
     },
     care_soon: {
-      todo: { zh: "留意这位客户，可提前前往关怀。", en: "Keep an eye on this customer; you may visit early." },
+      todo: { zh: "可能等候超过 15 分钟：可提前关怀，告知等候时间、引导自助。", en: "May wait over 15 min: you may visit early, tell the wait, suggest self-service." },
     },
   };
   const ICON_SOUND = '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path fill="currentColor" d="M3 9v6h4l5 5V4L7 9H3z"/><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M16 8.5a5 5 0 0 1 0 7M18.5 6a8.5 8.5 0 0 1 0 12"/></svg>';
@@ -82,8 +99,11 @@
     online: false,
     attempt: 0,
     reconnectTimer: null,
-    seenIds: new Set(),
+    rung: new Set(),          // ring keys that already rang (see WaitWellBoard.newRings)
     firstSnapshot: true,
+    expanded: false,          // the "N more" list is open
+    floorStaff: W.load("waitwell.floor") || B.DEFAULTS.staff,
+    board: null,              // the last WaitWellBoard.board() result
     muted: !!W.load("waitwell.muted"),
     beeps: 0,
     snapshots: 0,
@@ -281,35 +301,30 @@
         state.snapshots += 1;
         state.clock.set(message.at);
         if (message.timezone) state.timezone = message.timezone;
-        const fresh = [];
         state.alerts.clear();
         (message.alerts || []).forEach((a) => {
           state.alerts.set(a.id, a);
-          if (!state.seenIds.has(a.id)) { state.seenIds.add(a.id); if (!a.acknowledged_by) fresh.push(a); }
           state.clock.observe(a.raised_at);
         });
         goOnline();
-        if (!state.firstSnapshot && fresh.length) notify();
+        // What was already up when the tablet opened does not ring; what came while it was away does.
+        render({ silent: state.firstSnapshot });
         state.firstSnapshot = false;
         loadHall();
-        render();
         break;
       }
       case "alert.raised": {
         const a = message.alert;
         state.clock.observe(a.raised_at);
         state.alerts.set(a.id, a);
-        const isNew = !state.seenIds.has(a.id);
-        state.seenIds.add(a.id);
         if (a.service && !state.services[a.service]) loadHall();
         render();
-        if (isNew && !a.acknowledged_by) notify();
         break;
       }
       case "alert.updated": {
         // The same hall-wide alert with its numbers as they are now: new content, no new ring.
         const a = message.alert;
-        state.seenIds.add(a.id);
+        state.rung.add(a.id);  // an update is never a new ring (see WaitWellBoard.newRings)
         if (!a.resolved_at) state.alerts.set(a.id, a);
         render();
         break;
@@ -361,15 +376,20 @@
 
   /* -------------------------------- acknowledge ---------------------------- */
 
-  function acknowledge(id) {
-    if (!state.online || !state.socket || state.pendingAcks.has(id)) return;
+  /** Take every alert of a card (a round: all its customers) with one tap: one alert.ack each. */
+  function acknowledge(ids) {
+    if (!state.online || !state.socket) return;
+    const todo = ids.filter((id) => !state.pendingAcks.has(id));
+    if (!todo.length) return;
     unlockAudio();
-    state.socket.send(JSON.stringify({ type: "alert.ack", id: id, by: state.creds.name }));
-    state.pendingAcks.set(id, setTimeout(() => {
-      state.pendingAcks.delete(id);
-      toast(W.tr(S.ack_timeout));
-      render();
-    }, ACK_TIMEOUT_MS));
+    todo.forEach((id) => {
+      state.socket.send(JSON.stringify({ type: "alert.ack", id: id, by: state.creds.name }));
+      state.pendingAcks.set(id, setTimeout(() => {
+        state.pendingAcks.delete(id);
+        toast(W.tr(S.ack_timeout));
+        render();
+      }, ACK_TIMEOUT_MS));
+    });
     render();
   }
 
@@ -381,9 +401,19 @@
   $("alerts").addEventListener("click", (event) => {
     const button = event.target.closest("[data-action='ack']");
     if (!button) return;
-    const item = button.closest("[data-alert-id]");
-    if (item) acknowledge(item.getAttribute("data-alert-id"));
+    const item = button.closest("[data-ack-ids]");
+    if (item) acknowledge(item.getAttribute("data-ack-ids").split(" ").filter(Boolean));
   });
+
+  $("more").addEventListener("click", () => { state.expanded = !state.expanded; render(); });
+
+  function setFloor(n) {
+    state.floorStaff = Math.max(1, Math.min(50, n));
+    W.save("waitwell.floor", state.floorStaff);
+    render();
+  }
+  $("floor-minus").addEventListener("click", () => setFloor(state.floorStaff - 1));
+  $("floor-plus").addEventListener("click", () => setFloor(state.floorStaff + 1));
 
   /* -------------------------------- sound ---------------------------------- */
 
@@ -457,36 +487,6 @@
     return W.getLang() === "en" ? s.name_en || s.name || id : s.name || id;
   }
 
-  function rank(alert) {
-    return W.kindRank(alert.kind);
-  }
-
-  /** The care_15 alert of a ticket that now has a care_30: one card per customer, not two. */
-  function supersededCare15(alert) {
-    if (alert.kind !== "care_15" || !alert.ticket) return false;
-    for (const other of state.alerts.values()) {
-      if (other.kind === "care_30" && other.ticket === alert.ticket) return true;
-    }
-    return false;
-  }
-
-  function earlierVisit(alert) {
-    if (alert.kind !== "care_30") return null;
-    for (const other of state.alerts.values()) {
-      if (other.kind === "care_15" && other.ticket === alert.ticket) return other;
-    }
-    return null;
-  }
-
-  function sorted() {
-    // Untaken first (they need someone), then by urgency, then longest-raised first.
-    return Array.from(state.alerts.values()).filter((a) => !supersededCare15(a)).sort((a, b) =>
-      (a.acknowledged_by ? 1 : 0) - (b.acknowledged_by ? 1 : 0) ||
-      rank(a) - rank(b) ||
-      Date.parse(a.raised_at) - Date.parse(b.raised_at) ||
-      (a.id < b.id ? -1 : 1));
-  }
-
   /** Seconds the customer has waited, in hall time, or null for hall-wide alerts. */
   function waitedSeconds(alert) {
     const now = state.clock.now();
@@ -510,13 +510,15 @@
     return W.pickMessage(alert.message);
   }
 
-  function alertElement(alert) {
+  function alertElement(card) {
+    const alert = card.alert;
     const k = KINDS[alert.kind];
     const offline = !state.online;
-    const pending = state.pendingAcks.has(alert.id);
     const item = W.el("li", {
       class: "alert kind-" + (k ? alert.kind : "other") + (alert.acknowledged_by ? " taken" : "") + (offline ? " stale" : ""),
       "data-alert-id": alert.id,
+      "data-alert-ids": card.ids.join(" "),
+      "data-ack-ids": card.ackIds.join(" "),
       "data-alert-kind": alert.kind,
       "data-stale": offline ? "true" : null,
     });
@@ -531,12 +533,12 @@
     const waited = waitedSeconds(alert);
     const timer = W.el("div", { class: "wait" }, [
       W.el("span", { class: "wait-label", text: W.tr(waited !== null ? S.waited : S.raised_ago) }),
-      W.el("span", { class: "wait-value", "data-live": waited !== null ? "wait" : "raised",
+      W.el("span", { class: "wait-value", "data-live": waited !== null ? "wait" : "raised", "data-live-id": alert.id,
                      text: W.formatDuration(waited !== null ? waited : raisedSeconds(alert)) }),
     ]);
     item.appendChild(timer);
     item.appendChild(W.el("p", { class: "todo", text: todo(alert) }));
-    const earlier = earlierVisit(alert);
+    const earlier = card.earlier;
     if (earlier) {
       item.appendChild(W.el("p", { class: "earlier", text: earlier.acknowledged_by
         ? W.tr(S.earlier_taken, { name: earlier.acknowledged_by })
@@ -544,38 +546,120 @@
     }
     if (offline) item.appendChild(W.el("div", { class: "stale-note", text: W.tr(S.stale) }));
 
-    const foot = W.el("div", { class: "alert-foot" });
-    if (alert.acknowledged_by) {
-      const mine = state.creds && alert.acknowledged_by === state.creds.name;
-      foot.appendChild(W.el("span", { class: "taken-by" + (mine ? " mine" : ""),
-        text: (mine ? W.tr(S.taken_by_me) : W.tr(S.taken_by, { name: alert.acknowledged_by })) +
-              (alert.acknowledged_at ? " · " + W.hallClockTime(alert.acknowledged_at, state.timezone) : "") }));
-    } else {
-      foot.appendChild(W.el("button", {
-        type: "button", class: "ack", "data-action": "ack",
-        disabled: offline || pending ? true : null,
-        text: pending ? W.tr(S.ack_sending) : W.tr(S.ack),
-      }));
-    }
-    item.appendChild(foot);
+    item.appendChild(footFor(card, S.ack, alert.acknowledged_by, alert.acknowledged_at));
     return item;
   }
 
-  function render() {
+  /** One button or "taken by" line for a card: the same for a single alert, a round and the fold. */
+  function footFor(card, label, by, at) {
+    const foot = W.el("div", { class: "alert-foot" });
+    if (card.taken) {
+      const mine = state.creds && by === state.creds.name;
+      foot.appendChild(W.el("span", { class: "taken-by" + (mine ? " mine" : ""),
+        text: (mine ? W.tr(S.taken_by_me) : W.tr(S.taken_by, { name: by })) +
+              (at ? " · " + W.hallClockTime(at, state.timezone) : "") }));
+    } else {
+      const pending = card.ackIds.some((id) => state.pendingAcks.has(id));
+      foot.appendChild(W.el("button", {
+        type: "button", class: "ack", "data-action": "ack",
+        disabled: !state.online || pending ? true : null,
+        text: pending ? W.tr(S.ack_sending) : W.tr(label),
+      }));
+    }
+    return foot;
+  }
+
+  function groupItem(card, classes, kind) {
+    const offline = !state.online;
+    return W.el("li", {
+      class: "alert " + classes + (card.taken ? " taken" : "") + (offline ? " stale" : ""),
+      "data-card": card.key,
+      "data-alert-kind": kind,
+      "data-alert-ids": card.ids.join(" "),
+      "data-ack-ids": card.ackIds.join(" "),
+      "data-stale": offline ? "true" : null,
+    });
+  }
+
+  /** A care round: several customers, longest wait first, taken with one tap. */
+  function roundElement(card, first) {
+    const item = groupItem(card, "round kind-round" + (card.apology ? " apology" : ""), "round");
+    item.setAttribute("data-round-size", String(card.visits.length));
+    item.appendChild(W.el("div", { class: "alert-head" }, [
+      W.el("span", { class: "kind", text: W.tr(card.taken ? S.round_taken : S.round, { n: card.visits.length }) }),
+    ]));
+    item.appendChild(W.el("ol", { class: "round-list" }, card.visits.map((v) => W.el("li", { "data-ticket": v.ticket || "" }, [
+      W.el("span", { class: "ticket-sm", text: v.ticket || "" }),
+      W.el("span", { class: "service", text: serviceName(v.service) }),
+      W.el("span", { class: "wait-value", "data-live": "wait", "data-live-id": v.primary.id,
+                     text: W.formatDuration(waitedSeconds(v.primary)) }),
+      v.kind === "care_30" ? W.el("span", { class: "tag", text: W.tr(S.apology_tag) }) : null,
+    ]))));
+    // What a round asks is the same for every round: said once, on the first, so six fit a phone.
+    if (!card.taken && first) item.appendChild(W.el("p", { class: "todo", text: W.tr(S.round_todo) }));
+    if (!state.online) item.appendChild(W.el("div", { class: "stale-note", text: W.tr(S.stale) }));
+    item.appendChild(footFor(card, S.round_ack, card.by, card.acknowledged_at));
+    return item;
+  }
+
+  /** The threshold the forecasts are about, from the server's own sentence ("超过 15 分钟"). */
+  function careFirstMinutes(alerts) {
+    for (const a of alerts) {
+      const m = /超过 (\d+) 分钟/.exec(a.message || "");
+      if (m) return Number(m[1]);
+    }
+    return 15;
+  }
+
+  /** Many customers likely to wait long: one hall card, not one each. */
+  function foldElement(card) {
+    const item = groupItem(card, "fold kind-care_soon", "care_soon");
+    item.setAttribute("data-fold-count", String(card.count));
+    item.appendChild(W.el("div", { class: "alert-head" }, [
+      W.el("span", { class: "kind", text: W.kindLabel("care_soon") }),
+    ]));
+    item.appendChild(W.el("div", { class: "fold-title",
+      text: W.tr(S.fold_title, { n: card.count, min: careFirstMinutes(card.alerts) }) }));
+    item.appendChild(W.el("p", { class: "fold-tickets", text: card.alerts.map((a) => a.ticket).filter(Boolean).join(" · ") }));
+    item.appendChild(W.el("p", { class: "todo", text: W.tr(S.fold_todo) }));
+    if (!state.online) item.appendChild(W.el("div", { class: "stale-note", text: W.tr(S.stale) }));
+    item.appendChild(footFor(card, S.fold_ack, card.by, card.acknowledged_at));
+    return item;
+  }
+
+  function cardElement(card, index, shown) {
+    if (card.type === "round") return roundElement(card, shown.findIndex((c) => c.type === "round" && !c.taken) === index);
+    if (card.type === "fold") return foldElement(card);
+    return alertElement(card);
+  }
+
+  /** Draw the board from the rule's output; ring once for whatever it says is new. */
+  function render(options) {
     const list = $("alerts");
-    const alerts = state.creds ? sorted() : [];
-    list.replaceChildren.apply(list, alerts.map(alertElement));
+    const result = B.board(state.creds ? Array.from(state.alerts.values()) : [], state.clock.now(),
+                           { staff: state.floorStaff, expanded: state.expanded });
+    state.board = result;
+    if (B.newRings(result, state.rung) > 0 && !(options && options.silent) && state.online) notify();
+    list.replaceChildren.apply(list, result.shown.map(cardElement));
+    const alerts = Array.from(state.alerts.values());
     $("empty").hidden = alerts.length > 0 || !state.creds;
+    const more = $("more");
+    more.hidden = result.more === 0 && !state.expanded;
+    more.textContent = state.expanded ? W.tr(S.fewer) : W.tr(S.more, { n: result.more });
+    more.setAttribute("data-more", String(result.more));
+    const rounds = $("rounds-note");
+    rounds.hidden = !result.rounds;
+    rounds.textContent = result.rounds ? W.tr(S.rounds_on, { due: result.due, staff: result.staff, cap: result.capacity }) : "";
+    $("floor-count").textContent = String(result.staff);
     const open = alerts.filter((a) => !a.acknowledged_by).length;
     $("summary").textContent = alerts.length ? W.tr(S.summary, { n: alerts.length, open: open }) : "";
     document.title = (open ? "(" + open + ") " : "") + "WaitWell " + W.tr(S.title);
   }
 
   function tick() {
-    document.querySelectorAll("#alerts [data-alert-id]").forEach((item) => {
-      const alert = state.alerts.get(item.getAttribute("data-alert-id"));
-      const value = item.querySelector(".wait-value");
-      if (!alert || !value) return;
+    document.querySelectorAll("#alerts [data-live-id]").forEach((value) => {
+      const alert = state.alerts.get(value.getAttribute("data-live-id"));
+      if (!alert) return;
       const s = value.getAttribute("data-live") === "wait" ? waitedSeconds(alert) : raisedSeconds(alert);
       value.textContent = W.formatDuration(s);
     });
@@ -598,6 +682,7 @@
     get beeps() { return state.beeps; },
     get online() { return state.online; },
     get snapshots() { return state.snapshots; },
+    get board() { return state.board; },
     hallNow: () => new Date(state.clock.now()).toISOString(),
   };
 
