@@ -68,11 +68,12 @@ async def test_live_wait_counts_in_hall_time_not_browser_time(browser: Any, serv
     value = page.locator("[data-alert-kind='care_15'] .wait-value")
     await value.wait_for(timeout=WAIT_MS)
     first = await value.inner_text()
-    assert first.startswith("16:"), first
+    # A duration in words, never "16:05", which reads as a time of day beside the clock times.
+    assert re.fullmatch(r"16 分钟|16 分 \d+ 秒", first), first
     await page.wait_for_function(
         "(before) => document.querySelector(\"[data-alert-kind='care_15'] .wait-value\").textContent !== before",
         arg=first, timeout=WAIT_MS)
-    assert (await value.inner_text()).startswith("16:")
+    assert re.fullmatch(r"16 分钟|16 分 \d+ 秒", await value.inner_text())
 
 
 async def test_alerts_what_needs_action_first(browser: Any, server: LiveServer) -> None:
@@ -374,6 +375,8 @@ async def test_care_round_rings_once_and_is_taken_in_one_action(browser: Any, se
     assert [await rounds.nth(i).get_attribute("data-round-size") for i in range(await rounds.count())] == ["6", "4"]
     assert "A001" in await rounds.nth(0).locator(".round-list li").first.inner_text()
     assert "依次探访" in await rounds.nth(0).inner_text()
+    waits = await page.locator("#alerts .wait-value").all_inner_texts()
+    assert waits and not [w for w in waits if re.search(r"\d:\d\d", w)], waits  # durations, not clock times
     # Two visits rang as cards before the third made rounds; then one ring for the new round (A007).
     state = (await server.get("/api/state"))["alerts"]
     care = [a for a in state if a["kind"] == "care_15"]

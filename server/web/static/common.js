@@ -89,22 +89,14 @@
     return this.refHall + (Date.now() - this.refLocal);
   };
 
-  /** "4:05", "15:00", "1:02:03" — minutes and seconds, hours when needed. */
-  function formatDuration(seconds) {
-    if (seconds === null || seconds === undefined || isNaN(seconds)) return "–";
-    const s = Math.max(0, Math.floor(seconds));
-    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-    const pad = (n) => (n < 10 ? "0" : "") + n;
-    return h > 0 ? h + ":" + pad(m) + ":" + pad(sec) : m + ":" + pad(sec);
-  }
-
   /** A duration in words, never like a time of day ("14:58" beside "14:58 raised" misreads):
    * "15 分钟", "3 分 20 秒", "45 秒", "1 小时 5 分" / "15 min", "3 min 20 s", "45 s", "1 h 5 min".
-   * Every page writes durations through this one rule. */
-  function durationText(seconds) {
+   * Every page writes durations through this one rule. ``wholeMinutes`` drops the seconds past
+   * the first minute ("21 分钟"), for lists where a width counts more than the last seconds. */
+  function durationText(seconds, wholeMinutes) {
     if (seconds === null || seconds === undefined || isNaN(seconds)) return "–";
     const s = Math.max(0, Math.round(seconds));
-    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = wholeMinutes && s >= 60 ? 0 : s % 60;
     const en = lang === "en";
     if (h > 0) return en ? h + " h" + (m ? " " + m + " min" : "") : h + " 小时" + (m ? " " + m + " 分" : "");
     if (m > 0) {
@@ -250,7 +242,7 @@
 
   window.WaitWell = {
     load, save, getLang, setLang, onLang, tr, applyStrings, pickMessage, HallClock,
-    formatDuration, durationText, minutes, hallClockTime, wallParts, loadStaff, saveStaff, takeQueryCredentials,
+    durationText, minutes, hallClockTime, wallParts, loadStaff, saveStaff, takeQueryCredentials,
     getJSON, postJSON, wsURL, el, KINDS, kindRank, kindLabel,
   };
 })();

@@ -534,7 +534,7 @@
     const timer = W.el("div", { class: "wait" }, [
       W.el("span", { class: "wait-label", text: W.tr(waited !== null ? S.waited : S.raised_ago) }),
       W.el("span", { class: "wait-value", "data-live": waited !== null ? "wait" : "raised", "data-live-id": alert.id,
-                     text: W.formatDuration(waited !== null ? waited : raisedSeconds(alert)) }),
+                     text: W.durationText(waited !== null ? waited : raisedSeconds(alert)) }),
     ]);
     item.appendChild(timer);
     item.appendChild(W.el("p", { class: "todo", text: todo(alert) }));
@@ -591,8 +591,8 @@
     item.appendChild(W.el("ol", { class: "round-list" }, card.visits.map((v) => W.el("li", { "data-ticket": v.ticket || "" }, [
       W.el("span", { class: "ticket-sm", text: v.ticket || "" }),
       W.el("span", { class: "service", text: serviceName(v.service) }),
-      W.el("span", { class: "wait-value", "data-live": "wait", "data-live-id": v.primary.id,
-                     text: W.formatDuration(waitedSeconds(v.primary)) }),
+      W.el("span", { class: "wait-value", "data-live": "wait", "data-live-id": v.primary.id, "data-whole-minutes": "true",
+                     text: W.durationText(waitedSeconds(v.primary), true) }),
       v.kind === "care_30" ? W.el("span", { class: "tag", text: W.tr(S.apology_tag) }) : null,
     ]))));
     // What a round asks is the same for every round: said once, on the first, so six fit a phone.
@@ -661,7 +661,7 @@
       const alert = state.alerts.get(value.getAttribute("data-live-id"));
       if (!alert) return;
       const s = value.getAttribute("data-live") === "wait" ? waitedSeconds(alert) : raisedSeconds(alert);
-      value.textContent = W.formatDuration(s);
+      value.textContent = W.durationText(s, value.hasAttribute("data-whole-minutes"));
     });
   }
   setInterval(tick, 1000);
