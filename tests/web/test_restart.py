@@ -261,11 +261,17 @@ async def test_a_quiet_hall_journals_its_clock_every_few_minutes(tmp_path):
         await stop_server(running)
 
 
-async def test_wall_clock_late_batch_acknowledged_apology_survives_sigterm_and_restart(tmp_path):
+@pytest.mark.parametrize("restart_edit", [None, ("care_second_min: 30 ", "care_second_min: 40 ")],
+                         ids=["same config", "care_second_min raised before the restart"])
+async def test_wall_clock_late_batch_acknowledged_apology_survives_sigterm_and_restart(tmp_path, restart_edit):
     """Issue 12: a queue system catching up sends the first half hour of a month-end day stamped
     34 minutes late to a server on the wall clock; an apology visit (care_30) is acknowledged from
     a tablet; SIGTERM; a restart on the same data dir. Every alert, the acknowledgement and the
-    day's counts come back as they were, and no journal record fails to replay."""
+    day's counts come back as they were, and no journal record fails to replay.
+
+    The lost acknowledgement of the issue comes back when hall.yaml's care_second_min is raised
+    between the two runs (30 -> 40: the taken care_30, due at 30 minutes, is not due at 40 when the
+    journal is replayed). The day runs on with the settings it began with, and the log says so."""
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
@@ -312,6 +318,11 @@ async def test_wall_clock_late_batch_acknowledged_apology_survives_sigterm_and_r
             async with session.get(server.url + "/api/report?token=s") as resp:
                 before = await resp.json()
         server.terminate()
+        if restart_edit is not None:
+            changed = tmp_path / "hall-changed.yaml"
+            assert restart_edit[0] in config.read_text(encoding="utf-8")
+            changed.write_text(config.read_text(encoding="utf-8").replace(*restart_edit), encoding="utf-8")
+            server.config = changed
         await server.start()
         async with aiohttp.ClientSession() as session:
             async with session.get(server.url + "/api/report?token=s") as resp:
@@ -321,6 +332,8 @@ async def test_wall_clock_late_batch_acknowledged_apology_survives_sigterm_and_r
 
     log = (tmp_path / "server.log").read_text()
     assert "no longer applies" not in log, log
+    if restart_edit is not None:
+        assert "alerts.care_second_min" in log and "from the next business day" in log, log
     after_by_id = {a["id"]: a for a in after["alerts"]}
     for alert in before["alerts"]:
         again = after_by_id.get(alert["id"])
