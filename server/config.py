@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 
 __all__ = [
@@ -18,6 +19,10 @@ __all__ = [
     "StaffingSettings",
     "WindowConfig",
     "DEFAULT_SERVICE_MEAN_S",
+    "HALL_SHAPING",
+    "hall_settings",
+    "with_hall_settings",
+    "changed_settings",
 ]
 
 DEFAULT_SERVICE_MEAN_S = 330.0
@@ -113,3 +118,55 @@ class HallConfig:
             if service.id == service_id:
                 return service
         return None
+
+
+HALL_SHAPING = ("timezone", "services", "windows", "alerts", "staffing")
+"""The settings the hall's rules run on: a replay under others rebuilds another day (names, tokens,
+PINs and the data dir change what people see or may do, not what the hall did)."""
+
+
+def hall_settings(config: HallConfig) -> dict[str, Any]:
+    """The hall-shaping settings as JSON-ready data (the journal keeps them with each day)."""
+    return {name: _plain(getattr(config, name)) for name in HALL_SHAPING}
+
+
+def with_hall_settings(config: HallConfig, settings: Mapping[str, Any]) -> HallConfig:
+    """``config`` with the hall-shaping settings :func:`hall_settings` returned."""
+    staffing = dict(settings["staffing"])
+    staffing["minimums"] = tuple(Minimum(**m) for m in staffing.get("minimums", ()))
+    return replace(
+        config,
+        timezone=settings["timezone"],
+        services=tuple(ServiceConfig(**s) for s in settings["services"]),
+        windows=tuple(WindowConfig(
+            id=w["id"],
+            services=None if w.get("services") is None else tuple(w["services"]),
+            hours=None if w.get("hours") is None else tuple((int(a), int(b)) for a, b in w["hours"]))
+            for w in settings["windows"]),
+        alerts=AlertSettings(**settings["alerts"]),
+        staffing=StaffingSettings(**staffing))
+
+
+def changed_settings(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """Which hall-shaping settings differ, as dotted names (``alerts.care_second_min``, ``windows``)."""
+    changed = []
+    for name in HALL_SHAPING:
+        a, b = old.get(name), new.get(name)
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict):
+            changed += [f"{name}.{key}" for key in sorted(a.keys() | b.keys()) if a.get(key) != b.get(key)]
+        else:
+            changed.append(name)
+    return changed
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses and tuples as the dicts and lists JSON gives back."""
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return _plain(asdict(value))
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value

@@ -260,3 +260,22 @@ def test_serve_prints_and_uses_the_absolute_data_dir_next_to_its_config(tmp_path
     assert first.endswith(f"data in {folder / 'data'}\n"), (first, err)
     assert second.strip() == f"hall config:   {folder / 'hall.yaml'}"
     assert (folder / "data" / "tokens.json").exists() and not (elsewhere / "data").exists()
+
+
+@pytest.mark.parametrize("path", [DEFAULT_CONFIG_PATH, DEFAULT_CONFIG_PATH.parent / "demo-hall.yaml"],
+                         ids=["hall.yaml", "demo-hall.yaml"])
+def test_the_hall_shaping_settings_go_through_json_and_back_unchanged(path):
+    """The journal keeps the settings a day runs on as JSON; the replay must get the same hall."""
+    import json
+    from dataclasses import replace
+
+    from server.config import changed_settings, hall_settings, with_hall_settings
+
+    config = load_config(path)
+    settings = json.loads(json.dumps(hall_settings(config)))
+    assert with_hall_settings(config, settings) == config
+    other = replace(config, windows=config.windows[:3], alerts=replace(config.alerts, care_second_min=40.0))
+    assert changed_settings(settings, hall_settings(other)) == ["windows", "alerts.care_second_min"]
+    # Names, tokens and PINs do not shape the hall: the day's settings leave them as hall.yaml has them.
+    renamed = replace(config, name="新名字", staff_pins={})
+    assert with_hall_settings(renamed, settings) == renamed

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
 from ..alerts import AlertChange
-from ..config import HallConfig
+from ..config import HallConfig, changed_settings, hall_settings, with_hall_settings
 from ..errors import InvalidEvent
 from ..events import parse_event, parse_json
 from ..hall import AckRejected, Hall
@@ -153,16 +153,30 @@ class Hub:
         self._broken = False
         self._reject_log = RejectLog()
         self._base_snapshot: dict[str, Any] | None = None
+        self._staff_resync = False
+        """The hall was replaced at a day turn: staff screens get its snapshot with the next commit."""
         self._accepted: list[Record] = []
         """Every input accepted since the last snapshot, durable or on its way: what the hall is built of."""
         self._journaled_now: datetime | None = None
         """The hall's time as a replay of the journal would have it."""
+        self._day_settings: dict[str, Any] | None = None
+        """The hall-shaping settings the day's hall runs on, as journaled (None: none journaled yet)."""
 
     # -- life cycle ----------------------------------------------------------------------
 
     async def start(self) -> None:
         """Rebuild the hall from the journal and start the background tasks."""
         self._rebuild()
+        current = hall_settings(self.config)
+        if self._day_settings is None:
+            # A new journal, or one written before days carried their settings: they are this run's.
+            self._day_settings = current
+            self._commit([Record("config", {"settings": current})], {"type": "config"})
+        elif self._day_settings != current:
+            log.warning("hall config: %s changed since this business day began; the day runs on with the "
+                        "settings it began with (kept in the journal), so that what was raised and acknowledged "
+                        "replays as it was; the new settings apply from the next business day",
+                        ", ".join(changed_settings(self._day_settings, current)))
         self.ready = True
         self._tasks.append(asyncio.create_task(self._run_display_broadcaster(), name="display-broadcaster"))
         if self.clock == "wall":
@@ -193,7 +207,10 @@ class Hub:
         self._replay(self._base_snapshot, list(self._accepted))
 
     def _replay(self, snapshot: dict[str, Any] | None, records: list[Record]) -> None:
-        hall = Hall(self.config)
+        # The day replays on the settings it ran on, whatever hall.yaml says now: a care_30 taken at
+        # 30 minutes is not due at all under care_second_min 40, and its acknowledgement would be lost.
+        settings = next((r.body.get("settings") for r in records if r.kind == "config"), None)
+        hall = Hall(self._config_with(settings))
         seen: set[str] = set()
         if snapshot is not None:
             hall.restore_snapshot(snapshot)
@@ -210,10 +227,38 @@ class Hub:
         self.hall = hall
         self._base_snapshot, self._accepted = snapshot, records
         self._journaled_now = hall.now
+        self._day_settings = settings
         self._seen = seen
         self.display.hall_replaced()
         self._update_gauges()
         self._mark_display_dirty()
+
+    def _config_with(self, settings: Any) -> HallConfig:
+        if settings is None:
+            return self.config
+        try:
+            return with_hall_settings(self.config, settings)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.error("journal replay: the day's settings cannot be read (%s); replaying with hall.yaml's", exc)
+            return self.config
+
+    def _start_day_records(self) -> list[Record]:
+        """The records that start a new business day: the snapshot, then the settings the day runs on.
+
+        A hall still on the settings an earlier day began with (hall.yaml changed since) is replaced
+        by one on the new settings restored from the snapshot, as a replay of the journal builds it.
+        """
+        snapshot = self.hall.export_snapshot()
+        current = hall_settings(self.config)
+        if self._day_settings is not None and self._day_settings != current:
+            hall = Hall(self.config)
+            hall.restore_snapshot(snapshot)
+            self.hall = hall
+            self.display.hall_replaced()
+            self._staff_resync = True
+            log.warning("hall config: a new business day runs on the settings hall.yaml holds now")
+        self._day_settings = current
+        return [Record("snapshot", snapshot), Record("config", {"settings": current})]
 
     # -- inputs ----------------------------------------------------------------------------
 
@@ -264,7 +309,7 @@ class Hub:
             return replied(self.reject(event.id, exc))
         records = []
         if self.hall.starts_new_day(event):
-            records.append(Record("snapshot", self.hall.export_snapshot()))
+            records += self._start_day_records()
         elif self.hall.now is not None and self.hall.now != self._journaled_now:
             # The wall clock moved the hall since the journal last heard of it, and a late event
             # is judged at the hall's time: the replay must know that time too.
@@ -306,7 +351,7 @@ class Hub:
         """Move the hall to ``now`` (wall clock); journal it when something happened."""
         records = []
         if self.hall.time_starts_new_day(now):
-            records.append(Record("snapshot", self.hall.export_snapshot()))
+            records += self._start_day_records()
             self._turn_seen()
         before = self.hall.version
         try:
@@ -331,6 +376,10 @@ class Hub:
     def _commit(self, records: list[Record], reply: Reply) -> PendingReply:
         """Journal ``records``; once durable, publish what changed and resolve to ``reply``."""
         changes = self.hall.alerts_to_send()
+        # The hall was replaced at a day turn: the day before's alerts left with it, unresolved on
+        # the screens, so they get the new hall as it is after this input (its changes included).
+        resync = self.staff_snapshot() if self._staff_resync else None
+        self._staff_resync = False
         for record in records:
             if record.kind == "snapshot":
                 self._base_snapshot, self._accepted = record.body, []
@@ -346,9 +395,12 @@ class Hub:
                     result.set_result(error_reply(reply.get("id"), "storage_error",
                                                   "the event could not be made durable; resend it"))
                 return
+            if resync is not None:
+                self.fanout.publish_staff(resync)
             for change, alert in changes:
                 self.metrics.alerts.labels(str(alert.kind), str(change)).inc()
-                self.fanout.publish_staff(dumps(alert_message(change, alert, self.hall.tz)))
+                if resync is None:
+                    self.fanout.publish_staff(dumps(alert_message(change, alert, self.hall.tz)))
             self._update_gauges()
             self._mark_display_dirty()
             if not result.done():
@@ -431,6 +483,8 @@ def apply_record(hall: Hall, record: Record) -> None:
         hall.advance(datetime.fromisoformat(body["at"]))
     elif record.kind == "snapshot":
         hall.restore_snapshot(body)
+    elif record.kind == "config":
+        pass  # the settings the day runs on: the hall was built with them (see Hub._replay)
     else:
         log.error("journal replay: unknown record kind %r", record.kind)
 

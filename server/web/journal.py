@@ -37,7 +37,9 @@ class Record:
     Attributes:
         kind: ``event`` (a queue event), ``ack`` (a staff acknowledgement), ``tick``
             (the wall clock moved the hall and something happened), ``snapshot``
-            (what outlives a business day, written just before a new one starts).
+            (what outlives a business day, written just before a new one starts), ``config``
+            (the hall-shaping settings the day runs on: after each snapshot, and at a start
+            when none is journaled).
         body: the JSON object stored.
         event_id: for ``event`` records, the sender's id (unique in the journal).
     """

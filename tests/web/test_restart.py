@@ -261,11 +261,17 @@ async def test_a_quiet_hall_journals_its_clock_every_few_minutes(tmp_path):
         await stop_server(running)
 
 
-async def test_wall_clock_late_batch_acknowledged_apology_survives_sigterm_and_restart(tmp_path):
+@pytest.mark.parametrize("restart_edit", [None, ("care_second_min: 30 ", "care_second_min: 40 ")],
+                         ids=["same config", "care_second_min raised before the restart"])
+async def test_wall_clock_late_batch_acknowledged_apology_survives_sigterm_and_restart(tmp_path, restart_edit):
     """Issue 12: a queue system catching up sends the first half hour of a month-end day stamped
     34 minutes late to a server on the wall clock; an apology visit (care_30) is acknowledged from
     a tablet; SIGTERM; a restart on the same data dir. Every alert, the acknowledgement and the
-    day's counts come back as they were, and no journal record fails to replay."""
+    day's counts come back as they were, and no journal record fails to replay.
+
+    The lost acknowledgement of the issue comes back when hall.yaml's care_second_min is raised
+    between the two runs (30 -> 40: the taken care_30, due at 30 minutes, is not due at 40 when the
+    journal is replayed). The day runs on with the settings it began with, and the log says so."""
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
@@ -312,6 +318,11 @@ async def test_wall_clock_late_batch_acknowledged_apology_survives_sigterm_and_r
             async with session.get(server.url + "/api/report?token=s") as resp:
                 before = await resp.json()
         server.terminate()
+        if restart_edit is not None:
+            changed = tmp_path / "hall-changed.yaml"
+            assert restart_edit[0] in config.read_text(encoding="utf-8")
+            changed.write_text(config.read_text(encoding="utf-8").replace(*restart_edit), encoding="utf-8")
+            server.config = changed
         await server.start()
         async with aiohttp.ClientSession() as session:
             async with session.get(server.url + "/api/report?token=s") as resp:
@@ -321,6 +332,8 @@ async def test_wall_clock_late_batch_acknowledged_apology_survives_sigterm_and_r
 
     log = (tmp_path / "server.log").read_text()
     assert "no longer applies" not in log, log
+    if restart_edit is not None:
+        assert "alerts.care_second_min" in log and "from the next business day" in log, log
     after_by_id = {a["id"]: a for a in after["alerts"]}
     for alert in before["alerts"]:
         again = after_by_id.get(alert["id"])
@@ -353,3 +366,54 @@ async def test_a_record_that_no_longer_applies_is_logged_by_kind_and_what_it_nam
     [line] = [r.getMessage() for r in caplog.records if "no longer applies" in r.getMessage()]
     assert "ack of alert 2026-11-30:care_30:A002 by 王芳" in line, line
     assert "None" not in line
+
+
+async def test_a_day_runs_on_the_settings_it_began_with_and_the_next_day_on_the_new_ones(tmp_path):
+    """hall.yaml's care_second_min goes from 30 to 40 while the hall is down. The day replays and
+    runs on with 30 (its taken apology visit is still there, a new one comes at 30 minutes); the
+    next business day runs on 40; staff screens get the new day's snapshot; a restart on the new
+    day rebuilds the same alerts."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from tests.halltools import T0, raw
+    from tests.web.conftest import receive_json, start_server, stop_server
+
+    before = load_config()
+    after = replace(before, alerts=replace(before.alerts, care_second_min=40.0))
+    running = await start_server(tmp_path, clock="event", config=before)
+    try:
+        await running.post([raw("ticket.issued", T0, ticket="A001", service="quick"),
+                            raw("clock.tick", T0 + timedelta(minutes=31))])
+        apology = f"{running.hub.hall.day_id}:care_30:A001"
+        assert (await running.hub.acknowledge(apology, "王芳"))["type"] == "alert.acknowledged"
+    finally:
+        await stop_server(running)
+
+    running = await start_server(tmp_path, clock="event", config=after)
+    try:
+        [taken] = [a for a in (await running.state())["alerts"] if a["id"] == apology]
+        assert taken["acknowledged_by"] == "王芳"
+        await running.post([raw("ticket.issued", T0 + timedelta(minutes=32), ticket="A002", service="quick"),
+                            raw("clock.tick", T0 + timedelta(minutes=63))])
+        assert any(a["kind"] == "care_30" and a["ticket"] == "A002" for a in (await running.state())["alerts"])
+        staff = await running.staff_socket()
+        assert (await receive_json(staff))["type"] == "snapshot"
+        tomorrow = T0 + timedelta(days=1)
+        await running.post([raw("ticket.issued", tomorrow, ticket="A001", service="quick"),
+                            raw("clock.tick", tomorrow + timedelta(minutes=31))])
+        assert not any(a["kind"] == "care_30" for a in (await running.state())["alerts"])
+        await running.post([raw("clock.tick", tomorrow + timedelta(minutes=41))])
+        new_day = (await running.state())["alerts"]
+        assert [a["ticket"] for a in new_day if a["kind"] == "care_30"] == ["A001"]
+        resync = await receive_json(staff)
+        assert resync["type"] == "snapshot", resync
+        assert not [a for a in resync["alerts"] if a["id"].startswith(apology.split(":")[0])], resync
+    finally:
+        await stop_server(running)
+
+    running = await start_server(tmp_path, clock="event", config=after)
+    try:
+        assert (await running.state())["alerts"] == new_day
+    finally:
+        await stop_server(running)
