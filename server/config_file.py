@@ -150,11 +150,7 @@ def _services(reader: "_Reader", root: Mapping[str, Any]) -> list[ServiceConfig]
     for i, raw in enumerate(raw_list):
         where = f"services[{i}]"
         item = reader.mapping(raw, where, raw_list, i, keys="services[]")
-        service_id = reader.string(item, f"{where}.id", "id")
-        if service_id in first_line:
-            raise reader.fail(f"{where}.id", f"service {service_id!r} is listed twice{_first(first_line[service_id])}"
-                              " — give each service its own id", item, "id")
-        first_line[service_id] = _line(item, "id")
+        service_id = _unique_id(reader, item, where, "service", first_line)
         mean = reader.number(item, f"{where}.mean_service_s", "mean_service_s", DEFAULT_SERVICE_MEAN_S)
         if mean <= 0:
             raise reader.fail(f"{where}.mean_service_s", "must be positive", item, "mean_service_s")
@@ -189,11 +185,7 @@ def _windows(reader: "_Reader", root: Mapping[str, Any], services: list[ServiceC
     for i, raw in enumerate(raw_list):
         where = f"windows[{i}]"
         item = reader.mapping(raw, where, raw_list, i, keys="windows[]")
-        window_id = reader.string(item, f"{where}.id", "id")
-        if window_id in first_line:
-            raise reader.fail(f"{where}.id", f"window {window_id!r} is listed twice{_first(first_line[window_id])}"
-                              " — give each window its own id", item, "id")
-        first_line[window_id] = _line(item, "id")
+        window_id = _unique_id(reader, item, where, "window", first_line)
         window_services = None
         if item.get("services") is not None:
             listed = reader.sequence(item["services"], f"{where}.services", item, "services")
@@ -386,6 +378,17 @@ def _load_yaml(text: str, source: str) -> Any:
         raise ConfigError(f"{source}: not valid YAML: {_one_line(str(exc))}") from None
     finally:
         loader.dispose()
+
+
+def _unique_id(reader: "_Reader", item: Mapping[str, Any], where: str, kind: str,
+               first_line: dict[str, int | None]) -> str:
+    """The ``id`` of a service or window, refused when an earlier one has it (both lines named)."""
+    item_id = reader.string(item, f"{where}.id", "id")
+    if item_id in first_line:
+        raise reader.fail(f"{where}.id", f"{kind} {item_id!r} is listed twice{_first(first_line[item_id])}"
+                          f" — give each {kind} its own id", item, "id")
+    first_line[item_id] = _line(item, "id")
+    return item_id
 
 
 def _line(container: Any, key: Any) -> int | None:
