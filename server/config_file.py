@@ -435,8 +435,17 @@ class _Reader:
         at = f"{self.source}:{line}" if line is not None else self.source
         return ConfigError(_one_line(f"{at}: {where or 'top level'}: {message}"))
 
-    def no_duplicate_keys(self, data: Any, where: str) -> None:
-        """Refuse a key given twice anywhere in the file (PyYAML would silently keep the last)."""
+    def no_duplicate_keys(self, data: Any, where: str, seen: set[int] | None = None) -> None:
+        """Refuse a key given twice anywhere in the file (PyYAML would silently keep the last).
+
+        An alias is the same object as its anchor: each is checked once, so an anchor that holds
+        itself ends and aliases of aliases do not multiply the walk.
+        """
+        seen = set() if seen is None else seen
+        if isinstance(data, (_Map, list)):
+            if id(data) in seen:
+                return
+            seen.add(id(data))
         if isinstance(data, _Map):
             for key, first, line in data.duplicates:
                 if where == "staff.pins":
@@ -445,10 +454,10 @@ class _Reader:
                 raise ConfigError(f"{self.source}:{line}: key {_key_text(data, key)!r} is given twice "
                                   f"{_place(where)} (first at line {first}) — keep one")
             for key, value in data.items():
-                self.no_duplicate_keys(value, f"{where}.{key}" if where else str(key))
+                self.no_duplicate_keys(value, f"{where}.{key}" if where else str(key), seen)
         elif isinstance(data, list):
             for i, value in enumerate(data):
-                self.no_duplicate_keys(value, f"{where}[{i}]")
+                self.no_duplicate_keys(value, f"{where}[{i}]", seen)
 
     def mapping(self, value: Any, where: str, container: Any = None, key: Any = None, *,
                 keys: str | None = "") -> Mapping[Any, Any]:

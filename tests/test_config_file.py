@@ -279,3 +279,18 @@ def test_the_hall_shaping_settings_go_through_json_and_back_unchanged(path):
     # Names, tokens and PINs do not shape the hall: the day's settings leave them as hall.yaml has them.
     renamed = replace(config, name="新名字", staff_pins={})
     assert with_hall_settings(renamed, settings) == renamed
+
+
+def test_an_alias_that_contains_itself_is_one_line(tmp_path):
+    """YAML lets an anchor hold an alias of itself; walking it used to raise RecursionError."""
+    text = SAMPLE + "\nloop: &loop [*loop]\n"
+    message, path = config_error(tmp_path, text)
+    assert message.startswith(f"{path}:{line_of(text, 'loop:')}: unknown key 'loop' at the top level"), message
+
+
+def test_aliases_of_aliases_are_read_once(tmp_path):
+    """Ten aliases of ten aliases, seven deep, stand for 10**7 leaves: each node is checked once."""
+    lines = ["l0: &l0 [x]"] + [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 8)]
+    text = SAMPLE + "\n" + "\n".join(lines) + "\n"
+    message, path = config_error(tmp_path, text)
+    assert message.startswith(f"{path}:{line_of(text, 'l0:')}: unknown key 'l0' at the top level"), message
