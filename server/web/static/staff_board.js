@@ -171,25 +171,34 @@
     const out = [];
     result.cards.forEach((c) => {
       if (c.taken) return;
-      if (c.type === "round") out.push(c.ringKeys);
-      else if (c.type === "alert" && rings(c.kind)) out.push([c.ringKey]);
+      if (c.type === "round") out.push({ round: true, keys: c.ringKeys });
+      else if (c.type === "alert" && rings(c.kind)) out.push({ round: false, keys: [c.ringKey] });
     });
     return out;
   }
 
   /**
    * How many new rings this board brings, given the keys that already rang (updated in place).
-   * A card rings when its alert is new; a round rings when none of its customers rang before,
-   * so a round that forms rings once and customers joining it later do not ring again.
+   * A card rings when its alert is new. A round rings once, when it forms: when it brings a
+   * customer who has not rung and none of its customers rang in a round before. So the round
+   * that forms as rounds switch on rings even if some of its customers rang as cards, and
+   * customers joining a round that already rang do not ring again.
    */
   function newRings(result, rung) {
     let count = 0;
-    ringUnits(result).forEach((keys) => {
-      if (!keys.some((k) => rung.has(k))) count += 1;
-      keys.forEach((k) => rung.add(k));
+    ringUnits(result).forEach((unit) => {
+      const keys = unit.keys;
+      if (unit.round) {
+        if (keys.some((k) => !rung.has(k)) && !keys.some((k) => rung.has(IN_ROUND + k))) count += 1;
+        keys.forEach((k) => { rung.add(k); rung.add(IN_ROUND + k); });
+      } else {
+        if (!rung.has(keys[0])) count += 1;
+        rung.add(keys[0]);
+      }
     });
     return count;
   }
+  const IN_ROUND = "round:";
 
   const api = { RING_KINDS, DEFAULTS, rings, board, newRings };
   if (typeof module === "object" && module.exports) module.exports = api;
