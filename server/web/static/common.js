@@ -1,4 +1,5 @@
-/* WaitWell — helpers shared by the staff app, the manager page and (times only) the lobby screen page.\n * Plain JS, no build step. */
+/* WaitWell — helpers shared by the staff app, the manager page and (times only) the lobby screen page.
+ * Plain JS, no build step. */
 (function () {
   "use strict";
 
@@ -135,6 +136,13 @@
 
   function pad2(n) { return (n < 10 ? "0" : "") + n; }
 
+  /** Milliseconds since the epoch of an ISO time with an offset, or NaN (Python's fromisoformat rules). */
+  function parseTime(iso) {
+    if (typeof iso !== "string" || !/(Z|[+-]\d\d:?\d\d)$/i.test(iso)) return NaN;
+    // Date.parse wants "T" and at most milliseconds; the server may send microseconds.
+    return Date.parse(iso.replace(" ", "T").replace(/(\.\d{3})\d+/, "$1"));
+  }
+
   /** The wall-clock parts of instant ``ms`` in IANA zone ``tz`` (the browser's zone only when the
    *  zone is unknown to it, as the pygame screen does). */
   function wallParts(ms, tz) {
@@ -154,8 +162,7 @@
    *  server writes in the hall's. The one formatter of times of day on every page. */
   function hallClockTime(iso, tz, seconds) {
     if (typeof iso !== "string" || iso.length < 16) return "–";
-    // Date.parse wants at most milliseconds; the server may send microseconds.
-    const ms = Date.parse(iso.replace(" ", "T").replace(/(\.\d{3})\d+/, "$1"));
+    const ms = parseTime(iso);
     if (tz && !isNaN(ms) && zoneFormatter(tz)) {
       const p = wallParts(ms, tz);
       return pad2(p.h) + ":" + pad2(p.mi) + (seconds ? ":" + pad2(Math.floor(p.s)) : "");
@@ -242,7 +249,7 @@
 
   window.WaitWell = {
     load, save, getLang, setLang, onLang, tr, applyStrings, pickMessage, HallClock,
-    durationText, minutes, hallClockTime, wallParts, loadStaff, saveStaff, takeQueryCredentials,
+    durationText, minutes, hallClockTime, wallParts, parseTime, pad2, loadStaff, saveStaff, takeQueryCredentials,
     getJSON, postJSON, wsURL, el, KINDS, kindRank, kindLabel,
   };
 })();

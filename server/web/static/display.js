@@ -26,17 +26,10 @@
 
   /* ---- JS only: time (Python has datetime and zoneinfo) ---- */
 
-  /** Milliseconds since the epoch of an ISO time with an offset, or NaN (Python's fromisoformat rules). */
-  function parseTime(iso) {
-    if (typeof iso !== "string" || !/(Z|[+-]\d\d:?\d\d)$/i.test(iso)) return NaN;
-    // Date.parse wants "T" and at most milliseconds; the server may send microseconds.
-    return Date.parse(iso.replace(" ", "T").replace(/(\.\d{3})\d+/, "$1"));
-  }
-
-  /** The wall-clock parts of instant ``ms`` in IANA zone ``tz``: common.js's, shared by every page. */
+  // Parsing server times and wall-clock parts in the hall's zone: common.js's, shared by every page.
+  const parseTime = window.WaitWell.parseTime;
+  const pad2 = window.WaitWell.pad2;
   function localParts(ms, tz) { return window.WaitWell.wallParts(ms, tz); }
-
-  function pad2(n) { return (n < 10 ? "0" : "") + n; }
   function isoDate(y, mo, d) { return y + "-" + pad2(mo) + "-" + pad2(d); }
   function hhmm(p) { return pad2(p.h) + ":" + pad2(p.mi); }
 
