@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-from ..alerts import AlertChange
+from ..alerts import Alert, AlertChange
 from ..config import HallConfig, changed_settings, hall_settings, with_hall_settings
 from ..errors import InvalidEvent
 from ..events import parse_event, parse_json
@@ -122,6 +122,23 @@ def error_reply(event_id: Any, code: str, message: str) -> Reply:
     return {"type": "error", "id": event_id, "code": code, "message": message}
 
 
+class _Batch:
+    """Inputs committed in one turn of the event loop: their records, and per input its reply
+    future, the reply, its alert changes and the staff resync it calls for."""
+
+    __slots__ = ("records", "inputs")
+
+    def __init__(self) -> None:
+        self.records: list[Record] = []
+        self.inputs: list[tuple[PendingReply, Reply, list[tuple[AlertChange, Alert]], str | None]] = []
+
+    def fail(self) -> None:
+        for result, reply, _, _ in self.inputs:
+            if not result.done():
+                result.set_result(error_reply(reply.get("id"), "storage_error",
+                                              "the event could not be made durable; resend it"))
+
+
 class Hub:
     """Owns the hall, its journal and its fan-out.
 
@@ -161,6 +178,11 @@ class Hub:
         """The hall's time as a replay of the journal would have it."""
         self._day_settings: dict[str, Any] | None = None
         """The hall-shaping settings the day's hall runs on, as journaled (None: none journaled yet)."""
+        self._batch: _Batch | None = None
+        """Inputs committed in this turn of the event loop, not yet sent to the journal."""
+        self._event_counters: dict[str, Any] = {}
+        self._alert_counters: dict[tuple[str, str], Any] = {}
+        """Labelled metric children, looked up once: a label lookup takes a lock and a tuple each time."""
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -184,6 +206,7 @@ class Hub:
 
     async def stop(self) -> None:
         self.ready = False
+        self._flush()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -325,7 +348,10 @@ class Hub:
         if records[0].kind == "snapshot":
             self._turn_seen()
         self._seen.add(event.id)
-        self.metrics.events.labels(str(event.type)).inc()
+        counter = self._event_counters.get(event.type)
+        if counter is None:
+            counter = self._event_counters[event.type] = self.metrics.events.labels(str(event.type))
+        counter.inc()
         ack: Reply = {"type": "ack", "id": event.id}
         return self._commit(records, ack)
 
@@ -374,8 +400,12 @@ class Hub:
     # -- output ------------------------------------------------------------------------------
 
     def _commit(self, records: list[Record], reply: Reply) -> PendingReply:
-        """Journal ``records``; once durable, publish what changed and resolve to ``reply``."""
-        changes = self.hall.alerts_to_send()
+        """Journal ``records``; once durable, publish what changed and resolve to ``reply``.
+
+        Inputs committed in one turn of the event loop (the frames a socket read brought in)
+        go to the journal as one batch: one append and one completion for all of them, each
+        acknowledged only once the batch is on disk.
+        """
         # The hall was replaced at a day turn: the day before's alerts left with it, unresolved on
         # the screens, so they get the new hall as it is after this input (its changes included).
         resync = self.staff_snapshot() if self._staff_resync else None
@@ -385,32 +415,55 @@ class Hub:
                 self._base_snapshot, self._accepted = record.body, []
             else:
                 self._accepted.append(record)
-        durable = self.journal.append(records)
         result: PendingReply = asyncio.get_running_loop().create_future()
+        batch = self._batch
+        if batch is None:
+            batch = self._batch = _Batch()
+            asyncio.get_running_loop().call_soon(self._flush)
+        batch.records += records
+        batch.inputs.append((result, reply, self.hall.alerts_to_send(), resync))
+        return result
 
-        def on_durable(future: asyncio.Future[None]) -> None:
-            if future.cancelled() or future.exception() is not None:
-                self._storage_failed(future.exception())
-                if not result.done():
-                    result.set_result(error_reply(reply.get("id"), "storage_error",
-                                                  "the event could not be made durable; resend it"))
-                return
+    def _flush(self) -> None:
+        """Send the inputs committed since the last flush to the journal as one batch."""
+        batch, self._batch = self._batch, None
+        if batch is None:
+            return
+        durable = self.journal.append(batch.records)
+        durable.add_done_callback(lambda future: self._on_durable(future, batch))
+
+    def _on_durable(self, future: asyncio.Future[None], batch: _Batch) -> None:
+        if future.cancelled() or future.exception() is not None:
+            self._storage_failed(future.exception())
+            batch.fail()
+            return
+        tz = self.hall.tz
+        for _, _, changes, resync in batch.inputs:
             if resync is not None:
                 self.fanout.publish_staff(resync)
             for change, alert in changes:
-                self.metrics.alerts.labels(str(alert.kind), str(change)).inc()
+                self._alert_counter(alert.kind, change).inc()
                 if resync is None:
-                    self.fanout.publish_staff(dumps(alert_message(change, alert, self.hall.tz)))
-            self._update_gauges()
-            self._mark_display_dirty()
+                    self.fanout.publish_staff(dumps(alert_message(change, alert, tz)))
+        self._update_gauges()
+        self._mark_display_dirty()
+        for result, reply, _, _ in batch.inputs:
             if not result.done():
                 result.set_result(reply)
 
-        durable.add_done_callback(on_durable)
-        return result
+    def _alert_counter(self, kind: str, change: str) -> Any:
+        key = (kind, change)
+        counter = self._alert_counters.get(key)
+        if counter is None:
+            counter = self._alert_counters[key] = self.metrics.alerts.labels(str(kind), str(change))
+        return counter
 
     def _storage_failed(self, exc: BaseException | None) -> None:
-        # The in-memory hall ran ahead of the disk: go back to what is durable.
+        # The in-memory hall ran ahead of the disk: go back to what is durable. Inputs not yet
+        # sent to the journal are not in what is durable either: they fail with the batch.
+        pending, self._batch = self._batch, None
+        if pending is not None:
+            pending.fail()
         log.error("journal failure (%s): rebuilding the hall from what is durable", exc)
         try:
             self._rebuild()
