@@ -9,7 +9,7 @@ each review asks the estimator how likely the wait is to pass the first threshol
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .alerts import AlertBook, AlertKind
@@ -48,14 +48,14 @@ def care_soon_message(ticket: str, p_late: float, expected_s: int, first_min: fl
             f" visit early.")
 
 
-@dataclass(order=True, slots=True)
+@dataclass(slots=True)
 class _Due:
     at: datetime
     seq: int
-    ticket: str = field(compare=False)
-    episode: int = field(compare=False)
-    kind: AlertKind = field(compare=False)
-    after: timedelta = field(compare=False)
+    ticket: str
+    episode: int
+    kind: AlertKind
+    after: timedelta
 
 
 class Care:
@@ -65,14 +65,16 @@ class Care:
         self.settings = settings
         self.alerts = alerts
         self.floor = floor
-        self._due: list[_Due] = []
+        self._due: list[tuple[datetime, int, _Due]] = []
+        """A heap by due moment, then by scheduling order (``seq``, unique): the order visits are raised in."""
         self._seq = 0
 
     def start(self, ticket: Ticket, at: datetime) -> None:
         """Schedule the visits of a wait that began at ``at``."""
-        self._seq += 1
         for kind, after in care_thresholds(self.settings):
-            heapq.heappush(self._due, _Due(at + after, self._seq, ticket.label, ticket.episode, kind, after))
+            self._seq += 1
+            heapq.heappush(self._due, (at + after, self._seq, _Due(at + after, self._seq, ticket.label, ticket.episode,
+                                                                   kind, after)))
 
     def stop(self, ticket: Ticket, episode: int, at: datetime) -> None:
         """The wait ``episode`` of ``ticket`` ended at ``at``: its visits have nothing left to ask."""
@@ -81,8 +83,8 @@ class Care:
 
     def fire_due(self, now: datetime) -> None:
         """Raise every visit due by ``now`` whose wait still goes on."""
-        while self._due and self._due[0].at <= now:
-            due = heapq.heappop(self._due)
+        while self._due and self._due[0][0] <= now:
+            due = heapq.heappop(self._due)[2]
             ticket = self.floor.waiting.get(due.ticket)
             if ticket is None or ticket.episode != due.episode:
                 continue
@@ -107,17 +109,17 @@ class Care:
             return
         waited_s = (at - ticket.waiting_since).total_seconds()
         first_s = settings.care_first_min * 60
-        p_late = outlook.p_exceeds(first_s - waited_s)
         alert_id = self.alerts.care_id(AlertKind.CARE_SOON, ticket)
         alert = self.alerts.alerts.get(alert_id)
         if alert is None:
-            # Only before the threshold: from then on care_15 is the alert.
-            if waited_s < first_s and p_late > level:
+            # Only before the threshold: from then on care_15 is the alert. (The chance is asked
+            # only where it decides something: reviews ask this of everyone waiting.)
+            if waited_s < first_s and (p_late := outlook.p_exceeds(first_s - waited_s)) > level:
                 self.alerts.raise_alert(
                     alert_id, AlertKind.CARE_SOON, at, ticket=ticket, waited_s=waited_s,
                     waiting=len(self.floor.waiting), open_windows=self.floor.open_window_count(),
                     message=care_soon_message(ticket.label, p_late, outlook.estimate.expected_s,
                                               settings.care_first_min))
-        elif alert.active and p_late < level / 2:
+        elif alert.active and outlook.p_exceeds(first_s - waited_s) < level / 2:
             # Half the raise level, so it does not flap.
             self.alerts.resolve(alert, at)
