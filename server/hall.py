@@ -83,6 +83,9 @@ class Hall:
         self.staffing = StaffingReview(config, self.alerts_book, self.floor, self.learned, self.arrival_profile,
                                        self.plan)
         self._retired_versions = 0
+        self._model: tuple[datetime | None, QueueModel] | None = None
+        """The queue model of one moment, until an input changes the windows, the plan or what was
+        learned: a display.state asks it once per service, a review and /api/state once more."""
 
     # -- inputs -------------------------------------------------------------------------------
 
@@ -123,6 +126,7 @@ class Hall:
         if changes.window is not None:
             opened = self.plan.opened if changes.window.open else self.plan.closed
             opened(changes.window.id, local_seconds(event.at, self.tz))
+        self._model = None
         if changes.started is not None:
             self.care.start(changes.started, event.at)
             # A late event may start a wait whose care time has already passed.
@@ -276,6 +280,7 @@ class Hall:
 
     def restore_snapshot(self, data: Mapping[str, Any]) -> None:
         """Load what :meth:`export_snapshot` returned into a new hall."""
+        self._model = None
         self.learned.restore(data.get("service_times", {}))
         self.plan.restore(data.get("window_plan", {}))
         self.arrival_profile.restore(data.get("arrival_profile", {}))
@@ -299,6 +304,7 @@ class Hall:
 
     def _start_day(self, at: datetime) -> None:
         """Resolve what is left of the day before and start an empty hall."""
+        self._model = None
         self.alerts_book.start_day(self.day_id, at)
         self._retired_versions += self.floor.version + 1
         self.floor = Floor(self.config, self.learned)
@@ -311,11 +317,15 @@ class Hall:
 
     def _queue_model(self, at: datetime | None = None) -> QueueModel:
         at = at or self.now
+        if self._model is not None and self._model[0] == at:
+            return self._model[1]
         local_s = local_seconds(at, self.tz) if at is not None else 0.0
         tickets = self.floor.tickets
         views = [WindowView(w.id, w.open, w.services, tickets[w.serving].service if w.serving in tickets else None)
                  for w in self.floor.windows.by_id.values()]
-        return QueueModel(views, self.learned, self.plan, local_s)
+        model = QueueModel(views, self.learned, self.plan, local_s)
+        self._model = at, model
+        return model
 
     def _review(self, at: datetime) -> None:
         """Re-estimate everyone waiting: raise or resolve early care, update the staffing advice."""
