@@ -14,7 +14,7 @@ from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 from ..errors import InvalidEvent
 from ..events import parse_json
 from ..wire import hall_state, report, ticket_status
-from .fanout import DisplayClient, StaffClient, Unsubscribe, text_frame
+from .fanout import DRAIN_POLL_S, DisplayClient, StaffClient, Unsubscribe, text_frame
 from .hub import Hub, PendingReply, dumps, error_reply, replied
 from .keys import HUB, SOCKETS, TOKENS
 from .tokens import request_token, token_matches
@@ -38,6 +38,10 @@ HEARTBEAT_S = 20.0
 REPLY_BACKLOG = 4096
 """Unanswered events a queue socket may have in flight before we stop reading it."""
 
+ACK_BUFFER = 64 * 1024
+"""Unsent reply bytes at which the queue socket stops writing until the sender reads: with the
+backlog above, a sender that never reads its acks is pushed back by TCP."""
+
 
 def _json_error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status,
@@ -52,9 +56,12 @@ async def _open_socket(request: web.Request, feed: str, expected_token: str | No
     """Upgrade; close at once with 4401 when the token is wrong (browsers see the code)."""
     # No permessage-deflate for screens: compressing each state once per screen cost more than
     # sending it, and the fan-out writes the same frame bytes to every screen (see fanout.py).
-    # aiohttp refuses a plain frame of exactly max_msg_size bytes but an inflated one only above
-    # it: one byte of slack, and _oversized() for inflated frames, make "over 64 KiB" exact.
-    ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=MAX_FRAME + 1, compress=feed != "display")
+    # Nor for the queue: inflating each ~200-byte event and deflating each ack cost the server
+    # more than the bytes saved on a hall's network, and acks go out as plain frames, many to a
+    # write (_write_replies). aiohttp refuses a plain frame of exactly max_msg_size bytes but an
+    # inflated one only above it: one byte of slack, and _oversized() for inflated frames, make
+    # "over 64 KiB" exact.
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=MAX_FRAME + 1, compress=feed == "staff")
     await ws.prepare(request)
     if not _authorized(request, expected_token):
         log.warning("%s socket from %s refused: missing or wrong token", feed, request.remote)
@@ -81,7 +88,7 @@ async def queue_socket(request: web.Request) -> web.StreamResponse:
     gauge = hub.metrics.connections.labels("queue")
     gauge.inc()
     replies: asyncio.Queue[PendingReply | None] = asyncio.Queue(maxsize=REPLY_BACKLOG)
-    writer = asyncio.create_task(_write_replies(ws, replies))
+    writer = asyncio.create_task(_write_replies(ws, request.transport, replies))
     try:
         async for msg in ws:
             if await _oversized(ws, msg):
@@ -114,18 +121,34 @@ async def _oversized(ws: web.WebSocketResponse, msg: WSMessage) -> bool:
     return True
 
 
-async def _write_replies(ws: web.WebSocketResponse, replies: asyncio.Queue[PendingReply | None]) -> None:
+async def _write_replies(ws: web.WebSocketResponse, transport: asyncio.Transport | None,
+                         replies: asyncio.Queue[PendingReply | None]) -> None:
+    """Send each reply in order once it resolves; replies already resolved go out in one write.
+
+    The acks of one journal batch resolve together: written as one run of frames they cost one
+    send, not one each. The frames are whole and plain (the queue socket negotiates no
+    compression), so they sit beside aiohttp's own pings and close frames on the transport.
+    """
+    frames: list[bytes] = []
     while True:
-        pending = await replies.get()
+        pending = replies.get_nowait() if frames and not replies.empty() else await replies.get()
+        if pending is not None and not pending.done() and frames:
+            await _write_frames(ws, transport, frames)
         if pending is None:
+            await _write_frames(ws, transport, frames)
             return
-        reply = await pending
-        if ws.closed:
-            continue
-        try:
-            await ws.send_str(dumps(reply))
-        except ConnectionError:
-            continue
+        frames.append(text_frame(dumps(await pending)))
+        if replies.empty():
+            await _write_frames(ws, transport, frames)
+
+
+async def _write_frames(ws: web.WebSocketResponse, transport: asyncio.Transport | None, frames: list[bytes]) -> None:
+    """Write ``frames`` (then empty it); wait while the sender leaves its acks unread."""
+    if frames and not ws.closed and transport is not None and not transport.is_closing():
+        transport.write(b"".join(frames))
+        while transport.get_write_buffer_size() > ACK_BUFFER and not transport.is_closing():
+            await asyncio.sleep(DRAIN_POLL_S)
+    frames.clear()
 
 
 @routes.post("/api/events")
