@@ -9,6 +9,7 @@ or PostgreSQL would be another class with the same five methods.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import queue
@@ -81,6 +82,15 @@ CREATE INDEX IF NOT EXISTS journal_snapshots ON journal(kind) WHERE kind = 'snap
 """
 
 _STOP = object()
+
+ROWS_PER_INSERT = 200
+"""Rows per INSERT statement: 800 parameters, under SQLite's limit of 999 before 3.32."""
+
+
+@functools.lru_cache(maxsize=ROWS_PER_INSERT)
+def _insert_statement(rows: int) -> str:
+    """One INSERT of ``rows`` journal rows; SQLite inserts a VALUES list in order, so ``seq`` follows it."""
+    return "INSERT INTO journal (kind, event_id, body, written_at) VALUES " + ", ".join(["(?, ?, ?, ?)"] * rows)
 
 
 class IdFilter:
@@ -232,7 +242,11 @@ class SQLiteJournal:
             rows = [(r.kind, r.event_id, json.dumps(r.body, ensure_ascii=False, separators=(",", ":")),
                      time.time()) for records, _ in batch for r in records]
             conn.execute("BEGIN IMMEDIATE")
-            conn.executemany("INSERT INTO journal (kind, event_id, body, written_at) VALUES (?, ?, ?, ?)", rows)
+            # Many rows to a statement: executemany releases and retakes the GIL around every row,
+            # and each retake can wait for the event loop's thread to let go of it.
+            for start in range(0, len(rows), ROWS_PER_INSERT):
+                chunk = rows[start:start + ROWS_PER_INSERT]
+                conn.execute(_insert_statement(len(chunk)), [value for row in chunk for value in row])
             conn.execute("COMMIT")
         # ValueError/TypeError: a record that cannot be encoded (e.g. a lone surrogate) fails its
         # batch; escaping, it would end this thread and no input would ever be acknowledged again.

@@ -38,3 +38,30 @@ async def test_contains_knows_ids_from_an_earlier_run_and_from_this_one(tmp_path
         assert not journal.contains("still never")
     finally:
         await journal.close()
+
+
+async def test_a_large_group_comes_back_in_the_order_appended(tmp_path):
+    """Appends of many sizes, committed in groups of hundreds of rows (several INSERTs each),
+    load back in append order; a group with a duplicate id fails whole and writes nothing."""
+    path = tmp_path / "journal.sqlite3"
+    journal = SQLiteJournal(path)
+    sizes = [1, 450, 7, 199, 200, 201, 3]
+    expected: list[str] = []
+    pending = []
+    for size in sizes:
+        records = [Record("event", {"id": f"e{len(expected) + n}", "n": len(expected) + n}, f"e{len(expected) + n}")
+                   for n in range(size)]
+        expected += [r.event_id for r in records if r.event_id is not None]
+        pending.append(journal.append(records))
+    await asyncio.gather(*pending)
+    try:
+        await journal.append([Record("event", {"id": "late"}, "late"), Record("event", {"id": "e5"}, "e5")])
+    except Exception:  # noqa: BLE001 - the UNIQUE index refuses the group
+        pass
+    else:
+        raise AssertionError("a duplicate id was written")
+    await journal.close()
+    _, records = SQLiteJournal(path).load()
+    loaded = [r.event_id for r in records]
+    assert loaded == expected
+    assert [r.body["n"] for r in SQLiteJournal(path).load()[1]] == list(range(len(expected)))
