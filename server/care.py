@@ -9,8 +9,8 @@ each review asks the estimator how likely the wait is to pass the first threshol
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from .alerts import AlertBook, AlertKind
 from .config import AlertSettings
@@ -48,8 +48,10 @@ def care_soon_message(ticket: str, p_late: float, expected_s: int, first_min: fl
             f" visit early.")
 
 
-@dataclass(slots=True)
-class _Due:
+class _Due(NamedTuple):
+    """A visit due: ordered by moment, then by scheduling order (tuples compare in C, a heap of
+    them without a Python call per comparison)."""
+
     at: datetime
     seq: int
     ticket: str
@@ -65,16 +67,14 @@ class Care:
         self.settings = settings
         self.alerts = alerts
         self.floor = floor
-        self._due: list[tuple[datetime, int, _Due]] = []
-        """A heap by due moment, then by scheduling order (``seq``, unique): the order visits are raised in."""
+        self._due: list[_Due] = []
         self._seq = 0
 
     def start(self, ticket: Ticket, at: datetime) -> None:
         """Schedule the visits of a wait that began at ``at``."""
+        self._seq += 1
         for kind, after in care_thresholds(self.settings):
-            self._seq += 1
-            heapq.heappush(self._due, (at + after, self._seq, _Due(at + after, self._seq, ticket.label, ticket.episode,
-                                                                   kind, after)))
+            heapq.heappush(self._due, _Due(at + after, self._seq, ticket.label, ticket.episode, kind, after))
 
     def stop(self, ticket: Ticket, episode: int, at: datetime) -> None:
         """The wait ``episode`` of ``ticket`` ended at ``at``: its visits have nothing left to ask."""
@@ -83,8 +83,8 @@ class Care:
 
     def fire_due(self, now: datetime) -> None:
         """Raise every visit due by ``now`` whose wait still goes on."""
-        while self._due and self._due[0][0] <= now:
-            due = heapq.heappop(self._due)[2]
+        while self._due and self._due[0].at <= now:
+            due = heapq.heappop(self._due)
             ticket = self.floor.waiting.get(due.ticket)
             if ticket is None or ticket.episode != due.episode:
                 continue
