@@ -101,7 +101,8 @@ def test_staffing_bench_one_policy_one_day(tmp_path):
     families = {r["family"] for r in rows}
     if staffing_bench.ours_available() is None:
         assert families == {"count", "ours"}
-        assert report["scenarios"]["quiet"]["ours_vs_count_k"]["points"]
+        points = report["scenarios"]["quiet"]["ours_vs_oracle_and_count_k"]["points"]
+        assert points and all("ratio_to_count_k" in p or p["count_k_share_at_same_hours"] is None for p in points)
     else:
         assert families == {"count"} and report["ours_skipped"]
     for r in rows:
