@@ -377,10 +377,13 @@ def plot(report: dict[str, Any], path: Path) -> None:
                 continue
             ax.plot([p[0] for p in pts], [p[1] for p in pts], style, label=name,
                     ms=9 if family in ("fixed", "all") else 5)
+            if family == "oracle":
+                ax.plot([p[0] for p in pts], [ORACLE_GOAL * p[1] for p in pts], ":", color="grey", lw=1,
+                        label=f"goal: {ORACLE_GOAL:g} x oracle")
             for x, y, param in pts:
                 if param is not None:
                     ax.annotate(f"{param:g}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
-        ax.set_title(f"{scenario} ({rows[0]['days']} days)")
+        ax.set_title(f"{scenario.replace('_', '-')} days ({rows[0]['days']} days, seed {report['run']['seed']})")
         ax.set_xlabel("counter-hours per day")
         ax.set_ylabel("called tickets waiting > 15 min (%)")
         ax.grid(alpha=0.3)
