@@ -4,9 +4,10 @@ Two questions, the larger answer wins:
 - the queue already here: with s windows, a ticket at position p that has waited e
   passes the threshold T if fewer than p services end within T - e (an Erlang tail);
   the mean of that chance over the tickets still under T must stay under the target;
-- the people still coming: with the arrival rate the hall expects (its arrival profile for
-  the next half hour, or the last 15 minutes' where clearly higher), Erlang C's
-  tail C(s, a) * exp(-(s - a) T / m) must stay under the target too.
+- the people still coming: with the arrival rate the hall expects over the half hour from
+  when a window asked for now could open (its arrival profile, weighed by the days it has
+  seen, blended with the last 15 minutes'), Erlang C's tail C(s, a) * exp(-(s - a) T / m)
+  must stay under the target too.
 The hall is treated as one pool of windows here (skill limits of single windows are
 left out): advice is about how many clerks to seat, not where.
 
