@@ -364,8 +364,9 @@ def plot(report: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     scenarios = list(report["scenarios"])
-    fig, axes = plt.subplots(1, len(scenarios), figsize=(6 * len(scenarios), 4.8), squeeze=False)
-    for ax, scenario in zip(axes[0], scenarios):
+    # Top row: every policy; bottom row: the same, zoomed where ours and the oracle lie.
+    fig, axes = plt.subplots(2, len(scenarios), figsize=(6 * len(scenarios), 9.6), squeeze=False)
+    for ax, scenario in [*zip(axes[0], scenarios), *zip(axes[1], scenarios)]:
         rows = report["scenarios"][scenario]["policies"]
         setting = next((r["setting"] for r in rows if r["family"] == "ours"), "")
         for family, style, name in (("count", "o-", "count-k (k labelled)"), ("ours", "s-", f"ours ({setting})"),
@@ -384,6 +385,12 @@ def plot(report: dict[str, Any], path: Path) -> None:
                 if param is not None:
                     ax.annotate(f"{param:g}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
         ax.set_title(f"{scenario.replace('_', '-')} days ({rows[0]['days']} days, seed {report['run']['seed']})")
+        near = [r for r in rows if r["family"] in ("ours", "oracle")]
+        if ax in axes[1] and near:
+            xs = [r["counter_hours_per_day"] for r in near]
+            ax.set_xlim(min(xs) - 1.5, max(xs) + 1.5)
+            ax.set_ylim(0, 130 * max(r["share_over_15"] for r in near))
+            ax.set_title(ax.get_title() + ", zoomed")
         ax.set_xlabel("counter-hours per day")
         ax.set_ylabel("called tickets waiting > 15 min (%)")
         ax.grid(alpha=0.3)
@@ -419,7 +426,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--out", default=str(REPO / "bench/results/staffing.json"), help="JSON results ('' for none)")
     ap.add_argument("--plots", default=str(REPO / "docs/img"), help="directory for the PNG ('' for none)")
+    ap.add_argument("--replot", metavar="JSON", help="only draw the curve again from a results file")
     args = ap.parse_args(argv)
+    if args.replot:
+        path = Path(args.plots or ".") / "staffing-curve.png"
+        plot(json.loads(Path(args.replot).read_text(encoding="utf-8")), path)
+        print(f"plot: {path}")
+        return 0
     if args.days < 1 or args.history < 0:
         ap.error("--days must be at least 1 and --history at least 0")
 
