@@ -384,7 +384,9 @@ def plot(report: dict[str, Any], path: Path) -> None:
             for x, y, param in pts:
                 if param is not None:
                     ax.annotate(f"{param:g}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
-        ax.set_title(f"{scenario.replace('_', '-')} days ({rows[0]['days']} days, seed {report['run']['seed']})")
+        seed = report.get("run", {}).get("seed")
+        of_seed = "" if seed is None else f", seed {seed}"
+        ax.set_title(f"{scenario.replace('_', '-')} days ({rows[0]['days']} days{of_seed})")
         near = [r for r in rows if r["family"] in ("ours", "oracle")]
         if ax in axes[1] and near:
             xs = [r["counter_hours_per_day"] for r in near]
