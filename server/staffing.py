@@ -248,6 +248,8 @@ class StaffingReview:
         """The latest advice before hysteresis (at a review, or at raising open_windows)."""
         self._opened_today = False
         """A window has been open today: no window open now means closed, not "not open yet"."""
+        self._profile_trust = 0.0
+        """The arrival profile's weight in the latest forecast (0: the last 15 minutes' rate alone)."""
 
     @property
     def advised(self) -> int | None:
@@ -327,6 +329,9 @@ class StaffingReview:
         queue_need, ahead_need = self.needs(at)
         self._need = max(queue_need, ahead_need)
         needed = max(queue_need, settings.minimum_at(local_seconds(at, self.tz), known))
+        if self._profile_trust < 1.0:
+            # A forecast that leans on the last 15 minutes' count is as jumpy as the queue: held as long.
+            needed = max(needed, ahead_need)
         open_windows = self.floor.open_window_count()
         before = self.advisor.advised
         most = max(known, 1)
@@ -413,13 +418,14 @@ class StaffingReview:
         n = len(self._arrivals)
         recent = n / window_s
         if settings.lookahead_min <= 0:
+            self._profile_trust = 0.0
             return recent
         now_s = local_seconds(at, self.tz)
         start = now_s + OPEN_DELAY_S
         profile = self.profile.expected_per_s(now_s, start, start + settings.lookahead_min * 60)
+        trust = self._profile_trust = 0.0 if profile is None else min(1.0, self.profile.learned_days / MIN_PROFILE_DAYS)
         if profile is None:
             return recent
-        trust = min(1.0, self.profile.learned_days / MIN_PROFILE_DAYS)
         blended = trust * profile + (1.0 - trust) * recent
         surge: float = max(0.0, n - 2 * n ** 0.5) / window_s
         return max(blended, surge)

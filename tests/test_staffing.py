@@ -465,3 +465,22 @@ def test_a_simulated_month_end_day_keeps_one_number_and_ends_without_advice():
     assert hall.staffing_advice() is None
     # Held advice stepping down used to ring each step: 56 staffing alerts on this day before.
     assert raised_staffing <= 25, raised_staffing
+
+
+def test_on_a_first_day_the_forecasts_need_is_held_as_long_as_the_queues():
+    """With no profile the forecast is the last 15 minutes' count, as jumpy as the queue: after a surge its
+    need is held ten minutes, not three (a first day had flapped 44 openings a day at month end)."""
+    hall = make_hall(config=staffing_config(), advice=True)
+    for w in range(1, 9):
+        hall.receive(ev("window.opened", T0, window=str(w)))
+    for n in range(120):  # 09:30-09:45: eight a minute, each called at once and served in 50 s
+        when, label, window = T0 + timedelta(minutes=30.05 + n / 8), f"A{n + 1:03}", str(n % 8 + 1)
+        hall.receive(ev("ticket.issued", when, ticket=label, service="quick"))
+        hall.receive(ev("ticket.called", when, ticket=label, window=window))
+        hall.receive(ev("ticket.served", when + timedelta(seconds=50), ticket=label, window=window))
+    hall.advance(T0 + timedelta(minutes=49))
+    surge_need = hall.staffing.needs(hall.now)[1]
+    hall.advance(T0 + timedelta(minutes=58))
+    now_need = hall.staffing.needs(hall.now)[1]
+    assert now_need < surge_need - 2  # the surge has mostly left the last 15 minutes
+    assert hall.staffing_advice() >= surge_need
