@@ -35,14 +35,19 @@ class ArrivalProfile:
         self._learned = [0.0] * SLOTS
         self._days = 0
         self._today = [0] * SLOTS
+        self._mix: dict[str, float] = {}
+        """Share of tickets per service over past days (folded like the slots)."""
+        self._mix_today: dict[str, int] = {}
 
     @property
     def learned_days(self) -> int:
         return self._days
 
-    def issued(self, at_s: float) -> None:
-        """Count one ticket issued at local second ``at_s`` of today."""
+    def issued(self, at_s: float, service: str | None = None) -> None:
+        """Count one ticket issued at local second ``at_s`` of today (of ``service``, for the mix)."""
         self._today[_slot(at_s)] += 1
+        if service is not None:
+            self._mix_today[service] = self._mix_today.get(service, 0) + 1
 
     def end_day(self) -> None:
         """Fold today into the profile; a day nobody came teaches nothing."""
@@ -51,7 +56,42 @@ class ArrivalProfile:
             weight = max(1.0 / self._days, DAY_WEIGHT)
             for i, count in enumerate(self._today):
                 self._learned[i] += weight * (count - self._learned[i])
+            total = sum(self._mix_today.values())
+            if total:
+                mix_weight = 1.0 if not self._mix else weight
+                for service in set(self._mix) | set(self._mix_today):
+                    old = self._mix.get(service, 0.0)
+                    self._mix[service] = old + mix_weight * (self._mix_today.get(service, 0) / total - old)
         self._today = [0] * SLOTS
+        self._mix_today = {}
+
+    @property
+    def mix(self) -> dict[str, float]:
+        """Past days' share of tickets per service (empty before a day with services is learned)."""
+        return dict(self._mix)
+
+    def expected_per_s(self, now_s: float, from_s: float, to_s: float) -> float | None:
+        """The arrival rate expected over ``[from_s, to_s)`` (from_s >= now_s), scaled to today's volume.
+
+        Unlike :meth:`forecast_per_s` this is given from the first learned day (callers weigh it
+        by :attr:`learned_days`), and it knows what the current slot has already brought: its
+        expected count less today's arrivals in it, spread over the rest of the slot. A crowd at
+        the door at opening is then not expected a second time over the next quarter-hour.
+        None before any day is learned.
+        """
+        if self._days < 1 or to_s <= from_s:
+            return None
+        scale = self._scale(now_s)
+        slot = _slot(now_s)
+        slot_end = float((slot + 1) * SLOT_S)
+        total = 0.0
+        if from_s < slot_end:
+            left = max(0.0, self._learned[slot] * scale - self._today[slot])
+            rest = slot_end - now_s
+            if rest > 0:
+                total += left * (min(to_s, slot_end) - from_s) / rest
+        total += self._expected(max(from_s, slot_end), to_s) * scale
+        return total / (to_s - from_s)
 
     def forecast_per_s(self, now_s: float, ahead_s: float) -> float | None:
         """The expected arrival rate over ``[now_s, now_s + ahead_s)``; None before it is trusted."""
@@ -80,7 +120,8 @@ class ArrivalProfile:
 
     def export(self) -> dict[str, Any]:
         """The profile plus today's record, so a restart mid-day folds the same day."""
-        return {"days": self._days, "learned": list(self._learned), "today": list(self._today)}
+        return {"days": self._days, "learned": list(self._learned), "today": list(self._today),
+                "mix": dict(self._mix), "mix_today": dict(self._mix_today)}
 
     def restore(self, data: Mapping[str, Any]) -> None:
         learned = [float(x) for x in data.get("learned", [])]
@@ -88,6 +129,8 @@ class ArrivalProfile:
         self._days = int(data.get("days", 0))
         self._learned = learned if len(learned) == SLOTS else [0.0] * SLOTS
         self._today = today if len(today) == SLOTS else [0] * SLOTS
+        self._mix = {str(k): float(v) for k, v in dict(data.get("mix", {})).items()}
+        self._mix_today = {str(k): int(v) for k, v in dict(data.get("mix_today", {})).items()}
 
 
 def _slot(at_s: float) -> int:

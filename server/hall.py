@@ -122,7 +122,7 @@ class Hall:
             self.care.stop(ticket, episode, event.at)
         if changes.arrived is not None:
             self.staffing.arrived(changes.arrived, event.at)
-            self.arrival_profile.issued(local_seconds(event.at, self.tz))
+            self.arrival_profile.issued(local_seconds(event.at, self.tz), changes.arrived)
         if changes.window is not None:
             opened = self.plan.opened if changes.window.open else self.plan.closed
             opened(changes.window.id, local_seconds(event.at, self.tz))

@@ -4,9 +4,10 @@ Two questions, the larger answer wins:
 - the queue already here: with s windows, a ticket at position p that has waited e
   passes the threshold T if fewer than p services end within T - e (an Erlang tail);
   the mean of that chance over the tickets still under T must stay under the target;
-- the people still coming: with the arrival rate the hall expects (its arrival profile for
-  the next half hour, or the last 15 minutes' where clearly higher), Erlang C's
-  tail C(s, a) * exp(-(s - a) T / m) must stay under the target too.
+- the people still coming: with the arrival rate the hall expects over the half hour from
+  when a window asked for now could open (its arrival profile, weighed by the days it has
+  seen, blended with the last 15 minutes'), Erlang C's tail C(s, a) * exp(-(s - a) T / m)
+  must stay under the target too.
 The hall is treated as one pool of windows here (skill limits of single windows are
 left out): advice is about how many clerks to seat, not where.
 
@@ -29,9 +30,19 @@ from .tickets import Floor
 from .window_plan import WindowPlan, local_seconds
 
 
-__all__ = ["StaffingAdvisor", "StaffingReview", "open_windows_message", "staffing_message",
+__all__ = ["StaffingAdvisor", "StaffingReview", "needs", "open_windows_message", "staffing_message",
            "windows_needed"]
 
+
+MIN_PROFILE_DAYS = 2
+"""The arrival profile has full weight in the forecast from this many learned days (half after one)."""
+
+AHEAD_HOLD = timedelta(minutes=3)
+"""How long the forecast's need is held: long enough that one window is not flapped review by
+review at a boundary, short enough to close promptly when the forecast falls."""
+
+MIX_PRIOR = 30.0
+"""Earlier days' service mix counts as this many of today's tickets."""
 
 OPEN_DELAY_S = 120.0
 """A clerk needs about two minutes to sit down and call: a ticket closer than that to the
@@ -65,7 +76,17 @@ def _queue_share_over(elapsed_s: Sequence[float], windows: int, open_windows: in
 def windows_needed(elapsed_s: Sequence[float], queue_mean_s: float, arrivals_per_s: float,
                    arrival_mean_s: float, *, open_windows: int, free_windows: int, target_s: float,
                    target_share: float, max_windows: int) -> int:
-    """The fewest windows (at least 1, at most ``max_windows``) that meet the target.
+    """The fewest windows (at least 1, at most ``max_windows``) that meet the target (see :func:`needs`)."""
+    return max(needs(elapsed_s, queue_mean_s, arrivals_per_s, arrival_mean_s, open_windows=open_windows,
+                     free_windows=free_windows, target_s=target_s, target_share=target_share,
+                     max_windows=max_windows))
+
+
+def needs(elapsed_s: Sequence[float], queue_mean_s: float, arrivals_per_s: float,
+          arrival_mean_s: float, *, open_windows: int, free_windows: int, target_s: float,
+          target_share: float, max_windows: int) -> tuple[int, int]:
+    """The fewest windows (at least 1, at most ``max_windows``) for the queue here, and for the
+    customers coming: the advice needs both, but holds them differently (:class:`StaffingAdvisor`).
 
     Where no number of windows meets it for the queue, the fewest that come within a point
     of the best any number can do: seating every clerk for tickets nobody can save helps nobody.
@@ -87,7 +108,7 @@ def windows_needed(elapsed_s: Sequence[float], queue_mean_s: float, arrivals_per
     # Tickets near the threshold may be past saving; arrivals beyond every window's reach
     # are not: an overloaded hall needs all its windows.
     queue_goal = max(target_share, queue_over(max_windows) + 0.01)
-    return max(_fewest(queue_over, queue_goal, max_windows), _fewest(arrivals_over, target_share, max_windows))
+    return _fewest(queue_over, queue_goal, max_windows), _fewest(arrivals_over, target_share, max_windows)
 
 
 def _fewest(share_over: Callable[[int], float], goal: float, max_windows: int) -> int:
@@ -105,34 +126,47 @@ def _fewest(share_over: Callable[[int], float], goal: float, max_windows: int) -
 class StaffingAdvisor:
     """Applies the hysteresis: more windows at once, fewer only after a lasting surplus.
 
-    The advice is the most any review of the last ``close_after`` needed: a window advised
-    stays advised that long, so the advice does not follow every arrival or departure up and
-    down (the Erlang terms jump with each ticket). Where more windows are open than that, they
+    The queue's need is held for ``close_after``: the advice is at least the most any review of
+    that long needed for the queue, so it does not follow every call up and down (the queue
+    term jumps with each ticket). The need of the customers coming is a forecast, smooth
+    already: it is held only ``ahead_hold`` (one window a review would otherwise flap at a
+    boundary), so windows the forecast no longer needs are advised closed promptly, as
+    counter-hours count as much as waits. Where more windows are open than the advice, they
     are kept until the surplus has lasted ``close_after``. The advice never follows the open
     count down: a clerk on a break or still walking to the window is not a reason to advise
     fewer windows (and a manager told "fewer" would send another clerk away).
     """
 
-    def __init__(self, close_after: timedelta) -> None:
+    def __init__(self, close_after: timedelta, ahead_hold: timedelta | None = None) -> None:
         self.close_after = close_after
+        self.ahead_hold = close_after if ahead_hold is None else ahead_hold
         self.advised: int | None = None
         self._surplus_since: datetime | None = None
         self._needs: deque[tuple[datetime, int]] = deque()
+        self._ahead: deque[tuple[datetime, int]] = deque()
 
-    def update(self, needed: int, open_windows: int, at: datetime) -> int:
-        while self._needs and at - self._needs[0][0] >= self.close_after:
-            self._needs.popleft()
-        while self._needs and self._needs[-1][1] <= needed:  # a monotone deque: its head is the max
-            self._needs.pop()
-        self._needs.append((at, needed))
-        recent = self._needs[0][1]
-        if needed >= open_windows:
+    def update(self, needed: int, open_windows: int, at: datetime, ahead: int = 0) -> int:
+        """The advice after a review that found ``needed`` windows for the queue (and the
+        minimums) and ``ahead`` for the customers coming."""
+        recent = max(_held_max(self._needs, needed, at, self.close_after),
+                     _held_max(self._ahead, ahead, at, self.ahead_hold))
+        if max(needed, ahead) >= open_windows:
             self._surplus_since = None
         elif self._surplus_since is None:
             self._surplus_since = at
         lasted = self._surplus_since is not None and at - self._surplus_since >= self.close_after
         self.advised = open_windows if open_windows > recent and not lasted else recent
         return self.advised
+
+
+def _held_max(held: deque[tuple[datetime, int]], value: int, at: datetime, hold: timedelta) -> int:
+    """The most of ``value`` over the last ``hold``, ``held`` a monotone deque (its head the max)."""
+    while held and at - held[0][0] >= hold:
+        held.popleft()
+    while held and held[-1][1] <= value:
+        held.pop()
+    held.append((at, value))
+    return held[0][1]
 
 
 def staffing_message(advised: int, open_windows: int, settings: StaffingSettings) -> str:
@@ -202,7 +236,8 @@ class StaffingReview:
         self.learned = learned
         self.profile = profile
         self.plan = plan
-        self.advisor = StaffingAdvisor(timedelta(minutes=self.settings.close_after_min))
+        close_after = timedelta(minutes=self.settings.close_after_min)
+        self.advisor = StaffingAdvisor(close_after, min(close_after, AHEAD_HOLD))
         self._arrivals: deque[tuple[datetime, str]] = deque()
         """Recent arrivals (time, service): the arrival rate and mix of the advice."""
         self._arrived_today: dict[str, int] = {}
@@ -213,6 +248,8 @@ class StaffingReview:
         """The latest advice before hysteresis (at a review, or at raising open_windows)."""
         self._opened_today = False
         """A window has been open today: no window open now means closed, not "not open yet"."""
+        self._profile_trust = 0.0
+        """The arrival profile's weight in the latest forecast (0: the last 15 minutes' rate alone)."""
 
     @property
     def advised(self) -> int | None:
@@ -289,11 +326,16 @@ class StaffingReview:
             self._stop_advice(at)
             return
         known = len(self.floor.windows.by_id)
-        self._need = self.windows_needed(at)
-        needed = max(self._need, settings.minimum_at(local_seconds(at, self.tz), known))
+        queue_need, ahead_need = self.needs(at)
+        self._need = max(queue_need, ahead_need)
+        needed = max(queue_need, settings.minimum_at(local_seconds(at, self.tz), known))
+        if self._profile_trust < 1.0:
+            # A forecast that leans on the last 15 minutes' count is as jumpy as the queue: held as long.
+            needed = max(needed, ahead_need)
         open_windows = self.floor.open_window_count()
         before = self.advisor.advised
-        advised = self.advisor.update(min(needed, max(known, 1)), open_windows, at)
+        most = max(known, 1)
+        advised = self.advisor.update(min(needed, most), open_windows, at, ahead=min(ahead_need, most))
         if advised != before and advised != open_windows:
             current = self._staffing_alert
             if current is None or _asks_more(current) != (advised > open_windows):
@@ -309,7 +351,7 @@ class StaffingReview:
     def _stop_advice(self, at: datetime) -> None:
         """Closed: no advice, and no staffing alert (the day's next customer starts a fresh one)."""
         if self.advisor.advised is not None:
-            self.advisor = StaffingAdvisor(self.advisor.close_after)
+            self.advisor = StaffingAdvisor(self.advisor.close_after, self.advisor.ahead_hold)
         self.alerts.resolve(self._staffing_alert, at)
         self._staffing_alert = None
 
@@ -332,6 +374,10 @@ class StaffingReview:
 
     def windows_needed(self, at: datetime) -> int:
         """The advice before hysteresis and minimums."""
+        return max(self.needs(at))
+
+    def needs(self, at: datetime) -> tuple[int, int]:
+        """The windows the queue here needs, and the customers coming (before hysteresis and minimums)."""
         settings = self.settings
         window_s = settings.arrival_window_min * 60
         while self._arrivals and (at - self._arrivals[0][0]).total_seconds() >= window_s:
@@ -339,37 +385,61 @@ class StaffingReview:
         queue = self.floor.queue()
         elapsed = [(at - t.waiting_since).total_seconds() for t in queue if t.waiting_since is not None]
         open_windows = [w for w in self.floor.windows.by_id.values() if w.open]
-        rate = len(self._arrivals) / window_s
-        if settings.lookahead_min > 0:
-            # Staff for the next half hour as earlier days had it (scaled to today's volume), so
-            # windows are advised before a surge rather than after the queue has built. The
-            # last 15 minutes' count is noisy (a Poisson count of ~30 is ±20%); it only wins
-            # where it is clearly above the forecast (two standard deviations): a surge the
-            # profile did not foresee.
-            forecast = self.profile.forecast_per_s(local_seconds(at, self.tz), settings.lookahead_min * 60)
-            if forecast is not None:
-                n = len(self._arrivals)
-                rate = max(forecast, max(0.0, n - 2 * n ** 0.5) / window_s)
+        rate = self.forecast_per_s(at)
         if not elapsed and rate <= 0:
-            return 1 if open_windows else 0
+            return (1 if open_windows else 0), 0
         speeds = [self.learned.window_speeds.speed(w.id) for w in open_windows] or [1.0]
         speed = sum(speeds) / len(speeds)
 
-        def mean_cost(counts: Mapping[str, int]) -> float:
+        def mean_cost(counts: Mapping[str, float]) -> float:
             total = sum(counts.values())
             return sum(self.learned.window_cost_s(s) * n for s, n in counts.items()) / total / speed if total else 0.0
 
-        recent: dict[str, int] = {}
-        for _, service in self._arrivals:
-            recent[service] = recent.get(service, 0) + 1
         waiting = self.floor.waiting_counts()
-        # The day's mix so far: 15 minutes of arrivals are too few (±12% in mean window time).
-        mix = self._arrived_today or recent or waiting or dict.fromkeys(self.services, 1)
         free = sum(1 for w in open_windows if w.serving is None)
-        return windows_needed(
-            elapsed, mean_cost(waiting), rate, mean_cost(mix),
+        return needs(
+            elapsed, mean_cost(waiting), rate, mean_cost(self.arrival_mix()),
             open_windows=len(open_windows), free_windows=free, target_s=settings.target_wait_min * 60,
             target_share=settings.target_share, max_windows=len(self.floor.windows.by_id))
+
+    def forecast_per_s(self, at: datetime) -> float:
+        """The arrival rate to staff for: the customers of the next ``lookahead_min`` after a window
+        asked for now could open (OPEN_DELAY_S).
+
+        The arrival profile (earlier days' same slots, scaled to today's volume so far) is
+        trusted in proportion to the days it has seen (half after one day, fully from
+        ``MIN_PROFILE_DAYS``); the rest of the weight is the last ``arrival_window_min``
+        minutes' rate, so a first day is advised on what it shows. The recent count also wins
+        where it is clearly above the forecast (its count less two standard deviations: a
+        Poisson count of ~30 is ±20%): a surge the profile did not foresee.
+        """
+        settings = self.settings
+        window_s = settings.arrival_window_min * 60
+        n = len(self._arrivals)
+        recent = n / window_s
+        if settings.lookahead_min <= 0:
+            self._profile_trust = 0.0
+            return recent
+        now_s = local_seconds(at, self.tz)
+        start = now_s + OPEN_DELAY_S
+        profile = self.profile.expected_per_s(now_s, start, start + settings.lookahead_min * 60)
+        trust = self._profile_trust = 0.0 if profile is None else min(1.0, self.profile.learned_days / MIN_PROFILE_DAYS)
+        if profile is None:
+            return recent
+        blended = trust * profile + (1.0 - trust) * recent
+        surge: float = max(0.0, n - 2 * n ** 0.5) / window_s
+        return max(blended, surge)
+
+    def arrival_mix(self) -> Mapping[str, float]:
+        """The service mix of the customers to come: today's so far, leaning on earlier days' mix
+        until today has MIX_PRIOR tickets (a mean window time from 15 minutes of arrivals is ±12%;
+        before the first ticket, an even mix of three services overstated it by half)."""
+        today: dict[str, float] = dict(self._arrived_today)
+        learned = self.profile.mix
+        if learned:
+            for service, share in learned.items():
+                today[service] = today.get(service, 0.0) + MIX_PRIOR * share
+        return today or dict(self.floor.waiting_counts()) or dict.fromkeys(self.services, 1.0)
 
 
 def _asks_more(alert: Alert) -> bool:

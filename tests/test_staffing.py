@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import pytest
+
+from server.arrival_profile import ArrivalProfile
 from server.config_file import load_config
 from server.events import parse_event
 from server.hall import Hall
+from server.queueing import erlang_c_tail
 from server.simulator.day import simulate_day
-from server.staffing import StaffingAdvisor
+from server.staffing import OPEN_DELAY_S, StaffingAdvisor
 
-from tests.halltools import (at, config_with, ev, hall_after_days_with_a_surge, issue, kinds, make_hall, raised,
-                             staffing_config)
+from tests.halltools import T0, at, config_with, ev, issue, kinds, make_hall, raised, staffing_config
 
 
 # -- open more windows: five per window --------------------------------------------------------
@@ -177,14 +180,154 @@ def test_staffing_respects_a_configured_minimum():
     assert hall.staffing_advice() == 4  # half of 8, however quiet
 
 
-def test_the_advice_rises_before_a_surge_earlier_days_had():
-    """With lookahead the advice at 09:45 already rises for the surge earlier days had at 10:00."""
-    ahead, start = hall_after_days_with_a_surge(staffing_config())
-    blind, _ = hall_after_days_with_a_surge(staffing_config(lookahead_min=0))
+# -- the forecast of the customers coming -------------------------------------------------------
+
+RUSH_DAY = [6.0 * k for k in range(10)] + [60 + k / 2 for k in range(60)]
+"""Minutes after 09:00 at which customers came on the earlier days: one every 6 minutes until
+10:00 (3, 2, 3, 2 per quarter-hour), then a rush of 60 in half an hour."""
+
+
+def _serve_day(hall: Hall, start: datetime, minutes: list[float], service_s: float = 180.0) -> None:
+    """Eight windows open at ``start``; :func:`_come` the customers."""
+    for w in range(1, 9):
+        hall.receive(ev("window.opened", start, window=str(w)))
+    _come(hall, start, minutes, service_s=service_s)
+
+
+def _come(hall: Hall, start: datetime, minutes: list[float], prefix: str = "A", service_s: float = 180.0) -> None:
+    """Quick customers issued at ``minutes`` after ``start``, each called at issue on the next window in
+    turn and served ``service_s`` later (eight windows take one every 30 s without overlap); those
+    whose service would end after the last issue are still at their windows."""
+    last = start + timedelta(minutes=minutes[-1])
+    for n, minute in enumerate(minutes, start=1):
+        label, window, when = f"{prefix}{n:03}", str((n - 1) % 8 + 1), start + timedelta(minutes=minute)
+        hall.receive(ev("ticket.issued", when, ticket=label, service="quick"))
+        hall.receive(ev("ticket.called", when, ticket=label, window=window))
+        if when + timedelta(seconds=service_s) <= last:
+            hall.receive(ev("ticket.served", when + timedelta(seconds=service_s), ticket=label, window=window))
+
+
+def _hall_after_rush_days(days: int, **staffing: float) -> tuple[Hall, datetime]:
+    """A hall that has seen ``days`` days with the rush at 10:00; the next day's windows open at 09:00."""
+    hall = make_hall(config=staffing_config(**staffing), advice=True)
+    for day in range(days):
+        _serve_day(hall, T0 + timedelta(days=day), RUSH_DAY)
+    start = T0 + timedelta(days=days)
+    for w in range(1, 9):
+        hall.receive(ev("window.opened", start, window=str(w)))
+    return hall, start
+
+
+def _fewest_for(rate_per_s: float, mean_s: float, share: float = 0.05) -> int:
+    """Erlang C's fewest windows for a newcomer's P(wait > 15 min) <= share."""
+    s = 1
+    while erlang_c_tail(s, rate_per_s * mean_s, mean_s, 900.0) > share:
+        s += 1
+    return s
+
+
+def test_the_forecast_sees_a_rush_the_profile_knows_and_the_advice_rises_before_it():
+    """At 09:45, the day so far as usual: the customers of 09:47-10:17 (after a window asked for now
+    could open) are 2 x 13/15 of the quarter-hour still to come plus 30 x 17/15 of the rush; the
+    advice is Erlang C's for that rate, above what the last 15 minutes' rate alone would ask."""
+    ahead, start = _hall_after_rush_days(3)
+    blind, _ = _hall_after_rush_days(3, lookahead_min=0)
     for hall in (ahead, blind):
-        hall.receive(ev("ticket.issued", start + timedelta(minutes=40), ticket="A001", service="quick"))
-        hall.advance(start + timedelta(minutes=45))  # 09:45, nobody waiting yet
+        _come(hall, start, [6.0 * k for k in range(8)])  # 09:00-09:42 as on the earlier days
+        hall.advance(start + timedelta(minutes=45))
+    expected = (2 * 13 / 15 + 30 * 17 / 15) / 1800
+    assert ahead.staffing.forecast_per_s(ahead.now) == pytest.approx(expected)
+    mean_s = ahead.learned.window_cost_s("quick")
+    assert ahead.staffing.needs(ahead.now)[1] == _fewest_for(expected, mean_s) >= 4
+    assert blind.staffing.forecast_per_s(blind.now) == pytest.approx(2 / 900)  # 09:36 and 09:42
     assert ahead.staffing_advice() > blind.staffing_advice()
+
+
+def test_a_first_day_is_advised_on_what_it_shows_and_one_days_profile_on_half_of_it():
+    """With no earlier day the forecast is the last 15 minutes' rate and the advice Erlang C's for it;
+    after one earlier day the profile's forecast has half the weight (full weight from two days)."""
+    first, start = _hall_after_rush_days(0)
+    minutes = [30.25 + k / 2 for k in range(30)]  # 09:30-09:45: two a minute
+    _come(first, start, minutes)
+    first.advance(start + timedelta(minutes=45))
+    assert first.staffing.forecast_per_s(first.now) == pytest.approx(30 / 900)
+    mean_s = first.learned.window_cost_s("quick")
+    assert first.staffing.needs(first.now)[1] == _fewest_for(30 / 900, mean_s)
+
+    one, start = _hall_after_rush_days(1)
+    _come(one, start, minutes)
+    one.advance(start + timedelta(minutes=45))
+    now_s = 9 * 3600 + 45 * 60
+    profile = one.arrival_profile.expected_per_s(now_s, now_s + OPEN_DELAY_S, now_s + OPEN_DELAY_S + 1800)
+    assert profile is not None and abs(profile - 30 / 900) > 0.001  # the blend is not either alone
+    assert one.staffing.forecast_per_s(one.now) == pytest.approx(0.5 * profile + 0.5 * 30 / 900)
+
+
+def test_a_day_busier_than_the_profile_is_forecast_busier_and_advised_more_windows():
+    """Three times the usual customers since 09:00 scale the profile's forecast up by (seen + 30) / (expected + 30);
+    a surge in the last 15 minutes beyond even that counts at its rate less two standard deviations."""
+    usual, start = _hall_after_rush_days(3)
+    busy, _ = _hall_after_rush_days(3)
+    _come(usual, start, [6.0 * k for k in range(8)])
+    _come(busy, start, [1.75 * k for k in range(24)])  # 09:00-09:40, three times as many
+    for hall in (usual, busy):
+        hall.advance(start + timedelta(minutes=45))
+    base = usual.staffing.forecast_per_s(usual.now)
+    # Expected so far 3 + 2 + 3 = 8 (09:00-09:45), seen 24 (none yet in the quarter-hour from 09:45).
+    scale = (24 + 30) / (8 + 30)
+    assert busy.staffing.forecast_per_s(busy.now) == pytest.approx(base * scale)
+    assert busy.staffing.needs(busy.now)[1] > usual.staffing.needs(usual.now)[1]
+
+    surge, _ = _hall_after_rush_days(3)
+    # 60 in 09:30-09:45
+    _come(surge, start, [6.0 * k for k in range(5)] + [30.125 + k / 4 for k in range(60)], service_s=60)
+    surge.advance(start + timedelta(minutes=45))
+    assert surge.staffing.forecast_per_s(surge.now) == pytest.approx((60 - 2 * 60 ** 0.5) / 900)
+
+
+def test_a_crowd_at_the_door_is_not_expected_a_second_time():
+    """The current quarter-hour brings what earlier days had in it, less what has come already: after
+    opening's crowd of 20 (of the usual 30 in 09:00-09:15), 10 more are expected in its last 13 minutes."""
+    profile = ArrivalProfile()
+    for _ in range(2):
+        for i in range(20):
+            profile.issued(9 * 3600 + i * 3, "quick")
+        for i in range(10):
+            profile.issued(9 * 3600 + 120 + i * 78, "quick")
+        profile.end_day()
+    for i in range(20):
+        profile.issued(9 * 3600 + i * 3, "quick")
+    now = 9 * 3600 + 120.0
+    scale = (20 + 30) / (30 * 120 / 900 + 30)  # today's volume so far against the profile's
+    assert profile.expected_per_s(now, now, 9 * 3600 + 900) == pytest.approx((30 * scale - 20) / 780)
+    assert profile.forecast_per_s(now, 780) == pytest.approx(30 * 780 / 900 * scale / 780)  # the old, uniform one
+
+
+def test_before_the_first_customer_the_mix_is_earlier_days_not_an_even_one():
+    """At opening, with no ticket yet today, the mean window time of the customers coming is earlier days'
+    mix (all quick here), not an even mix of the three services (which overstated it by half)."""
+    hall, start = _hall_after_rush_days(2)
+    hall.advance(start + timedelta(seconds=30))
+    assert hall.arrival_profile.mix == {"quick": 1.0}
+    assert hall.staffing.arrival_mix() == {"quick": 30.0}
+    _come(hall, start + timedelta(minutes=1), [0], prefix="C")
+    assert hall.staffing.arrival_mix() == {"quick": 31.0}
+
+
+def test_the_forecasts_need_is_held_three_minutes_the_queues_ten():
+    """A window the forecast no longer needs is advised closed after three minutes (once the surplus over
+    the open count has lasted); one the queue needed stays advised ten minutes."""
+    advisor = StaffingAdvisor(TEN_MIN, timedelta(minutes=3))
+    assert advisor.update(2, 6, at(0), ahead=6) == 6
+    assert advisor.update(2, 6, at(1), ahead=4) == 6
+    assert advisor.update(2, 6, at(10), ahead=4) == 6  # the surplus over the open six has not lasted
+    assert advisor.update(2, 6, at(11), ahead=4) == 4  # it has, from minute 1
+    assert advisor.update(2, 4, at(12), ahead=3) == 4
+    assert advisor.update(2, 4, at(14), ahead=3) == 3  # three minutes after the forecast needed 4
+    queue = StaffingAdvisor(TEN_MIN, timedelta(minutes=3))
+    assert queue.update(6, 2, at(0), ahead=2) == 6
+    assert queue.update(2, 2, at(9), ahead=2) == 6
+    assert queue.update(2, 2, at(10), ahead=2) == 2
 
 
 # -- one number: the alerts follow the hall; nothing advised at closing -------------------------
@@ -322,3 +465,22 @@ def test_a_simulated_month_end_day_keeps_one_number_and_ends_without_advice():
     assert hall.staffing_advice() is None
     # Held advice stepping down used to ring each step: 56 staffing alerts on this day before.
     assert raised_staffing <= 25, raised_staffing
+
+
+def test_on_a_first_day_the_forecasts_need_is_held_as_long_as_the_queues():
+    """With no profile the forecast is the last 15 minutes' count, as jumpy as the queue: after a surge its
+    need is held ten minutes, not three (a first day had flapped 44 openings a day at month end)."""
+    hall = make_hall(config=staffing_config(), advice=True)
+    for w in range(1, 9):
+        hall.receive(ev("window.opened", T0, window=str(w)))
+    for n in range(120):  # 09:30-09:45: eight a minute, each called at once and served in 50 s
+        when, label, window = T0 + timedelta(minutes=30.05 + n / 8), f"A{n + 1:03}", str(n % 8 + 1)
+        hall.receive(ev("ticket.issued", when, ticket=label, service="quick"))
+        hall.receive(ev("ticket.called", when, ticket=label, window=window))
+        hall.receive(ev("ticket.served", when + timedelta(seconds=50), ticket=label, window=window))
+    hall.advance(T0 + timedelta(minutes=49))
+    surge_need = hall.staffing.needs(hall.now)[1]
+    hall.advance(T0 + timedelta(minutes=58))
+    now_need = hall.staffing.needs(hall.now)[1]
+    assert now_need < surge_need - 2  # the surge has mostly left the last 15 minutes
+    assert hall.staffing_advice() >= surge_need

@@ -101,7 +101,8 @@ def test_staffing_bench_one_policy_one_day(tmp_path):
     families = {r["family"] for r in rows}
     if staffing_bench.ours_available() is None:
         assert families == {"count", "ours"}
-        assert report["scenarios"]["quiet"]["ours_vs_count_k"]["points"]
+        points = report["scenarios"]["quiet"]["ours_vs_oracle_and_count_k"]["points"]
+        assert points and all("ratio_to_count_k" in p or p["count_k_share_at_same_hours"] is None for p in points)
     else:
         assert families == {"count"} and report["ours_skipped"]
     for r in rows:
@@ -113,21 +114,31 @@ def test_staffing_bench_one_policy_one_day(tmp_path):
         assert r["opens_per_day"] >= 0 and math.isfinite(r["mean_wait_min"])
 
 
-def test_interpolating_the_count_k_curve():
-    """Ours is compared with count-k at the same counter-hours, never by extrapolation."""
+def test_interpolating_the_oracle_and_count_k_curves():
+    """Ours is compared with the oracle and count-k at the same counter-hours, never by extrapolation:
+    MET at most 1.1 x the oracle's share and at most count-k's."""
     curve = [(80.0, 0.5), (90.0, 0.1)]
     assert staffing_bench.interpolate(curve, 85.0) == pytest.approx(0.3)
     assert staffing_bench.interpolate(curve, 79.9) is None and staffing_bench.interpolate(curve, 95.0) is None
     rows = [{"family": "count", "param": 5, "counter_hours_per_day": 80.0, "share_over_15": 0.5},
             {"family": "count", "param": 2, "counter_hours_per_day": 90.0, "share_over_15": 0.1},
+            {"family": "oracle", "param": 0.2, "counter_hours_per_day": 82.0, "share_over_15": 0.2},
+            {"family": "oracle", "param": 0.02, "counter_hours_per_day": 88.0, "share_over_15": 0.08},
             {"family": "ours", "param": 0.05, "setting": "target_share", "counter_hours_per_day": 85.0,
-             "share_over_15": 0.12},
+             "share_over_15": 0.15},
+            {"family": "ours", "param": 0.1, "setting": "target_share", "counter_hours_per_day": 86.0,
+             "share_over_15": 0.25},
             {"family": "ours", "param": 0.2, "setting": "target_share", "counter_hours_per_day": 70.0,
              "share_over_15": 0.6}]
     cmp = staffing_bench.compare(rows)
-    assert cmp["comparable"] == 1 and cmp["met_at"] == 1
-    assert cmp["points"][0]["ratio"] == pytest.approx(0.4) and cmp["points"][0]["target_share"] == 0.05
-    assert "ratio" not in cmp["points"][1]
+    first, second, outside = cmp["points"]
+    assert first["target_share"] == 0.05
+    assert first["ratio_to_oracle"] == pytest.approx(1.071, abs=1e-3) and first["oracle_met"]  # oracle 0.14 there
+    assert first["ratio_to_count_k"] == pytest.approx(0.5) and first["count_k_met"]
+    assert second["ratio_to_oracle"] == pytest.approx(2.083, abs=1e-3) and not second["oracle_met"]  # 0.12 there
+    assert second["ratio_to_count_k"] == pytest.approx(0.962, abs=1e-3) and second["count_k_met"]  # 0.26 there
+    assert "ratio_to_oracle" not in outside and "ratio_to_count_k" not in outside
+    assert (cmp["oracle_met"], cmp["oracle_comparable"], cmp["count_k_met"], cmp["count_k_comparable"]) == (1, 2, 2, 2)
 
 
 def test_count_k_opens_on_a_long_queue_and_closes_after_a_quiet_spell():
