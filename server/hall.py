@@ -248,7 +248,8 @@ class Hall:
 
     def ticket_waits(self, at: datetime | None = None) -> dict[str, TicketWait]:
         """Return every waiting ticket's outlook (estimate, range, chance of a late call)."""
-        views = [WaitingView(t.label, t.service) for t in self.queue()]
+        now = at or self.now
+        views = [WaitingView(t.label, t.service, _waited_s(t, now)) for t in self.queue()]
         return self._queue_model(at).queue_waits(views)
 
     def newcomer_estimate(self, service: str, waiting_count: int | None = None) -> Estimate | None:
@@ -259,7 +260,7 @@ class Hall:
         """
         if self.open_window_count(service) == 0:
             return None
-        return self._queue_model().newcomer(service, self.floor.waiting_counts()).estimate
+        return self._queue_model().newcomer(service, self.floor.waiting_counts(), self._oldest_by_service()).estimate
 
     # -- days and snapshots ---------------------------------------------------------------------
 
@@ -334,9 +335,26 @@ class Hall:
             # Not late and not priority: last in call order, behind every other waiting ticket.
             counts = self.floor.waiting_counts()
             counts[ticket.service] -= 1
-            outlook = self._queue_model(at).newcomer(ticket.service, counts)
+            outlook = self._queue_model(at).newcomer(ticket.service, counts, self._oldest_by_service(at))
         ticket.told = outlook.estimate
         self.care.review_soon(ticket, outlook, at)
+
+
+    def _oldest_by_service(self, at: datetime | None = None) -> dict[str, float]:
+        """The longest wait so far among each service's waiting tickets: head-of-line evidence."""
+        now = at or self.now
+        oldest: dict[str, float] = {}
+        for t in self.floor.waiting.values():
+            waited = _waited_s(t, now)
+            if waited > oldest.get(t.service, 0.0):
+                oldest[t.service] = waited
+        return oldest
+
+
+def _waited_s(ticket: Ticket, now: datetime | None) -> float:
+    if now is None or ticket.waiting_since is None:
+        return 0.0
+    return max(0.0, (now - ticket.waiting_since).total_seconds())
 
 
 def _review_after(at: datetime) -> datetime:

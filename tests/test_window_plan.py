@@ -50,6 +50,8 @@ def test_availability_keeps_today_and_adds_the_plans_changes():
     """A window open now follows the plan's coming closing and reopening; one opened beyond the plan stays open."""
     plan = WindowPlan()
     _lunch_days(plan, 3)
+    for w in ("1", "2", "3", "4"):
+        plan.opened(w, 9 * H)  # today as the plan has it: full trust
     now = 11.75 * H
     starts = plan.breakpoints(now, 4 * H)
     # Window 3 is open now and will close for lunch, then come back.
