@@ -19,6 +19,7 @@ __all__ = [
     "SCENARIOS",
     "ClerkLimits",
     "clerk_limits",
+    "hall_for",
     "sample_hall",
     "scenario_for_date",
     "get_scenario",
@@ -118,6 +119,7 @@ class Scenario:
     break_s: float = 15 * 60.0  # each clerk's break
     morning_breaks: tuple[float, float] = (4500.0, 10200.0)  # 10:15-11:50 after a 09:00 open
     afternoon_breaks: tuple[float, float] = (19800.0, 26400.0)  # 14:30-16:20
+    catalogue: str = "sample"  # the hall's services and windows: a key of CATALOGUES
 
     def scaled(self, factor: float) -> "Scenario":
         """The same day with the counter plan scaled by ``factor`` (at least one window)."""
@@ -159,6 +161,9 @@ SCENARIOS: dict[str, Scenario] = {
     ),
 }
 
+CATALOGUES = {"sample": sample_hall}
+"""Service catalogues: a hall of N windows for each."""
+
 # Dates a single-day run uses when none is given: a month-end Monday, a Wednesday, a Sunday.
 DEFAULT_DATES = {
     "month_end": dt.date(2026, 11, 30),
@@ -199,6 +204,12 @@ def clerk_limits(scenario: Scenario | str, n_windows: int | None = None) -> Cler
     sc = get_scenario(scenario) if isinstance(scenario, str) else scenario
     clerks = min(sc.windows, n_windows) if n_windows else sc.windows
     return ClerkLimits(clerks=clerks, lunch_clerks=max(1, round(clerks * 2 / 3)))
+
+
+def hall_for(scenario: Scenario | str, n_windows: int | None = None) -> Hall:
+    """The hall a scenario's days happen in: its catalogue with ``n_windows`` (default its plan's)."""
+    sc = get_scenario(scenario) if isinstance(scenario, str) else scenario
+    return CATALOGUES[sc.catalogue](n_windows if n_windows is not None else sc.windows)
 
 
 def get_scenario(name: str) -> Scenario:
