@@ -22,6 +22,7 @@ Definitions: docs/estimates.md.
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -207,6 +208,20 @@ CASES: dict[str, Case] = {c.name: c for c in (
     Case("month_end", "month_end", "month_end", "busy", "month-end days, 15 windows, lunch 15 -> 8"),
     Case("normal", "normal", "normal", "normal", "normal days, 10 windows, lunch 10 -> 6"),
     Case("quiet", "quiet", "quiet", "quiet", "quiet days, 8-window hall, 5-6 open, lunch 4"),
+    Case("quiet_half_lunch", "quiet_half_lunch", "quiet_half_lunch", "quiet",
+         "quiet days, 4 windows, lunch halves them to 2, no priority"),
+    Case("four_services", "four_services", "four_services", "normal",
+         "four services (one with a 30-45 min tail), 10 windows, 8% priority"),
+    Case("four_services_month_end", "four_services_month_end", "four_services_month_end", "busy",
+         "four services, 15 windows, month-end plan, 5% priority"),
+    Case("absent_clerk", "normal_absent", "normal", "normal",
+         "a normal week, then a day with window 2 closed all day, 5 until 11:00, 7 from 15:00"),
+    Case("early_lunch", "normal_early_lunch", "normal", "normal",
+         "a normal week, then lunch an hour early (11:00-12:30)"),
+    Case("late_lunch", "month_end_late_lunch", "month_end", "busy",
+         "a month-end week, then lunch an hour late (13:00-14:30)"),
+    Case("pattern_shift", "normal_shifted", "normal", "normal",
+         "a normal week, then another rota (6/10/5/8/10 windows from 08:55/10:30/11:30/13:00/14:30)"),
 )}
 
 STAGES = (("first_day", 0), ("second_day", 1), ("after_7_days", 7))
@@ -242,35 +257,52 @@ def run_stages(case: Case, seed: int, stages: tuple[tuple[str, int], ...] = STAG
     the hall learnt before it. Returns per stage the Scored stream and the dates the hall
     received before scoring began (read from the events fed, not from the plan).
     """
-    sc, hist = get_scenario(case.scored), get_scenario(case.history)
-    sim_hall = hall_for(sc)
-    if hall_for(hist) != sim_hall:
-        raise ValueError(f"{case.name}: history and scored days must happen in the same hall")
+    return run_group([case], seed, stages)[0]
+
+
+def run_group(cases: list[Case], seed: int, stages: tuple[tuple[str, int], ...] = STAGES) -> list[dict[str, Any]]:
+    """:func:`run_stages` for cases that share their earlier days: those are replayed once per stage.
+
+    The hall that learnt a stage's days is copied for each case's scored day, so a case is
+    scored exactly as on a hall that learnt them itself (a test checks this).
+    """
+    hist = get_scenario(cases[0].history)
+    if any(c.history != hist.name for c in cases):
+        raise ValueError("a group shares its earlier days")
+    sim_hall = hall_for(hist)
     config = bench_config(sim_hall)
-    fixed = configured_mean_s(config, sc.mix)
-    scored = simulate_day(sc, seed, STAGE_DAY, hall=sim_hall)
+    scored: dict[str, tuple[Day, float]] = {}
+    for case in cases:
+        sc = get_scenario(case.scored)
+        if hall_for(sc) != sim_hall:
+            raise ValueError(f"{case.name}: history and scored days must happen in the same hall")
+        scored[case.name] = (simulate_day(sc, seed, STAGE_DAY, hall=sim_hall), configured_mean_s(config, sc.mix))
     most = max(n for _, n in stages)
     earlier: list[Day] = [simulate_day(hist, seed, STAGE_DAY - dt.timedelta(days=k), hall=sim_hall)
                           for k in range(most, 0, -1)]
-    out: dict[str, Any] = {}
+    out: list[dict[str, Any]] = [{"case": c.name, "seed": seed, "day": STAGE_DAY.isoformat(), "stages": {}}
+                                 for c in cases]
     for stage, n in stages:
-        scorer = Scorer(Hall(config), StreamView(dict(sim_hall_windows(sim_hall)), fixed_service_s=fixed),
-                        config.alerts.care_first_min * 60.0)
-        scorer.scoring = False
+        learnt_hall = Scorer(Hall(config), StreamView(dict(sim_hall_windows(sim_hall))),
+                             config.alerts.care_first_min * 60.0, scoring=False)
         learnt: list[str] = []
         for day in earlier[len(earlier) - n:] if n else []:
             for obj in day.events:
                 ev = parse_event(obj)
-                local = ev.at.astimezone(scorer.hall.tz).date().isoformat()
+                local = ev.at.astimezone(learnt_hall.hall.tz).date().isoformat()
                 if not learnt or learnt[-1] != local:
                     learnt.append(local)
-                scorer.feed(ev)
-        scorer.scoring = True
-        for obj in scored.events:
-            scorer.feed(parse_event(obj))
-        scorer.finish()
-        out[stage] = {"scored": scorer.result(), "learnt": learnt}
-    return {"case": case.name, "seed": seed, "day": STAGE_DAY.isoformat(), "stages": out}
+                learnt_hall.feed(ev)
+        for i, case in enumerate(cases):
+            scorer = learnt_hall if i == len(cases) - 1 else copy.deepcopy(learnt_hall)
+            day, fixed = scored[case.name]
+            scorer.view.fixed_service_s = fixed
+            scorer.scoring = True
+            for obj in day.events:
+                scorer.feed(parse_event(obj))
+            scorer.finish()
+            out[i]["stages"][stage] = {"scored": scorer.result(), "learnt": list(learnt)}
+    return out
 
 
 def best_baseline(tab: dict[str, dict[str, Any]]) -> tuple[str | None, float | None]:
@@ -317,24 +349,32 @@ def trace_kind(path: str) -> str:
     return "busy" if name.startswith("month_end") else "quiet" if name.startswith("quiet") else "normal"
 
 
-def _stage_task(task: tuple[str, Any]) -> dict[str, Any]:
+def _stage_task(task: tuple[str, Any]) -> list[dict[str, Any]]:
     what, arg = task
     if what == "trace":
-        return {"trace": arg, "scored": score_events(arg, None).result()}
-    case, seed = arg
-    return run_stages(CASES[case], seed)
+        return [{"trace": arg, "scored": score_events(arg, None).result()}]
+    names, seed = arg
+    return run_group([CASES[n] for n in names], seed)
 
 
 def run_staged(cases: list[str], seeds: list[int], traces: list[str], jobs: int) -> dict[str, Any]:
-    # The busiest days take longest: start them first so the two workers finish together.
-    order = sorted(cases, key=lambda c: -get_scenario(CASES[c].scored).expected_tickets)
-    tasks: list[tuple[str, Any]] = [("case", (c, s)) for c in order for s in seeds]
+    groups: dict[str, list[str]] = {}
+    for name in cases:
+        groups.setdefault(CASES[name].history, []).append(name)
+
+    def cost(names: list[str]) -> float:
+        # earlier days replayed once, scored days per case; the busiest days take longest
+        return get_scenario(CASES[names[0]].history).expected_tickets * (8 + 3 * len(names))
+
+    # The costliest first, so the workers finish together.
+    order = sorted(groups.values(), key=lambda names: -cost(names))
+    tasks: list[tuple[str, Any]] = [("case", (names, s)) for names in order for s in seeds]
     tasks += [("trace", t) for t in traces]
     if jobs > 1 and len(tasks) > 1:
         with ProcessPoolExecutor(jobs) as pool:
-            done = list(pool.map(_stage_task, tasks))
+            done = [r for rs in pool.map(_stage_task, tasks) for r in rs]
     else:
-        done = [_stage_task(t) for t in tasks]
+        done = [r for t in tasks for r in _stage_task(t)]
     out: dict[str, Any] = {"cases": {}, "traces": {}}
     for name in cases:
         case = CASES[name]

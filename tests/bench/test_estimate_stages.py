@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bench import estimate_bench
-from bench.estimate_bench import BEST_OF, CASES, STAGE_DAY, best_baseline, ratio_goal, run_stages
+from bench.estimate_bench import BEST_OF, CASES, STAGE_DAY, Case, best_baseline, ratio_goal, run_group, run_stages
 from bench.replay import Scored
 from server.simulator import simulate_day
 
@@ -47,6 +47,27 @@ def test_history_changes_the_estimates_not_the_baselines(quiet_stages):
     week = {r.label: r for r in quiet_stages["stages"]["after_7_days"]["scored"].scored()}
     assert all(first[k].baselines[b] == week[k].baselines[b] for k in first for b in BEST_OF)
     assert any(first[k].ours != week[k].ours for k in first)
+
+
+def test_a_copied_hall_scores_exactly_as_one_that_learnt_the_days_itself():
+    """Cases sharing their earlier days replay them once and copy the hall: no difference in any estimate."""
+    a = Case("a", "quiet", "quiet", "quiet", "")
+    b = Case("b", "quiet_half_lunch", "quiet", "quiet", "")
+    stages = (("first_day", 0), ("after_2_days", 2))
+    with pytest.raises(ValueError, match="same hall"):  # 4 windows against the 8 of a quiet week
+        run_group([a, b], 4, stages)
+    b = Case("b", "quiet", "quiet", "quiet", "")
+    grouped = run_group([a, b], 4, stages)
+    alone = run_stages(a, 4, stages)
+
+    def seen(run, stage):
+        s = run["stages"][stage]["scored"]
+        return ([(r.label, r.ours, r.low, r.high, r.realised, r.baselines) for r in s.issued],
+                [(e.start, e.end, e.flagged_at) for e in s.episodes])
+
+    for stage, _ in stages:
+        assert seen(grouped[0], stage) == seen(alone, stage) == seen(grouped[1], stage)
+    assert grouped[0]["stages"]["after_2_days"]["learnt"] == alone["stages"]["after_2_days"]["learnt"]
 
 
 def test_the_best_baseline_is_les_hol_or_the_naive_queue_length():
