@@ -79,7 +79,7 @@ class Hall:
         # Today (replaced when a day starts; the alert book lives on for its outbox).
         self.alerts_book = AlertBook()
         self.floor = Floor(config, self.learned)
-        self.care = Care(config.alerts, self.alerts_book, self.floor)
+        self.care = Care(config.alerts, self.alerts_book, self.floor, self.learned.care_soon)
         self.staffing = StaffingReview(config, self.alerts_book, self.floor, self.learned, self.arrival_profile,
                                        self.plan)
         self._retired_versions = 0
@@ -303,7 +303,7 @@ class Hall:
         self.alerts_book.start_day(self.day_id, at)
         self._retired_versions += self.floor.version + 1
         self.floor = Floor(self.config, self.learned)
-        self.care = Care(self.config.alerts, self.alerts_book, self.floor)
+        self.care = Care(self.config.alerts, self.alerts_book, self.floor, self.learned.care_soon)
         self.staffing = StaffingReview(self.config, self.alerts_book, self.floor, self.learned, self.arrival_profile,
                                        self.plan)
         self._next_review = _review_after(at)
