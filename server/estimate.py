@@ -24,7 +24,7 @@ from itertools import accumulate
 from .queueing import gamma_quantile, gamma_sf
 
 
-__all__ = ["CapacityCurve", "Estimate", "estimate_wait", "lean_on_today", "p_wait_exceeds", "LOW_P", "HIGH_P",
+__all__ = ["CapacityCurve", "Estimate", "calibrated", "estimate_wait", "lean_on_today", "p_wait_exceeds", "LOW_P", "HIGH_P",
            "TODAY_HORIZON_S"]
 
 LOW_P, HIGH_P = 0.1, 0.9
@@ -135,6 +135,14 @@ def lean_on_today(estimate: Estimate, head_of_line_s: float, trust: float) -> tu
     moved = expected + weight * (head_of_line_s - expected)
     scale = moved / expected
     return Estimate(int(round(moved)), int(round(estimate.low_s * scale)), int(round(estimate.high_s * scale))), scale
+
+
+def calibrated(estimate: Estimate, scale: float, factor: float) -> tuple[Estimate, float]:
+    """The estimate and its scale times the hall's learned wait factor (realised over told)."""
+    if factor == 1.0 or estimate.expected_s <= 0:
+        return estimate, scale
+    return Estimate(int(round(estimate.expected_s * factor)), int(round(estimate.low_s * factor)),
+                    int(round(estimate.high_s * factor))), scale * factor
 
 
 @lru_cache(maxsize=2048)
