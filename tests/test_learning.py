@@ -70,3 +70,42 @@ def test_learned_round_trips_through_json():
     copy.restore(learned.export())
     assert copy.export() == learned.export()
     assert copy.window_cost_s("quick") == learned.window_cost_s("quick")
+
+
+def test_care_soon_level_starts_shifted_and_balances_false_alarms_against_misses():
+    """From 1/2 the level starts at 1 / (1 + e^-2) = 0.881; a false alarm raises it by 1/5 in log-odds,
+    a miss lowers it by 1/6 (steps shrink to 0.02); a wait told right changes nothing."""
+    import math
+
+    from server.learning import CareSoonCalibration
+
+    cal = CareSoonCalibration()
+    assert cal.level(0.5) == pytest.approx(1 / (1 + math.exp(-2.0)))
+    assert cal.level(0.0) == 0.0  # off stays off
+    cal.observe(flagged=True, late=True)
+    cal.observe(flagged=False, late=False)
+    assert cal.shift == 2.0 and cal.checked == 0
+    cal.observe(flagged=True, late=False)
+    assert cal.shift == pytest.approx(2.2)
+    cal.observe(flagged=False, late=True)
+    assert cal.shift == pytest.approx(2.2 - 1 / 6)
+    # As many false alarms as misses: the level comes back near where it was.
+    rng = random.Random(3)
+    for _ in range(4000):
+        cal.observe(flagged=rng.random() < 0.5, late=rng.random() < 0.5)
+    assert abs(cal.shift - 2.0) < 1.0
+
+
+def test_wait_factor_is_realised_over_told_with_a_prior():
+    """Told 10 min, waited 5: (1800 * 0.995 + 300) / (1800 * 0.995 + 600) = 0.8745; zero-told waits teach nothing."""
+    from server.learning import WaitCalibration
+
+    cal = WaitCalibration()
+    assert cal.factor == 1.0
+    cal.observe(600.0, 300.0)
+    assert cal.factor == pytest.approx(2091 / 2391)
+    cal.observe(0.0, 500.0)
+    assert cal.factor == pytest.approx(2091 / 2391)
+    restored = WaitCalibration()
+    restored.restore(cal.export())
+    assert restored.factor == cal.factor
