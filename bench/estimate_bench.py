@@ -353,22 +353,24 @@ def _stage_task(task: tuple[str, Any]) -> list[dict[str, Any]]:
     what, arg = task
     if what == "trace":
         return [{"trace": arg, "scored": score_events(arg, None).result()}]
-    names, seed = arg
-    return run_group([CASES[n] for n in names], seed)
+    names, seed, stages = arg
+    return run_group([CASES[n] for n in names], seed, stages)
 
 
-def run_staged(cases: list[str], seeds: list[int], traces: list[str], jobs: int) -> dict[str, Any]:
+def run_staged(cases: list[str], seeds: list[int], traces: list[str], jobs: int,
+               stages: tuple[tuple[str, int], ...] = STAGES) -> dict[str, Any]:
     groups: dict[str, list[str]] = {}
     for name in cases:
         groups.setdefault(CASES[name].history, []).append(name)
 
     def cost(names: list[str]) -> float:
-        # earlier days replayed once, scored days per case; the busiest days take longest
-        return get_scenario(CASES[names[0]].history).expected_tickets * (8 + 3 * len(names))
+        # earlier days replayed once per stage, scored days per case; the busiest days take longest
+        days = sum(n for _, n in stages) + len(stages) * len(names)
+        return get_scenario(CASES[names[0]].history).expected_tickets * days
 
     # The costliest first, so the workers finish together.
     order = sorted(groups.values(), key=lambda names: -cost(names))
-    tasks: list[tuple[str, Any]] = [("case", (names, s)) for names in order for s in seeds]
+    tasks: list[tuple[str, Any]] = [("case", (names, s, stages)) for names in order for s in seeds]
     tasks += [("trace", t) for t in traces]
     if jobs > 1 and len(tasks) > 1:
         with ProcessPoolExecutor(jobs) as pool:
@@ -382,7 +384,7 @@ def run_staged(cases: list[str], seeds: list[int], traces: list[str], jobs: int)
         entry: dict[str, Any] = {"about": case.about, "kind": case.kind, "scored_scenario": case.scored,
                                  "history_scenario": case.history, "seeds": [d["seed"] for d in runs],
                                  "stages": {}}
-        for stage, n in STAGES:
+        for stage, n in stages:
             row = stage_row([d["stages"][stage]["scored"] for d in runs], stage, case.kind)
             row["days_learnt"] = n
             entry["stages"][stage] = row
@@ -397,7 +399,7 @@ def run_staged(cases: list[str], seeds: list[int], traces: list[str], jobs: int)
 
 def print_staged(report: dict[str, Any]) -> None:
     """One compact table: rows case x stage, the goals MET / NOT MET."""
-    head = (f"{'case':18}{'stage':14}{'kind':7}{'days':>5}{'tickets':>8}{'wait':>6}{'ours':>7}"
+    head = (f"{'case':24}{'stage':14}{'kind':7}{'days':>5}{'tickets':>8}{'wait':>6}{'ours':>7}"
             f"{'best baseline':>20}{'ratio':>7}  {'goal':15}{'per-day ratio':>14}  {'range cov.':16}"
             f"{'care_soon P/R':22}")
     print("\n== Stages (issue 13): RASE of ours / best of LES, HOL, vendor (naive QL) ==")
@@ -421,7 +423,7 @@ def print_staged(report: dict[str, Any]) -> None:
                 if "met" in cs:
                     care += " MET" if cs["met"] else " NOT MET"
             ratio = "–" if row["ratio"] is None else f"{row['ratio']:.2f}"
-            print(f"{name[:17]:18}{STAGE_LABELS[stage]:14}{entry['kind']:7}{row['days']:>5}"
+            print(f"{name[:23]:24}{STAGE_LABELS[stage]:14}{entry['kind']:7}{row['days']:>5}"
                   f"{row['tickets_scored']:>8}{fmt(row['mean_wait_min'], 'min'):>6}"
                   f"{fmt(row['rase']['ours'], 'ratio'):>7}{best_txt:>20}{ratio:>7}  "
                   f"{'≤' + str(row['ratio_goal']) + 'x ' + met:15}{spread:>14}  {cov_txt:16}{care:22}")
@@ -545,6 +547,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1, help="first seed (default 1)")
     ap.add_argument("--seeds", type=int, default=DEFAULT_SEEDS,
                     help=f"stages: independent scored days per case, seeds --seed.. (default {DEFAULT_SEEDS})")
+    ap.add_argument("--stage", nargs="+", choices=[s for s, _ in STAGES], default=None, dest="only",
+                    help="stages: run only these (default all three)")
     ap.add_argument("--traces", nargs="*", metavar="FILE.jsonl", default=None,
                     help="stages: recorded days scored on a fresh hall each (default, without --scenario: "
                          f"{DEFAULT_TRACES}/*.jsonl; --traces alone: none)")
@@ -593,15 +597,16 @@ def main(argv: list[str] | None = None) -> int:
         cases = list(CASES) if everything else list(dict.fromkeys(args.scenario))
         if args.traces is not None:
             traces = args.traces
-        elif args.scenario is None and DEFAULT_TRACES.is_dir():
+        elif args.scenario is None and DEFAULT_TRACES.is_dir() and any(s == "first_day" for s, _ in stages):
             traces = sorted(str(p) for p in DEFAULT_TRACES.glob("*.jsonl"))
         else:
             traces = []
         seeds = list(range(args.seed, args.seed + args.seeds))
+        stages = tuple((s, n) for s, n in STAGES if args.only is None or s in args.only)
         report["run"] = {"mode": "stages", "seeds": seeds, "scored_day": STAGE_DAY.isoformat(),
-                         "stages": {s: n for s, n in STAGES}, "best_of": list(BEST_OF), "jobs": args.jobs}
+                         "stages": {s: n for s, n in stages}, "best_of": list(BEST_OF), "jobs": args.jobs}
         try:
-            report.update(run_staged(cases, seeds, traces, max(1, args.jobs)))
+            report.update(run_staged(cases, seeds, traces, max(1, args.jobs), stages))
         except (OSError, ValueError) as exc:
             print(f"estimate_bench: {exc}", file=sys.stderr)
             return 2

@@ -135,3 +135,12 @@ def test_unknown_staged_case_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exc:
         estimate_bench.main(["--scenario", "nonesuch"])
     assert exc.value.code == 2
+
+
+def test_stage_option_runs_only_the_stages_named(tmp_path):
+    out = tmp_path / "s.json"
+    assert estimate_bench.main(["--scenario", "quiet", "--seeds", "1", "--stage", "first_day", "--traces",
+                                "--jobs", "1", "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert list(report["cases"]["quiet"]["stages"]) == ["first_day"] and report["traces"] == {}
+    assert report["run"]["stages"] == {"first_day": 0}
