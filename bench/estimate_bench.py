@@ -43,6 +43,7 @@ sys.path.insert(0, str(REPO))
 from bench.metrics import precision_recall, summary  # noqa: E402
 from bench.replay import (  # noqa: E402
     ESTIMATORS,
+    FIXED_SERVICE_S,
     TIME_BANDS,
     Scored,
     Scorer,
@@ -280,8 +281,8 @@ def run_group(cases: list[Case], seed: int, stages: tuple[tuple[str, int], ...] 
     most = max(n for _, n in stages)
     earlier: list[Day] = [simulate_day(hist, seed, STAGE_DAY - dt.timedelta(days=k), hall=sim_hall)
                           for k in range(most, 0, -1)]
-    out: list[dict[str, Any]] = [{"case": c.name, "seed": seed, "day": STAGE_DAY.isoformat(), "stages": {}}
-                                 for c in cases]
+    out: list[dict[str, Any]] = [{"case": c.name, "seed": seed, "day": STAGE_DAY.isoformat(), "stages": {},
+                                  "vendor_mean_s": scored[c.name][1]} for c in cases]
     for stage, n in stages:
         learnt_hall = Scorer(Hall(config), StreamView(dict(sim_hall_windows(sim_hall))),
                              config.alerts.care_first_min * 60.0, scoring=False)
@@ -337,8 +338,8 @@ def stage_row(parts: list[Scored], stage: str, kind: str) -> dict[str, Any]:
         p, r = cs["any"]["precision"], cs["any"]["recall"]
         row["care_soon"] = {"precision": p, "recall": r, "flagged": cs["any"]["flagged"],
                             "waited_over_care_first": cs["waited_over_care_first"]}
-        if kind == "busy":
-            row["care_soon"]["met"] = p is not None and r is not None and p >= CARE_GOAL and r >= CARE_GOAL
+        if kind == "busy" and r is not None:  # no wait passed care_first_min: nothing to judge
+            row["care_soon"]["met"] = p is not None and p >= CARE_GOAL and r >= CARE_GOAL
     row["table"] = tab
     row["by_time"] = res["by_time"]
     return row
@@ -349,26 +350,36 @@ def trace_kind(path: str) -> str:
     return "busy" if name.startswith("month_end") else "quiet" if name.startswith("quiet") else "normal"
 
 
+def default_traces(scenario: list[str] | None, stages: tuple[tuple[str, int], ...],
+                   folder: Path = DEFAULT_TRACES) -> list[str]:
+    """The shared traces, in a run of every case that has the first-day stage (they have no other)."""
+    if scenario is not None or not any(s == "first_day" for s, _ in stages) or not folder.is_dir():
+        return []
+    return sorted(str(p) for p in folder.glob("*.jsonl"))
+
+
 def _stage_task(task: tuple[str, Any]) -> list[dict[str, Any]]:
     what, arg = task
     if what == "trace":
         return [{"trace": arg, "scored": score_events(arg, None).result()}]
-    names, seed = arg
-    return run_group([CASES[n] for n in names], seed)
+    names, seed, stages = arg
+    return run_group([CASES[n] for n in names], seed, stages)
 
 
-def run_staged(cases: list[str], seeds: list[int], traces: list[str], jobs: int) -> dict[str, Any]:
+def run_staged(cases: list[str], seeds: list[int], traces: list[str], jobs: int,
+               stages: tuple[tuple[str, int], ...] = STAGES) -> dict[str, Any]:
     groups: dict[str, list[str]] = {}
     for name in cases:
         groups.setdefault(CASES[name].history, []).append(name)
 
     def cost(names: list[str]) -> float:
-        # earlier days replayed once, scored days per case; the busiest days take longest
-        return get_scenario(CASES[names[0]].history).expected_tickets * (8 + 3 * len(names))
+        # earlier days replayed once per stage, scored days per case; the busiest days take longest
+        days = sum(n for _, n in stages) + len(stages) * len(names)
+        return get_scenario(CASES[names[0]].history).expected_tickets * days
 
     # The costliest first, so the workers finish together.
     order = sorted(groups.values(), key=lambda names: -cost(names))
-    tasks: list[tuple[str, Any]] = [("case", (names, s)) for names in order for s in seeds]
+    tasks: list[tuple[str, Any]] = [("case", (names, s, stages)) for names in order for s in seeds]
     tasks += [("trace", t) for t in traces]
     if jobs > 1 and len(tasks) > 1:
         with ProcessPoolExecutor(jobs) as pool:
@@ -381,8 +392,8 @@ def run_staged(cases: list[str], seeds: list[int], traces: list[str], jobs: int)
         runs = [d for d in done if d.get("case") == name]
         entry: dict[str, Any] = {"about": case.about, "kind": case.kind, "scored_scenario": case.scored,
                                  "history_scenario": case.history, "seeds": [d["seed"] for d in runs],
-                                 "stages": {}}
-        for stage, n in STAGES:
+                                 "vendor_mean_min": round(runs[0]["vendor_mean_s"] / 60.0, 3), "stages": {}}
+        for stage, n in stages:
             row = stage_row([d["stages"][stage]["scored"] for d in runs], stage, case.kind)
             row["days_learnt"] = n
             entry["stages"][stage] = row
@@ -391,40 +402,75 @@ def run_staged(cases: list[str], seeds: list[int], traces: list[str], jobs: int)
         if "trace" in d:
             row = stage_row([d["scored"]], "first_day", trace_kind(d["trace"]))
             row["days_learnt"] = 0
-            out["traces"][d["trace"]] = {"kind": trace_kind(d["trace"]), "stages": {"first_day": row}}
+            out["traces"][d["trace"]] = {"kind": trace_kind(d["trace"]), "vendor_mean_min": FIXED_SERVICE_S / 60.0,
+                                         "stages": {"first_day": row}}
     return out
+
+
+def _staged_rows(report: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    rows = [(name, e) for name, e in report["cases"].items()]
+    rows += [(Path(t).stem, e) for t, e in report["traces"].items()]
+    return [(name, entry["kind"], {"stage": stage, "vendor_mean_min": entry.get("vendor_mean_min"), **row})
+            for name, entry in rows for stage, row in entry["stages"].items()]
+
+
+def baseline_label(name: str, vendor_mean_min: float | None) -> str:
+    """The docs' name of a baseline; the naive queue length names its configured mean."""
+    if name == "vendor_fixed" and vendor_mean_min is not None:
+        return f"vendor ({vendor_mean_min:.1f} min)"
+    return LABELS[name]
+
+
+def markdown_staged(report: dict[str, Any]) -> str:
+    """The staged table as Markdown, for docs/estimates.md (rendered from a saved JSON)."""
+    lines = ["| case | kind | stage | days | tickets | mean wait | ours | best baseline | ratio | goal "
+             "| per-day ratio | range coverage (told a range) | care_soon P / R |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, kind, row in _staged_rows(report):
+        best = row["best"]
+        best_txt = f"{baseline_label(best, row['vendor_mean_min'])} {fmt(row['rase'][best], 'ratio')}" if best else "–"
+        ratio = "–" if row["ratio"] is None else f"{row['ratio']:.2f}"
+        met = "met" if row["ratio_met"] else "**not met**"
+        days = [x for x in row["ratio_per_day"] if x is not None]
+        spread = f"{min(days):.2f}–{max(days):.2f}" if len(days) > 1 else ""
+        cov = fmt(row["coverage_ranged"], "share") + ("" if row["coverage_met"] else " (not met)")
+        cs = row.get("care_soon")
+        care = "n/a" if cs is None else f"{fmt(cs['precision'], 'share')} / {fmt(cs['recall'], 'share')}"
+        if cs is not None and "met" in cs:
+            care += "" if cs["met"] else " (not met)"
+        lines.append(f"| {name} | {kind} | {STAGE_LABELS[row['stage']]} | {row['days']} | {row['tickets_scored']:,} "
+                     f"| {fmt(row['mean_wait_min'], 'min')} min | {fmt(row['rase']['ours'], 'ratio')} | {best_txt} "
+                     f"| {ratio} | ≤ {row['ratio_goal']}x {met} | {spread} | {cov} | {care} |")
+    return "\n".join(lines)
 
 
 def print_staged(report: dict[str, Any]) -> None:
     """One compact table: rows case x stage, the goals MET / NOT MET."""
-    head = (f"{'case':18}{'stage':14}{'kind':7}{'days':>5}{'tickets':>8}{'wait':>6}{'ours':>7}"
-            f"{'best baseline':>20}{'ratio':>7}  {'goal':15}{'per-day ratio':>14}  {'range cov.':16}"
+    head = (f"{'case':24}{'stage':14}{'kind':7}{'days':>5}{'tickets':>8}{'wait':>6}{'ours':>7}"
+            f"{'best baseline':>24}{'ratio':>7}  {'goal':15}{'per-day ratio':>14}  {'range cov.':16}"
             f"{'care_soon P/R':22}")
     print("\n== Stages (issue 13): RASE of ours / best of LES, HOL, vendor (naive QL) ==")
     print(head)
-    rows = [(name, e) for name, e in report["cases"].items()]
-    rows += [(Path(t).stem, e) for t, e in report["traces"].items()]
-    for name, entry in rows:
-        for stage, row in entry["stages"].items():
-            best = row["best"]
-            best_txt = f"{LABELS[best].split(' (')[0]} {fmt(row['rase'][best], 'ratio')}" if best else "–"
-            met = "MET" if row["ratio_met"] else "NOT MET"
-            seeds = [x for x in row["ratio_per_day"] if x is not None]
-            spread = f"{min(seeds):.2f}-{max(seeds):.2f}" if len(seeds) > 1 else ""
-            cov = row["coverage_ranged"]
-            cov_txt = f"{fmt(cov, 'share')} {'MET' if row['coverage_met'] else 'NOT MET'}"
-            cs = row.get("care_soon")
-            if cs is None:
-                care = "n/a"
-            else:
-                care = f"{fmt(cs['precision'], 'share')}/{fmt(cs['recall'], 'share')}"
-                if "met" in cs:
-                    care += " MET" if cs["met"] else " NOT MET"
-            ratio = "–" if row["ratio"] is None else f"{row['ratio']:.2f}"
-            print(f"{name[:17]:18}{STAGE_LABELS[stage]:14}{entry['kind']:7}{row['days']:>5}"
-                  f"{row['tickets_scored']:>8}{fmt(row['mean_wait_min'], 'min'):>6}"
-                  f"{fmt(row['rase']['ours'], 'ratio'):>7}{best_txt:>20}{ratio:>7}  "
-                  f"{'≤' + str(row['ratio_goal']) + 'x ' + met:15}{spread:>14}  {cov_txt:16}{care:22}")
+    for name, kind, row in _staged_rows(report):
+        stage, best = row["stage"], row["best"]
+        best_txt = f"{baseline_label(best, row['vendor_mean_min'])} {fmt(row['rase'][best], 'ratio')}" if best else "–"
+        met = "MET" if row["ratio_met"] else "NOT MET"
+        seeds = [x for x in row["ratio_per_day"] if x is not None]
+        spread = f"{min(seeds):.2f}-{max(seeds):.2f}" if len(seeds) > 1 else ""
+        cov = row["coverage_ranged"]
+        cov_txt = f"{fmt(cov, 'share')} {'MET' if row['coverage_met'] else 'NOT MET'}"
+        cs = row.get("care_soon")
+        if cs is None:
+            care = "n/a"
+        else:
+            care = f"{fmt(cs['precision'], 'share')}/{fmt(cs['recall'], 'share')}"
+            if "met" in cs:
+                care += " MET" if cs["met"] else " NOT MET"
+        ratio = "–" if row["ratio"] is None else f"{row['ratio']:.2f}"
+        print(f"{name[:23]:24}{STAGE_LABELS[stage]:14}{kind:7}{row['days']:>5}"
+              f"{row['tickets_scored']:>8}{fmt(row['mean_wait_min'], 'min'):>6}"
+              f"{fmt(row['rase']['ours'], 'ratio'):>7}{best_txt:>24}{ratio:>7}  "
+              f"{'≤' + str(row['ratio_goal']) + 'x ' + met:15}{spread:>14}  {cov_txt:16}{care:22}")
     print("goals: ratio ≤1.0x first day, ≤0.8x second, ≤0.35x after 7 days (≤0.5x quiet); range coverage "
           "75-85% of tickets told a range; care_soon P and R ≥85% on busy days. wait = mean realised (min)")
 
@@ -545,6 +591,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1, help="first seed (default 1)")
     ap.add_argument("--seeds", type=int, default=DEFAULT_SEEDS,
                     help=f"stages: independent scored days per case, seeds --seed.. (default {DEFAULT_SEEDS})")
+    ap.add_argument("--stage", nargs="+", choices=[s for s, _ in STAGES], default=None, dest="only",
+                    help="stages: run only these (default all three)")
     ap.add_argument("--traces", nargs="*", metavar="FILE.jsonl", default=None,
                     help="stages: recorded days scored on a fresh hall each (default, without --scenario: "
                          f"{DEFAULT_TRACES}/*.jsonl; --traces alone: none)")
@@ -558,7 +606,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="JSON results (default bench/results/estimate-stages.json for the stages, "
                          "bench/results/estimate.json otherwise; '' for none)")
     ap.add_argument("--plots", default=str(REPO / "docs/img"), help="long run: directory for the PNG ('' for none)")
+    ap.add_argument("--markdown", metavar="STAGES.json",
+                    help="print the staged table of a saved run as Markdown, and nothing else")
     args = ap.parse_args(argv)
+    if args.markdown:
+        try:
+            print(markdown_staged(json.loads(Path(args.markdown).read_text(encoding="utf-8"))))
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"estimate_bench: {args.markdown}: not a staged run ({exc})", file=sys.stderr)
+            return 2
+        return 0
     staged = args.stages and args.days is None and args.history is None and not args.events
     days = 40 if args.days is None else args.days
     history = 14 if args.history is None else args.history
@@ -591,17 +648,13 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"no staged case {', '.join(unknown)} (one of {', '.join(CASES)})")
         everything = not args.scenario or "all" in args.scenario
         cases = list(CASES) if everything else list(dict.fromkeys(args.scenario))
-        if args.traces is not None:
-            traces = args.traces
-        elif args.scenario is None and DEFAULT_TRACES.is_dir():
-            traces = sorted(str(p) for p in DEFAULT_TRACES.glob("*.jsonl"))
-        else:
-            traces = []
         seeds = list(range(args.seed, args.seed + args.seeds))
+        stages = tuple((s, n) for s, n in STAGES if args.only is None or s in args.only)
+        traces = args.traces if args.traces is not None else default_traces(args.scenario, stages)
         report["run"] = {"mode": "stages", "seeds": seeds, "scored_day": STAGE_DAY.isoformat(),
-                         "stages": {s: n for s, n in STAGES}, "best_of": list(BEST_OF), "jobs": args.jobs}
+                         "stages": {s: n for s, n in stages}, "best_of": list(BEST_OF), "jobs": args.jobs}
         try:
-            report.update(run_staged(cases, seeds, traces, max(1, args.jobs)))
+            report.update(run_staged(cases, seeds, traces, max(1, args.jobs), stages))
         except (OSError, ValueError) as exc:
             print(f"estimate_bench: {exc}", file=sys.stderr)
             return 2

@@ -135,3 +135,23 @@ def test_unknown_staged_case_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exc:
         estimate_bench.main(["--scenario", "nonesuch"])
     assert exc.value.code == 2
+
+
+def test_stage_option_runs_only_the_stages_named(tmp_path):
+    out = tmp_path / "s.json"
+    assert estimate_bench.main(["--scenario", "quiet", "--seeds", "1", "--stage", "first_day", "--traces",
+                                "--jobs", "1", "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert list(report["cases"]["quiet"]["stages"]) == ["first_day"] and report["traces"] == {}
+    assert report["run"]["stages"] == {"first_day": 0}
+
+
+def test_the_shared_traces_join_a_run_of_every_case_with_a_first_day(tmp_path):
+    (tmp_path / "b.jsonl").write_text("")
+    (tmp_path / "a.jsonl").write_text("")
+    (tmp_path / "a.truth.json").write_text("{}")
+    every = estimate_bench.STAGES
+    assert estimate_bench.default_traces(None, every, tmp_path) == [str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")]
+    assert estimate_bench.default_traces(["quiet"], every, tmp_path) == []
+    assert estimate_bench.default_traces(None, (("after_7_days", 7),), tmp_path) == []
+    assert estimate_bench.default_traces(None, every, tmp_path / "missing") == []
