@@ -24,7 +24,7 @@ from itertools import accumulate
 from .queueing import gamma_quantile, gamma_sf
 
 
-__all__ = ["CapacityCurve", "Estimate", "calibrated", "estimate_wait", "lean_on_today", "p_wait_exceeds", "LOW_P", "HIGH_P",
+__all__ = ["CapacityCurve", "Estimate", "estimate_wait", "lean_on_today", "p_wait_exceeds", "LOW_P", "HIGH_P",
            "TODAY_HORIZON_S"]
 
 LOW_P, HIGH_P = 0.1, 0.9
@@ -125,24 +125,16 @@ def lean_on_today(estimate: Estimate, head_of_line_s: float, trust: float) -> tu
     not learned, holders who give up in a long queue); the head of the line's wait so far has
     lived through both. So the estimate moves toward it by ``weight * T / (T + TODAY_HORIZON_S)``,
     ``T`` the model's wait, with ``weight`` 1 while nothing of the plan is believed (``trust`` 0)
-    and 1/2 when all of it is (configured hours): abandonment is not in the plan. The range
-    scales with the estimate; nothing moves without anybody ahead having waited.
+    and 1/2 when all of it is (configured hours): abandonment is not in the plan. Nothing moves
+    without anybody ahead having waited. The range scales with the estimate.
     """
     expected = estimate.expected_s
-    if head_of_line_s <= 0.0 or expected <= 0:
+    if expected <= 0 or head_of_line_s <= 0.0:
         return estimate, 1.0
     weight = (1.0 - 0.5 * min(1.0, max(0.0, trust))) * expected / (expected + TODAY_HORIZON_S)
-    moved = expected + weight * (head_of_line_s - expected)
-    scale = moved / expected
-    return Estimate(int(round(moved)), int(round(estimate.low_s * scale)), int(round(estimate.high_s * scale))), scale
-
-
-def calibrated(estimate: Estimate, scale: float, factor: float) -> tuple[Estimate, float]:
-    """The estimate and its scale times the hall's learned wait factor (realised over told)."""
-    if factor == 1.0 or estimate.expected_s <= 0:
-        return estimate, scale
-    return Estimate(int(round(estimate.expected_s * factor)), int(round(estimate.low_s * factor)),
-                    int(round(estimate.high_s * factor))), scale * factor
+    scale = (expected + weight * (head_of_line_s - expected)) / expected
+    return Estimate(int(round(expected * scale)), int(round(estimate.low_s * scale)),
+                    int(round(estimate.high_s * scale))), scale
 
 
 @lru_cache(maxsize=2048)

@@ -343,12 +343,12 @@ class Hall:
     def _oldest_by_service(self, at: datetime | None = None) -> dict[str, float]:
         """The longest wait so far among each service's waiting tickets: head-of-line evidence."""
         now = at or self.now
-        oldest: dict[str, float] = {}
+        since: dict[str, datetime] = {}
         for t in self.floor.waiting.values():
-            waited = _waited_s(t, now)
-            if waited > oldest.get(t.service, 0.0):
-                oldest[t.service] = waited
-        return oldest
+            start = t.waiting_since
+            if start is not None and (t.service not in since or start < since[t.service]):
+                since[t.service] = start
+        return {service: max(0.0, (now - start).total_seconds()) for service, start in since.items()} if now else {}
 
 
 def _waited_s(ticket: Ticket, now: datetime | None) -> float:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-__all__ = ["CareSoonCalibration", "WaitCalibration", "Learned", "NoShows", "RangeCalibration", "ServiceTimes", "WindowSpeeds"]
+__all__ = ["CareSoonCalibration", "Learned", "NoShows", "RangeCalibration", "ServiceTimes", "WindowSpeeds"]
 
 
 class _Mean:
@@ -204,43 +204,6 @@ class RangeCalibration:
             self.factor, self.checked = float(data[0]), int(data[1])
 
 
-class WaitCalibration:
-    """Scales the estimate by how long the hall's waits turned out against what was told.
-
-    The queue model leaves out things every hall has in its own measure: holders who give
-    up while waiting, priority tickets that arrive later and go first, services already half
-    done when the estimate is made. Each ticket told a wait is checked at its call; the
-    factor is the realised total over the told total, both decaying so the last ~200 told
-    waits carry it, and both starting with :attr:`PRIOR_S` seconds each (a factor of 1).
-    """
-
-    PRIOR_S = 1800.0
-    DECAY = 1.0 / 200.0
-    LOW, HIGH = 0.5, 1.5
-
-    def __init__(self) -> None:
-        self.told_s = self.PRIOR_S
-        self.realised_s = self.PRIOR_S
-
-    @property
-    def factor(self) -> float:
-        return min(self.HIGH, max(self.LOW, self.realised_s / self.told_s))
-
-    def observe(self, told_s: float, realised_s: float) -> None:
-        if told_s <= 0.0:
-            return
-        keep = 1.0 - self.DECAY
-        self.told_s = self.told_s * keep + told_s
-        self.realised_s = self.realised_s * keep + max(0.0, realised_s)
-
-    def export(self) -> list[float]:
-        return [self.told_s, self.realised_s]
-
-    def restore(self, data: Any) -> None:
-        if isinstance(data, list) and len(data) == 2 and float(data[0]) > 0:
-            self.told_s, self.realised_s = float(data[0]), float(data[1])
-
-
 class CareSoonCalibration:
     """Moves the care_soon level until its false alarms are as many as its misses.
 
@@ -303,7 +266,6 @@ class Learned:
     window_speeds: WindowSpeeds
     ranges: RangeCalibration = field(default_factory=RangeCalibration)
     care_soon: CareSoonCalibration = field(default_factory=CareSoonCalibration)
-    waits: WaitCalibration = field(default_factory=WaitCalibration)
 
     def served(self, service: str, window: str | None, duration_s: float) -> None:
         """Learn from one called -> served (or called -> transferred) duration."""
@@ -324,7 +286,7 @@ class Learned:
     def export(self) -> dict[str, Any]:
         return {**self.service_times.export(), "no_shows": self.no_shows.export(),
                 "window_speeds": self.window_speeds.export(), "ranges": self.ranges.export(),
-                "care_soon": self.care_soon.export(), "waits": self.waits.export()}
+                "care_soon": self.care_soon.export()}
 
     def restore(self, data: Mapping[str, Any]) -> None:
         self.service_times.restore(data)
@@ -332,4 +294,3 @@ class Learned:
         self.window_speeds.restore(data.get("window_speeds", {}))
         self.ranges.restore(data.get("ranges"))
         self.care_soon.restore(data.get("care_soon"))
-        self.waits.restore(data.get("waits"))

@@ -286,7 +286,6 @@ class Floor:
         told = ticket.told
         if told is not None and told.high_s > 0:  # "called at once" has no range to check
             self.learned.ranges.observe(told.low_s <= ticket.first_wait_s <= told.high_s)
-            self.learned.waits.observe(told.expected_s, ticket.first_wait_s)
 
     def _served(self, event: QueueEvent, changes: Changes) -> None:
         ticket, late = self._ticket(event, changes)

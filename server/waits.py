@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .estimate import CapacityCurve, Estimate, calibrated, estimate_wait, lean_on_today, p_wait_exceeds
+from .estimate import CapacityCurve, Estimate, estimate_wait, lean_on_today, p_wait_exceeds
 from .learning import Learned
 from .window_plan import WindowPlan
 
@@ -180,7 +180,6 @@ class QueueModel:
         estimate = estimate_wait(work, queued + 1, curve, spread)
         # Head-of-line evidence: the longest wait ahead is about what this ticket's whole wait will be.
         estimate, scale = lean_on_today(estimate, ahead.oldest_s - waited_s, self.trust)
-        estimate, scale = calibrated(estimate, scale, self.learned.waits.factor)
         return TicketWait(position, estimate, work, queued + 1, curve, scale, spread)
 
     def _base_curve(self, service: str, base: list[float]) -> CapacityCurve:

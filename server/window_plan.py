@@ -193,12 +193,19 @@ class WindowPlan:
         started early), or one open that the plan has closed, costs trust at once, recent
         slots counting most. Without trust, the estimate keeps today's state of the window.
         """
-        if window in self._configured:
-            return 1.0
-        learned = self._learned.get(window)
-        if learned is None or self._days < 1:
-            return 0.0
-        return min(1.0, self._days / TRUST_DAYS) * self._agreement_now(window, is_open, now_s, learned)
+        memo = self._memo_for(now_s)
+        key = ("trust", window, is_open)
+        known: float | None = memo.get(key)
+        if known is None:
+            learned = self._learned.get(window)
+            if window in self._configured:
+                known = 1.0
+            elif learned is None or self._days < 1:
+                known = 0.0
+            else:
+                known = min(1.0, self._days / TRUST_DAYS) * self._agreement_now(window, is_open, now_s, learned)
+            memo[key] = known
+        return known
 
     def _agreement_now(self, window: str, is_open: bool, now_s: float, learned: list[float]) -> float:
         """Recency-weighted overlap of today's open time and the plan's, slot by slot, up to now."""

@@ -94,18 +94,3 @@ def test_care_soon_level_starts_shifted_and_balances_false_alarms_against_misses
     for _ in range(4000):
         cal.observe(flagged=rng.random() < 0.5, late=rng.random() < 0.5)
     assert abs(cal.shift - 2.0) < 1.0
-
-
-def test_wait_factor_is_realised_over_told_with_a_prior():
-    """Told 10 min, waited 5: (1800 * 0.995 + 300) / (1800 * 0.995 + 600) = 0.8745; zero-told waits teach nothing."""
-    from server.learning import WaitCalibration
-
-    cal = WaitCalibration()
-    assert cal.factor == 1.0
-    cal.observe(600.0, 300.0)
-    assert cal.factor == pytest.approx(2091 / 2391)
-    cal.observe(0.0, 500.0)
-    assert cal.factor == pytest.approx(2091 / 2391)
-    restored = WaitCalibration()
-    restored.restore(cal.export())
-    assert restored.factor == cal.factor

@@ -93,12 +93,10 @@ def test_a_hall_without_a_plan_leans_on_the_head_of_line_and_configured_hours_le
     """The same queue, the head waiting 20 minutes: the newest ticket's estimate moves toward the
     head's 20 minutes, by weight T / (T + 30 min) with no plan, half that with configured hours."""
     from server.estimate import lean_on_today
-    from server.learning import WaitCalibration
 
     plain = _queue_with_an_old_head()
     hours = _queue_with_an_old_head({"windows": [{"id": "1", "hours": ["08:00-18:00"]}]})
     for hall, trust in ((plain, 0.0), (hours, 1.0)):
-        assert hall.learned.waits.factor == WaitCalibration().factor  # nobody called yet: no calibration
         views = [WaitingView(t.label, t.service, 0.0) for t in hall.queue()]  # no head-of-line evidence
         bare = hall._queue_model().queue_waits(views)["A011"].estimate
         leaned = hall.estimates()["A011"][1]
