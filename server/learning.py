@@ -230,6 +230,8 @@ class CareSoonCalibration:
         self.shift = self.PRIOR_SHIFT
         self.checked = 0
         """False alarms and misses seen."""
+        self._level_for: tuple[float, float] | None = None
+        self._level = 0.0
 
     def level(self, configured: float) -> float:
         """The level to raise care_soon at, from the configured one (0 keeps care_soon off)."""
@@ -237,8 +239,11 @@ class CareSoonCalibration:
             return configured
         if configured >= 1.0:
             return 1.0
-        odds = math.log(configured / (1.0 - configured)) + self.shift
-        return 1.0 / (1.0 + math.exp(-odds))
+        # Asked for every waiting ticket at every review; it changes only as waits end.
+        if self._level_for != (configured, self.shift):
+            odds = math.log(configured / (1.0 - configured)) + self.shift
+            self._level_for, self._level = (configured, self.shift), 1.0 / (1.0 + math.exp(-odds))
+        return self._level
 
     def observe(self, *, flagged: bool, late: bool) -> None:
         if flagged == late:

@@ -73,6 +73,11 @@ def _fade_start(totals: list[float]) -> int:
     return (i + 1) * SLOT_S
 
 
+def _believed(planned: list[float], kept: float, trust: float) -> list[float]:
+    """Partly believed: the plan's changes, weighted by trust, on top of today's state kept."""
+    return [kept + trust * (p - kept) for p in planned]
+
+
 def _clock_s(text: str) -> int:
     hours, minutes = text.split(":")
     h, m = int(hours), int(minutes)
@@ -308,13 +313,14 @@ class WindowPlan:
         kept = 1.0 if is_open else 0.0
         if trust <= 0.0:
             return [kept] * len(starts)
-        planned = self._planned_availability(window, is_open, now_s, starts)
-        if trust >= 1.0:
-            return planned
-        # Partly believed: the plan's changes, weighted by trust, on top of today's state kept.
-        return [kept + trust * (p - kept) for p in planned]
+        planned = self._planned_availability(window, is_open, now_s, starts, trust)
+        if trust >= 1.0 or planned[1]:
+            return planned[0]
+        return _believed(planned[0], kept, trust)
 
-    def _planned_availability(self, window: str, is_open: bool, now_s: float, starts: list[float]) -> list[float]:
+    def _planned_availability(self, window: str, is_open: bool, now_s: float, starts: list[float],
+                              trust: float) -> tuple[list[float], bool]:
+        """The plan's availability, and whether it is already weighted by ``trust`` (a cached shape)."""
         p_now = self._expected_now(window, now_s)
         back_at = None
         if not is_open and p_now >= 0.5:
@@ -325,7 +331,7 @@ class WindowPlan:
         times, slots = self._slots(now_s, starts)
         spans = self._configured.get(window)
         if spans is None and back_at is None:
-            return self._learned_shape(window, is_open, slots)
+            return self._learned_shape(window, is_open, slots, trust), True
         if spans is not None:
             planned = [1.0 if any(s <= t < e for s, e in spans) else 0.0 for t in times]
         else:
@@ -333,18 +339,23 @@ class WindowPlan:
         p_from = planned[0]
         return [min(1.0, max(0.0, (1.0 if is_open or (back_at is not None and offset >= back_at) else 0.0)
                               + p - p_from))
-                for offset, p in zip(starts, planned[1:])]
+                for offset, p in zip(starts, planned[1:])], False
 
-    def _learned_shape(self, window: str, is_open: bool, slots: tuple[int, ...]) -> list[float]:
-        """A learned window's availability over ``slots`` (now's first), with no break to end."""
-        key = (window, is_open, slots)
+    def _learned_shape(self, window: str, is_open: bool, slots: tuple[int, ...], trust: float) -> list[float]:
+        """A learned window's availability over ``slots`` (now's first), with no break to end, as believed.
+
+        Trust changes only at slot edges and window events, so the believed shape is kept too.
+        """
+        key = (window, is_open, slots, trust)
         shape = self._shapes.get(key)
         if shape is None:
             if len(self._shapes) > 20_000:  # a day's slots x windows, many times over
                 self._shapes = {}
             learned = self._learned[window]
-            shift = (1.0 if is_open else 0.0) - learned[slots[0]]
-            shape = self._shapes[key] = [min(1.0, max(0.0, learned[i] + shift)) for i in slots[1:]]
+            kept = 1.0 if is_open else 0.0
+            shift = kept - learned[slots[0]]
+            shape = [min(1.0, max(0.0, learned[i] + shift)) for i in slots[1:]]
+            shape = self._shapes[key] = shape if trust >= 1.0 else _believed(shape, kept, trust)
         return shape
 
     def breakpoints(self, now_s: float, horizon_s: float) -> list[float]:
