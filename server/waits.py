@@ -101,8 +101,8 @@ class QueueModel:
         trusts = [plan.trust(w.id, w.open, local_s) for w in self.windows]
         in_play = [t for w, t in zip(self.windows, trusts) if w.open or t > 0.0]
         self.trust = sum(in_play) / len(in_play) if in_play else 0.0
-        for w in self.windows:
-            availability = plan.availability(w.id, w.open, local_s, self.starts)
+        for w, trust in zip(self.windows, trusts):
+            availability = plan.availability(w.id, w.open, local_s, self.starts, trust)
             speed = learned.window_speeds.speed(w.id)
             rates = self.group_rates.get(w.services)
             self.group_rates[w.services] = ([speed * share for share in availability] if rates is None else

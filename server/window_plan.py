@@ -198,52 +198,50 @@ class WindowPlan:
         started early), or one open that the plan has closed, costs trust at once, recent
         slots counting most. Without trust, the estimate keeps today's state of the window.
         """
-        memo = self._memo_for(now_s)
-        key = ("trust", window, is_open)
-        known: float | None = memo.get(key)
-        if known is None:
-            learned = self._learned.get(window)
-            if window in self._configured:
-                known = 1.0
-            elif learned is None or self._days < 1:
-                known = 0.0
-            else:
-                known = min(1.0, self._days / TRUST_DAYS) * self._agreement_now(window, is_open, now_s, learned)
-            memo[key] = known
-        return known
-
-    def _agreement_now(self, window: str, is_open: bool, now_s: float, learned: list[float]) -> float:
-        """Recency-weighted overlap of today's open time and the plan's, slot by slot, up to now."""
+        if window in self._configured:
+            return 1.0
+        learned = self._learned.get(window)
+        if learned is None or self._days < 1:
+            return 0.0
         now_slot = min(SLOTS - 1, max(0, int(now_s // SLOT_S)))
         closed_at = self._closed_at.get(window)
         # A window closed a moment ago is on a break until it has been away longer than one.
         on_break = not is_open and closed_at is not None and now_s - closed_at < BREAK_S
+        # Kept until the slot, the window's state or today's record changes: asked for every window
+        # at every event.
         key = (window, now_slot, is_open, on_break)
         known = self._agreement.get(key)
         if known is None:
-            today = self._today.get(window)
-            since = self._open_since.get(window)
-            overlap = union = 0.0
-            weight = 1.0
-            # The current slot is judged on the window's state now; earlier ones on the record,
-            # once there is one today (a hall that has seen no window event yet has none).
-            first = 0 if self._today or self._open_since else now_slot
-            for i in range(now_slot, first - 1, -1):
-                if i == now_slot:
-                    actual = 1.0 if is_open or on_break else 0.0
-                else:
-                    held = today[i] if today else 0.0
-                    if since is not None:
-                        held += max(0.0, min((i + 1) * SLOT_S, now_s) - max(i * SLOT_S, since))
-                    actual = min(1.0, held / SLOT_S)
-                planned = learned[i]
-                overlap += weight * min(actual, planned)
-                union += weight * max(actual, planned)
-                weight *= AGREE_RECENCY
-                if weight < 0.01:
-                    break
-            known = self._agreement[key] = (overlap + AGREE_PRIOR_SLOTS) / (union + AGREE_PRIOR_SLOTS)
+            known = self._agreement[key] = (min(1.0, self._days / TRUST_DAYS)
+                                            * self._agreement_now(window, is_open or on_break, now_s, now_slot,
+                                                                  learned))
         return known
+
+    def _agreement_now(self, window: str, open_now: bool, now_s: float, now_slot: int,
+                       learned: list[float]) -> float:
+        """Recency-weighted overlap of today's open time and the plan's, slot by slot, up to now."""
+        today = self._today.get(window)
+        since = self._open_since.get(window)
+        overlap = union = 0.0
+        weight = 1.0
+        # The current slot is judged on the window's state now; earlier ones on the record,
+        # once there is one today (a hall that has seen no window event yet has none).
+        first = 0 if self._today or self._open_since else now_slot
+        for i in range(now_slot, first - 1, -1):
+            if i == now_slot:
+                actual = 1.0 if open_now else 0.0
+            else:
+                held = today[i] if today else 0.0
+                if since is not None:
+                    held += max(0.0, min((i + 1) * SLOT_S, now_s) - max(i * SLOT_S, since))
+                actual = min(1.0, held / SLOT_S)
+            planned = learned[i]
+            overlap += weight * min(actual, planned)
+            union += weight * max(actual, planned)
+            weight *= AGREE_RECENCY
+            if weight < 0.01:
+                break
+        return (overlap + AGREE_PRIOR_SLOTS) / (union + AGREE_PRIOR_SLOTS)
 
     def _expected_now(self, window: str, at_s: float) -> float:
         """Like :meth:`expected_open`, from the first learned day (trust weighs it then)."""
@@ -277,7 +275,8 @@ class WindowPlan:
                 self._closing = float(DAY_S)
         return self._closing
 
-    def availability(self, window: str, is_open: bool, now_s: float, starts: list[float]) -> list[float]:
+    def availability(self, window: str, is_open: bool, now_s: float, starts: list[float],
+                     trust: float | None = None) -> list[float]:
         """The expected open share of ``window`` on each segment starting ``starts`` seconds after now.
 
         Today's actual state is kept and only the plan's *changes* from now on are added:
@@ -285,12 +284,15 @@ class WindowPlan:
         windows anyway. At the end of the day the plan stops: halls serve everyone holding
         a ticket, so a window open at closing is expected to stay open while its queue lasts
         (without this, a ticket taken at 16:58 was told the queue would wait for tomorrow).
+        The plan counts as far as it is believed (:meth:`trust`; pass it if already asked).
         """
         memo = self._memo_for(now_s)
         key = (window, is_open)
         known = memo.get(key)
         if known is None or known[0] != starts:
-            known = memo[key] = (list(starts), self._availability(window, is_open, now_s, starts))
+            if trust is None:
+                trust = self.trust(window, is_open, now_s)
+            known = memo[key] = (list(starts), self._availability(window, is_open, now_s, starts, trust))
         return list(known[1])
 
     def _memo_for(self, now_s: float) -> dict[Any, Any]:
@@ -308,8 +310,8 @@ class WindowPlan:
             known = memo["slots"] = (list(starts), times, tuple(min(SLOTS - 1, int(t // SLOT_S)) for t in times))
         return known[1], known[2]
 
-    def _availability(self, window: str, is_open: bool, now_s: float, starts: list[float]) -> list[float]:
-        trust = self.trust(window, is_open, now_s)
+    def _availability(self, window: str, is_open: bool, now_s: float, starts: list[float],
+                      trust: float) -> list[float]:
         kept = 1.0 if is_open else 0.0
         if trust <= 0.0:
             return [kept] * len(starts)
