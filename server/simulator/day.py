@@ -105,7 +105,7 @@ class _Win:
     speed: float
     wanted: bool = False  # the counter plan wants it staffed now
     state: str = "closed"  # closed | idle | busy
-    closing: str | None = None  # None | "plan" | "break": close when the current visit ends
+    closing: str | None = None  # None | "plan" | "break" | "away": close when the current visit ends
     on_break: bool = False
     away: bool = False  # the scenario's absent clerk: stays closed whatever the plan wants
     idle_since: float = 0.0
@@ -459,7 +459,8 @@ class _Sim:
     def back(self, w: _Win, now: float) -> None:
         w.away = False
         if w.state == "busy" and w.closing == "away":
-            w.closing = None  # back before the last visit ended: never left
+            # back before the last visit ended: never left (unless the plan has closed it since)
+            w.closing = None if w.wanted else "plan"
         elif not w.on_break:  # a break in progress reopens the window when it ends
             self.reopen(w, now)
 

@@ -164,3 +164,23 @@ def test_the_four_service_hall_serves_business_at_its_desk_and_elsewhere():
     served = [t["ended"] - t["called"] for t in d.tickets.values()
               if t["service"] == "business" and t["status"] == "served" and "transfer" not in t]
     assert served and max(served) > 30 * 60
+
+
+def test_a_clerk_back_before_the_visit_ends_leaves_the_window_as_the_plan_wants():
+    """Plan closes window 2 at 10:00 mid-visit; its clerk is away 10:10-10:20: it still closes after the visit."""
+    from dataclasses import replace
+
+    from server.simulator.scenarios import Hall, Scenario, Service, Window
+
+    hall = Hall(id="slow-hall", services=(Service("slow", "S", 7200.0, 0.05),), windows=(Window("1"), Window("2")))
+    sc = Scenario(name="slow", expected_tickets=40.0, hourly_profile=(0.125,) * 8, mix={"slow": 1.0}, windows=2,
+                  plan=((-300.0, 2), (3600.0, 1)), opening_burst=3.0, patience_mean_s=1e9, impatient_share=0.0,
+                  slow_share=0.0, transfer_share=0.0, absent=((2, 4200.0, 4800.0),))
+    for seed in range(3):
+        d = simulate_day(sc, seed, hall=hall)
+        called_2 = calls(d, "2")
+        assert len(called_2) == 1, seed  # the 09:00 visit only; nobody after the plan let it go
+        closed = [parse_at(e) for e in d.events if e["type"] == "window.closed" and e["window"] == "2"]
+        assert closed and closed[0] > at(d, "10:20")
+    # The same day without the absence does the same: the absence changed nothing the plan decides.
+    assert len(calls(simulate_day(replace(sc, absent=()), 0, hall=hall), "2")) == 1
