@@ -125,13 +125,19 @@ def lean_on_today(estimate: Estimate, head_of_line_s: float, trust: float) -> tu
     not learned, holders who give up in a long queue); the head of the line's wait so far has
     lived through both. So the estimate moves toward it by ``weight * T / (T + TODAY_HORIZON_S)``,
     ``T`` the model's wait, with ``weight`` 1 while nothing of the plan is believed (``trust`` 0)
-    and 1/2 when all of it is (configured hours): abandonment is not in the plan. Nothing moves
-    without anybody ahead having waited. The range scales with the estimate.
+    and 1/2 when all of it is (configured hours): abandonment is not in the plan. A head that has
+    waited less than ``T`` pulls down only by the share ``H / T`` of its weight: its wait is
+    still going on. Nothing moves without anybody ahead having waited. The range scales with
+    the estimate.
     """
     expected = estimate.expected_s
     if expected <= 0 or head_of_line_s <= 0.0:
         return estimate, 1.0
     weight = (1.0 - 0.5 * min(1.0, max(0.0, trust))) * expected / (expected + TODAY_HORIZON_S)
+    if head_of_line_s < expected:
+        # The head's wait is only a lower bound of its own: a queue that formed minutes ago (the
+        # doors just opened) has a young head and says little yet about a long line behind it.
+        weight *= head_of_line_s / expected
     scale = (expected + weight * (head_of_line_s - expected)) / expected
     return Estimate(int(round(expected * scale)), int(round(estimate.low_s * scale)),
                     int(round(estimate.high_s * scale))), scale

@@ -51,18 +51,22 @@ def test_range_holds_about_eighty_percent_of_erlang_waits():
 
 
 def test_the_estimate_leans_on_head_of_line_evidence_by_horizon_and_trust():
-    """Model 30 min, head of the line waited 10 min: with nothing of the plan believed the estimate moves
-    halfway (weight 1 * 1800 / (1800 + 1800)) to 20 min; with all of it believed, a quarter, to 25 min."""
+    """Model 30 min, head of the line waited 10 min: the full weight 1800 / (1800 + 1800) = 1/2 with
+    nothing of the plan believed, shrunk by 10/30 (the head's wait is still going on): 1/6 of the way,
+    to 26.7 min; with all of it believed, 1/12, to 28.3 min."""
     from server.estimate import Estimate, lean_on_today
 
     model = Estimate(1800, 1200, 2400)
     none, scale = lean_on_today(model, 600.0, trust=0.0)
-    assert none == Estimate(1200, 800, 1600) and scale == pytest.approx(2 / 3)
+    assert none == Estimate(1600, 1067, 2133) and scale == pytest.approx(1600 / 1800)
     full, _ = lean_on_today(model, 600.0, trust=1.0)
-    assert full.expected_s == 1500
-    # A short wait barely moves: 3 min against 10 of evidence, weight 180 / 1980.
+    assert full.expected_s == 1700
+    # A head older than the model's wait pulls up with the full weight: 3 min against 10, 180 / 1980.
     short, _ = lean_on_today(Estimate(180, 60, 300), 600.0, trust=0.0)
     assert short.expected_s == round(180 + 180 / 1980 * 420)
+    # A queue that formed two minutes ago says little: 30 min moves by 1/2 * 2/30 toward 2 min.
+    young, _ = lean_on_today(model, 120.0, trust=0.0)
+    assert young.expected_s == round(1800 - 0.5 * 120 / 1800 * 1680)
     # Nobody ahead has waited: nothing to lean on.
     assert lean_on_today(model, 0.0, trust=0.0) == (model, 1.0)
 

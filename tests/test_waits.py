@@ -91,7 +91,8 @@ def _queue_with_an_old_head(hall_config: dict[str, object] | None = None):  # ty
 
 def test_a_hall_without_a_plan_leans_on_the_head_of_line_and_configured_hours_lean_less():
     """The same queue, the head waiting 20 minutes: the newest ticket's estimate moves toward the
-    head's 20 minutes, by weight T / (T + 30 min) with no plan, half that with configured hours."""
+    head's 20 minutes, by weight T / (T + 30 min) x 20 min / T with no plan, half that with
+    configured hours."""
     from server.estimate import lean_on_today
 
     plain = _queue_with_an_old_head()
@@ -104,4 +105,4 @@ def test_a_hall_without_a_plan_leans_on_the_head_of_line_and_configured_hours_le
         assert 20 * 60 < leaned.expected_s < bare.expected_s
         share = (bare.expected_s - leaned.expected_s) / (bare.expected_s - 20 * 60)
         t = bare.expected_s
-        assert share == pytest.approx((1 - trust / 2) * t / (t + 1800), abs=0.005)
+        assert share == pytest.approx((1 - trust / 2) * t / (t + 1800) * (20 * 60) / t, abs=0.005)
