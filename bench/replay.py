@@ -44,14 +44,18 @@ def sample_config_data() -> dict[str, Any]:
 
 def hall_config(windows: Iterable[tuple[str, Iterable[str] | None]], *,
                 staffing: Mapping[str, Any] | None = None, base: Mapping[str, Any] | None = None,
+                services: Iterable[Mapping[str, Any]] | None = None,
                 source: str = "bench") -> HallConfig:
     """The sample hall's config with the given windows (id, services or None for all).
 
     A simulated month-end hall has 15 windows where content/hall.yaml lists 8; configuring
     them up front keeps the estimator from guessing what an unknown window serves.
-    ``staffing`` entries override the config's ``staffing`` section (for parameter sweeps).
+    ``staffing`` entries override the config's ``staffing`` section (for parameter sweeps);
+    ``services`` (config entries) replace the sample hall's, for another service catalogue.
     """
     data = dict(base if base is not None else sample_config_data())
+    if services is not None:
+        data["services"] = [dict(s) for s in services]
     data["windows"] = [{"id": wid} if services is None else {"id": wid, "services": list(services)}
                        for wid, services in windows]
     if staffing:
@@ -61,6 +65,33 @@ def hall_config(windows: Iterable[tuple[str, Iterable[str] | None]], *,
 
 def sim_hall_windows(sim_hall: Any) -> list[tuple[str, tuple[str, ...] | None]]:
     return [(w.id, w.services) for w in sim_hall.windows]
+
+
+def sim_hall_services(sim_hall: Any) -> list[dict[str, Any]] | None:
+    """Config entries for a simulated hall's services; None when they are content/hall.yaml's.
+
+    Only the mean is configured, as a hall would write it; the spread and any long tail of
+    the simulated service times are for the hall to learn.
+    """
+    sample = {(s["id"], s["prefix"], float(s["mean_service_s"]))
+              for s in sample_config_data()["services"]}
+    if {(s.id, s.prefix, float(s.mean_s)) for s in sim_hall.services} == sample:
+        return None
+    return [{"id": s.id, "prefix": s.prefix, "name": s.id, "name_en": s.id,
+             "mean_service_s": s.mean_s} for s in sim_hall.services]
+
+
+def configured_mean_s(config: HallConfig, mix: Mapping[str, float] | None = None) -> float:
+    """The one service time a vendor box would be set to: the configured means weighted by ``mix``.
+
+    Without a mix (a recorded log) the sample hall's 5.5 min, its configured overall mean.
+    """
+    if not mix:
+        return FIXED_SERVICE_S
+    total = sum(mix.get(s.id, 0.0) for s in config.services)
+    if total <= 0:
+        return FIXED_SERVICE_S
+    return sum(mix.get(s.id, 0.0) * s.mean_service_s for s in config.services) / total
 
 
 def stream_windows(events: Iterable[QueueEvent]) -> list[tuple[str, tuple[str, ...] | None]]:
@@ -126,8 +157,9 @@ class StreamView:
     """
 
     def __init__(self, window_services: Mapping[str, tuple[str, ...] | None] | None = None,
-                 recent: int = RECENT_SERVICES) -> None:
+                 recent: int = RECENT_SERVICES, fixed_service_s: float = FIXED_SERVICE_S) -> None:
         self.window_services = dict(window_services or {})
+        self.fixed_service_s = fixed_service_s
         self.durations: deque[float] = deque(maxlen=recent)  # outlives the day, as in a vendor box
         self.day: date | None = None
         self.now: datetime | None = None
@@ -212,12 +244,12 @@ class StreamView:
         assert self.now is not None
         ahead = self.line_ahead(label)
         windows = max(1, self.open_windows(me.service))
-        recent = (sum(self.durations) / len(self.durations)) if self.durations else FIXED_SERVICE_S
+        recent = (sum(self.durations) / len(self.durations)) if self.durations else self.fixed_service_s
         return {
             "les": self.last_entry_wait or 0.0,
             "hol": (self.now - ahead[0].since).total_seconds() if ahead else 0.0,
             "vendor_recent": len(ahead) * recent / windows,
-            "vendor_fixed": len(ahead) * FIXED_SERVICE_S / windows,
+            "vendor_fixed": len(ahead) * self.fixed_service_s / windows,
         }
 
 
@@ -320,6 +352,39 @@ class Scorer:
         self._close_day()
 
     # -- results --------------------------------------------------------------------------
+
+    def result(self) -> "Scored":
+        """What was recorded, without the hall: small enough to send between processes."""
+        return Scored(list(self.issued), list(self.episodes), self.care_first_s)
+
+    def scored(self) -> list[Issued]:
+        return self.result().scored()
+
+    def care_soon_sets(self, lead_s: float = 0.0) -> tuple[set[int], set[int]]:
+        return self.result().care_soon_sets(lead_s)
+
+    def care_soon_lead_min(self) -> list[float]:
+        return self.result().care_soon_lead_min()
+
+
+@dataclass
+class Scored:
+    """The estimates at issue and the waits of one or more scored streams (no hall attached)."""
+
+    issued: list[Issued]
+    episodes: list[Episode]
+    care_first_s: float
+
+    @classmethod
+    def pool(cls, parts: Iterable["Scored"]) -> "Scored":
+        """Several streams scored as one: their tickets and waits side by side."""
+        parts = list(parts)
+        if not parts:
+            raise ValueError("nothing to pool")
+        if len({p.care_first_s for p in parts}) != 1:
+            raise ValueError("pooled streams must share care_first_min")
+        return cls([r for p in parts for r in p.issued], [e for p in parts for e in p.episodes],
+                   parts[0].care_first_s)
 
     def scored(self) -> list[Issued]:
         return [r for r in self.issued if r.realised is not None]

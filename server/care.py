@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from .alerts import AlertBook, AlertKind
 from .config import AlertSettings
+from .learning import CareSoonCalibration
 from .tickets import Floor, Ticket
 from .waits import TicketWait
 
@@ -63,10 +64,13 @@ class _Due(NamedTuple):
 class Care:
     """Care visits of one business day: scheduled at the start of each wait, raised when due."""
 
-    def __init__(self, settings: AlertSettings, alerts: AlertBook, floor: Floor) -> None:
+    def __init__(self, settings: AlertSettings, alerts: AlertBook, floor: Floor,
+                 calibration: CareSoonCalibration | None = None) -> None:
         self.settings = settings
         self.alerts = alerts
         self.floor = floor
+        self.calibration = calibration or CareSoonCalibration()
+        """The care_soon level learned from the hall's outcomes (kept in the hall's snapshot)."""
         self._due: list[_Due] = []
         self._seq = 0
 
@@ -78,6 +82,11 @@ class Care:
 
     def stop(self, ticket: Ticket, episode: int, at: datetime) -> None:
         """The wait ``episode`` of ``ticket`` ended at ``at``: its visits have nothing left to ask."""
+        if self.settings.care_soon_probability > 0 and ticket.waiting_since is not None:
+            # Judged on the wait as it ended: did the early warning tell a long wait from a short one?
+            late = (at - ticket.waiting_since).total_seconds() > self.settings.care_first_min * 60
+            flagged = self.alerts.care_id(AlertKind.CARE_SOON, ticket, episode) in self.alerts.alerts
+            self.calibration.observe(flagged=flagged, late=late)
         for kind in CARE_KINDS:
             self.alerts.resolve(self.alerts.care_id(kind, ticket, episode), at)
 
@@ -104,7 +113,7 @@ class Care:
         """care_soon: raise it when the wait is likely to pass the first threshold, resolve it when
         the outlook clearly improved (windows opened)."""
         settings = self.settings
-        level = settings.care_soon_probability
+        level = self.calibration.level(settings.care_soon_probability)
         if level <= 0 or ticket.waiting_since is None:
             return
         waited_s = (at - ticket.waiting_since).total_seconds()

@@ -24,13 +24,19 @@ from itertools import accumulate
 from .queueing import gamma_quantile, gamma_sf
 
 
-__all__ = ["CapacityCurve", "Estimate", "estimate_wait", "p_wait_exceeds", "LOW_P", "HIGH_P"]
+__all__ = ["CapacityCurve", "Estimate", "estimate_wait", "lean_on_today", "p_wait_exceeds", "LOW_P", "HIGH_P",
+           "TODAY_HORIZON_S"]
 
 LOW_P, HIGH_P = 0.1, 0.9
 """The range holds the middle 80% of outcomes."""
 
 FALLBACK_RATE = 1.0
 """With no window expected to open at all, assume one will: a waiting ticket always gets a number."""
+
+
+TODAY_HORIZON_S = 1800.0
+"""A wait this long is as likely to outlast the capacity the model foresees as not: half the
+head-of-line weight goes to it (a few minutes ahead, today's windows are what they are)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,17 +117,53 @@ def estimate_wait(work_s: float, departures: int, curve: CapacityCurve, spread: 
     return Estimate(int(round(expected)), int(round(low)), int(round(high)))
 
 
+def lean_on_today(estimate: Estimate, head_of_line_s: float, trust: float) -> tuple[Estimate, float]:
+    """Move the queue model's estimate toward today's head-of-line evidence; return it and the scale.
+
+    The queue model is exact only while the windows it foresees open are open and the people
+    ahead stay. The longer the wait, the likelier either is wrong (a lunch closure the plan has
+    not learned, holders who give up in a long queue); the head of the line's wait so far has
+    lived through both. So the estimate moves toward it by ``weight * T / (T + TODAY_HORIZON_S)``,
+    ``T`` the model's wait, with ``weight`` 1 while nothing of the plan is believed (``trust`` 0)
+    and 1/2 when all of it is (configured hours): abandonment is not in the plan. A head that has
+    waited less than ``T`` pulls down only by the share ``H / T`` of its weight: its wait is
+    still going on. Nothing moves without anybody ahead having waited. The range scales with
+    the estimate.
+    """
+    expected = estimate.expected_s
+    if expected <= 0 or head_of_line_s <= 0.0:
+        return estimate, 1.0
+    weight = (1.0 - 0.5 * min(1.0, max(0.0, trust))) * expected / (expected + TODAY_HORIZON_S)
+    if head_of_line_s < expected:
+        # The head's wait is only a lower bound of its own: a queue that formed minutes ago (the
+        # doors just opened) has a young head and says little yet about a long line behind it.
+        weight *= head_of_line_s / expected
+    scale = (expected + weight * (head_of_line_s - expected)) / expected
+    return Estimate(int(round(expected * scale)), int(round(estimate.low_s * scale)),
+                    int(round(estimate.high_s * scale))), scale
+
+
 @lru_cache(maxsize=2048)
 def _erlang_range(k: int) -> tuple[float, float]:
     """The 10% and 90% quantiles of an Erlang(k) wait, as shares of its mean."""
     return gamma_quantile(k, LOW_P) / k, gamma_quantile(k, HIGH_P) / k
 
 
-def p_wait_exceeds(work_s: float, departures: int, curve: CapacityCurve, within_s: float) -> float:
-    """The chance the call comes later than ``within_s`` seconds from now."""
+def p_wait_exceeds(work_s: float, departures: int, curve: CapacityCurve, within_s: float,
+                   spread: float = 1.0) -> float:
+    """The chance the call comes later than ``within_s`` seconds from now.
+
+    ``spread`` is the range's calibration (see :func:`estimate_wait`): the Erlang wait's
+    deviation from its mean scaled by it, so the chance agrees with the range told.
+    """
     if within_s <= 0.0:
         return 1.0
     if work_s <= 0.0:
         return 0.0
     k = max(1, departures)
-    return gamma_sf(k, curve.work_until(within_s) * k / work_s)
+    share = curve.work_until(within_s) / work_s
+    if spread > 0.0 and spread != 1.0:
+        share = 1.0 + (share - 1.0) / spread
+        if share <= 0.0:
+            return 1.0
+    return gamma_sf(k, share * k)

@@ -79,7 +79,7 @@ class Hall:
         # Today (replaced when a day starts; the alert book lives on for its outbox).
         self.alerts_book = AlertBook()
         self.floor = Floor(config, self.learned)
-        self.care = Care(config.alerts, self.alerts_book, self.floor)
+        self.care = Care(config.alerts, self.alerts_book, self.floor, self.learned.care_soon)
         self.staffing = StaffingReview(config, self.alerts_book, self.floor, self.learned, self.arrival_profile,
                                        self.plan)
         self._retired_versions = 0
@@ -252,7 +252,8 @@ class Hall:
 
     def ticket_waits(self, at: datetime | None = None) -> dict[str, TicketWait]:
         """Return every waiting ticket's outlook (estimate, range, chance of a late call)."""
-        views = [WaitingView(t.label, t.service) for t in self.queue()]
+        now = at or self.now
+        views = [WaitingView(t.label, t.service, _waited_s(t, now)) for t in self.queue()]
         return self._queue_model(at).queue_waits(views)
 
     def newcomer_estimate(self, service: str, waiting_count: int | None = None) -> Estimate | None:
@@ -263,7 +264,7 @@ class Hall:
         """
         if self.open_window_count(service) == 0:
             return None
-        return self._queue_model().newcomer(service, self.floor.waiting_counts()).estimate
+        return self._queue_model().newcomer(service, self.floor.waiting_counts(), self._oldest_by_service()).estimate
 
     # -- days and snapshots ---------------------------------------------------------------------
 
@@ -308,7 +309,7 @@ class Hall:
         self.alerts_book.start_day(self.day_id, at)
         self._retired_versions += self.floor.version + 1
         self.floor = Floor(self.config, self.learned)
-        self.care = Care(self.config.alerts, self.alerts_book, self.floor)
+        self.care = Care(self.config.alerts, self.alerts_book, self.floor, self.learned.care_soon)
         self.staffing = StaffingReview(self.config, self.alerts_book, self.floor, self.learned, self.arrival_profile,
                                        self.plan)
         self._next_review = _review_after(at)
@@ -344,9 +345,26 @@ class Hall:
             # Not late and not priority: last in call order, behind every other waiting ticket.
             counts = self.floor.waiting_counts()
             counts[ticket.service] -= 1
-            outlook = self._queue_model(at).newcomer(ticket.service, counts)
+            outlook = self._queue_model(at).newcomer(ticket.service, counts, self._oldest_by_service(at))
         ticket.told = outlook.estimate
         self.care.review_soon(ticket, outlook, at)
+
+
+    def _oldest_by_service(self, at: datetime | None = None) -> dict[str, float]:
+        """The longest wait so far among each service's waiting tickets: head-of-line evidence."""
+        now = at or self.now
+        since: dict[str, datetime] = {}
+        for t in self.floor.waiting.values():
+            start = t.waiting_since
+            if start is not None and (t.service not in since or start < since[t.service]):
+                since[t.service] = start
+        return {service: max(0.0, (now - start).total_seconds()) for service, start in since.items()} if now else {}
+
+
+def _waited_s(ticket: Ticket, now: datetime | None) -> float:
+    if now is None or ticket.waiting_since is None:
+        return 0.0
+    return max(0.0, (now - ticket.waiting_since).total_seconds())
 
 
 def _review_after(at: datetime) -> datetime:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .estimate import CapacityCurve, Estimate, estimate_wait, p_wait_exceeds
+from .estimate import CapacityCurve, Estimate, estimate_wait, lean_on_today, p_wait_exceeds
 from .learning import Learned
 from .window_plan import WindowPlan
 
@@ -37,6 +37,8 @@ class WindowView:
 class WaitingView:
     label: str
     service: str
+    waited_s: float = 0.0
+    """How long the ticket has waited so far: the head-of-line evidence of those behind it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +51,13 @@ class TicketWait:
     work_s: float
     departures: int
     curve: CapacityCurve
+    scale: float = 1.0
+    """The estimate over the queue model's: below 1 where today's head-of-line evidence pulled it down."""
+    spread: float = 1.0
+    """The hall's learned range spread: the same calibration for the chance of a late call."""
 
     def p_exceeds(self, within_s: float) -> float:
-        return p_wait_exceeds(self.work_s, self.departures, self.curve, within_s)
+        return p_wait_exceeds(self.work_s, self.departures, self.curve, within_s / self.scale, self.spread)
 
 
 def _serves(services: ServiceSet, service: str) -> bool:
@@ -62,18 +68,22 @@ class _Ahead:
     """What lies ahead of a ``service`` ticket: competing tickets, their work, and the share
     of that work each window group that cannot serve ``service`` could take."""
 
-    __slots__ = ("model", "service", "count", "work", "by_group")
+    __slots__ = ("model", "service", "count", "work", "by_group", "oldest_s")
 
     def __init__(self, model: QueueModel, service: str) -> None:
         self.model, self.service = model, service
         self.count = 0
         self.work = 0.0
         self.by_group: dict[ServiceSet, float] = dict.fromkeys(model._info(service)[1], 0.0)
+        self.oldest_s = 0.0
+        """The longest wait so far among the tickets ahead: head-of-line evidence."""
 
-    def add(self, other: str, count: int, work: float) -> None:
+    def add(self, other: str, count: int, work: float, waited_s: float = 0.0) -> None:
         if count and self.model.competes(other, self.service):
             self.count += count
             self.work += work
+            if waited_s > self.oldest_s:
+                self.oldest_s = waited_s
             for group in self.by_group:
                 if _serves(group, other):
                     self.by_group[group] += work
@@ -87,8 +97,12 @@ class QueueModel:
         self.starts = plan.breakpoints(local_s, HORIZON_S)
         self.windows = list(windows)
         self.group_rates: dict[ServiceSet, list[float]] = {}
-        for w in self.windows:
-            availability = plan.availability(w.id, w.open, local_s, self.starts)
+        # How far the plan ahead is believed, over the windows in play now (open, or planned open).
+        trusts = [plan.trust(w.id, w.open, local_s) for w in self.windows]
+        in_play = [t for w, t in zip(self.windows, trusts) if w.open or t > 0.0]
+        self.trust = sum(in_play) / len(in_play) if in_play else 0.0
+        for w, trust in zip(self.windows, trusts):
+            availability = plan.availability(w.id, w.open, local_s, self.starts, trust)
             speed = learned.window_speeds.speed(w.id)
             rates = self.group_rates.get(w.services)
             self.group_rates[w.services] = ([speed * share for share in availability] if rates is None else
@@ -140,19 +154,21 @@ class QueueModel:
             info = self._service_info[service] = (base, others, free, residual)
         return info
 
-    def wait(self, service: str, ahead_work: dict[str, float], ahead_count: dict[str, int]) -> tuple[Estimate, float, int, CapacityCurve]:
-        """The wait of a ``service`` ticket with the given work and counts ahead, per service."""
+    def wait(self, service: str, ahead_work: dict[str, float], ahead_count: dict[str, int],
+             ahead_oldest: dict[str, float] | None = None) -> TicketWait:
+        """The outlook of a ``service`` ticket with the given work, counts and longest waits ahead, per service."""
         ahead = _Ahead(self, service)
         for other, count in ahead_count.items():
-            ahead.add(other, count, ahead_work[other])
-        return self._wait(service, ahead)
+            ahead.add(other, count, ahead_work[other], (ahead_oldest or {}).get(other, 0.0))
+        return self._wait(service, ahead, 0.0, ahead_count.get(service, 0) + 1)
 
-    def _wait(self, service: str, ahead: _Ahead) -> tuple[Estimate, float, int, CapacityCurve]:
+    def _wait(self, service: str, ahead: _Ahead, waited_s: float, position: int) -> TicketWait:
         base, _others, free, residual = self._info(service)
         queued = ahead.count - free
+        spread = self.learned.ranges.factor
         if queued < 0:
             # A window is free for this ticket: the call is a matter of seconds.
-            return Estimate(0, 0, 0), 0.0, 1, self._base_curve(service, base)
+            return TicketWait(position, Estimate(0, 0, 0), 0.0, 1, self._base_curve(service, base), 1.0, spread)
         share = queued / ahead.count if ahead.count else 0.0
         work = ahead.work * share + residual
         rates = base
@@ -161,7 +177,10 @@ class QueueModel:
             if helped > 0:
                 rates = [r + helped * g for r, g in zip(rates, self.group_rates[group])]
         curve = self._base_curve(service, base) if rates is base else CapacityCurve(self.starts, rates)
-        return estimate_wait(work, queued + 1, curve, self.learned.ranges.factor), work, queued + 1, curve
+        estimate = estimate_wait(work, queued + 1, curve, spread)
+        # Head-of-line evidence: the longest wait ahead is about what this ticket's whole wait will be.
+        estimate, scale = lean_on_today(estimate, ahead.oldest_s - waited_s, self.trust)
+        return TicketWait(position, estimate, work, queued + 1, curve, scale, spread)
 
     def _base_curve(self, service: str, base: list[float]) -> CapacityCurve:
         """The capacity of the windows serving ``service`` alone: the same for all its tickets."""
@@ -179,18 +198,18 @@ class QueueModel:
         out: dict[str, TicketWait] = {}
         for ticket in queue:
             s = ticket.service
-            estimate, work, departures, curve = self._wait(s, ahead[s])
             own[s] += 1
-            out[ticket.label] = TicketWait(own[s], estimate, work, departures, curve)
+            out[ticket.label] = self._wait(s, ahead[s], ticket.waited_s, own[s])
             cost = self.cost(s)
             for totals in ahead.values():
-                totals.add(s, 1, cost)
+                totals.add(s, 1, cost, ticket.waited_s)
         return out
 
-    def newcomer(self, service: str, waiting_by_service: dict[str, int]) -> TicketWait:
-        """The outlook of a ticket taken now, behind everyone waiting."""
+    def newcomer(self, service: str, waiting_by_service: dict[str, int],
+                 oldest_by_service: dict[str, float] | None = None) -> TicketWait:
+        """The outlook of a ticket taken now, behind everyone waiting (``oldest_by_service``: the
+        longest wait so far among each service's waiting tickets)."""
         counts = dict(waiting_by_service)
         counts.setdefault(service, 0)
         work = {s: n * self.cost(s) for s, n in counts.items()}
-        estimate, w, departures, curve = self.wait(service, work, counts)
-        return TicketWait(counts[service] + 1, estimate, w, departures, curve)
+        return self.wait(service, work, counts, oldest_by_service)

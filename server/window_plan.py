@@ -30,6 +30,12 @@ FADE_SHARE = 0.9
 """A slot whose expected open windows are below this share of the slot before is fading out."""
 FADE_SLOTS = 4
 """Serving out the last queue takes up to an hour: no longer fade is taken for the day's end."""
+TRUST_DAYS = 2
+"""A learned plan earns full trust from past days after this many (one day: half)."""
+AGREE_RECENCY = 0.8
+"""Each older slot of today counts this much less in the plan's agreement with today (~45 min half-life)."""
+AGREE_PRIOR_SLOTS = 1.0
+"""Agreement starts as if one slot had agreed: one slot of departure halves the trust."""
 
 
 def local_seconds(at: datetime, tz: tzinfo) -> float:
@@ -67,6 +73,11 @@ def _fade_start(totals: list[float]) -> int:
     return (i + 1) * SLOT_S
 
 
+def _believed(planned: list[float], kept: float, trust: float) -> list[float]:
+    """Partly believed: the plan's changes, weighted by trust, on top of today's state kept."""
+    return [kept + trust * (p - kept) for p in planned]
+
+
 def _clock_s(text: str) -> int:
     hours, minutes = text.split(":")
     h, m = int(hours), int(minutes)
@@ -101,6 +112,8 @@ class WindowPlan:
         # A learned window's availability depends only on which slots lie ahead: the same
         # answer serves every moment of a slot, until the learned plan changes.
         self._shapes: dict[tuple[Any, ...], list[float]] = {}
+        # Today's record changes only at window events: agreement is kept per slot until one.
+        self._agreement: dict[tuple[str, int, bool, bool], float] = {}
 
     @property
     def learned_days(self) -> int:
@@ -110,12 +123,14 @@ class WindowPlan:
 
     def opened(self, window: str, at_s: float) -> None:
         self._memo_at = None
+        self._agreement = {}
         self._today.setdefault(window, [0.0] * SLOTS)
         self._open_since.setdefault(window, at_s)
         self._closed_at.pop(window, None)
 
     def closed(self, window: str, at_s: float) -> None:
         self._memo_at = None
+        self._agreement = {}
         start = self._open_since.pop(window, None)
         if start is not None:
             self._add_open(window, start, at_s)
@@ -150,6 +165,7 @@ class WindowPlan:
         self._closing = None
         self._memo_at = None
         self._shapes = {}
+        self._agreement = {}
 
     def _add_open(self, window: str, start: float, end: float) -> None:
         slots = self._today.setdefault(window, [0.0] * SLOTS)
@@ -172,6 +188,67 @@ class WindowPlan:
         if learned is None or self._days < MIN_DAYS:
             return None
         return learned[min(SLOTS - 1, max(0, int(at_s // SLOT_S)))]
+
+    def trust(self, window: str, is_open: bool, now_s: float) -> float:
+        """How far the plan of ``window`` is to be believed now, from 0 (not at all) to 1.
+
+        Configured hours are believed. A learned plan earns trust with the days it has seen
+        (half after one day, all after :data:`TRUST_DAYS`) and keeps it only while today
+        agrees with it: a window the plan expects open that is not (an absent clerk, lunch
+        started early), or one open that the plan has closed, costs trust at once, recent
+        slots counting most. Without trust, the estimate keeps today's state of the window.
+        """
+        if window in self._configured:
+            return 1.0
+        learned = self._learned.get(window)
+        if learned is None or self._days < 1:
+            return 0.0
+        now_slot = min(SLOTS - 1, max(0, int(now_s // SLOT_S)))
+        closed_at = self._closed_at.get(window)
+        # A window closed a moment ago is on a break until it has been away longer than one.
+        on_break = not is_open and closed_at is not None and now_s - closed_at < BREAK_S
+        # Kept until the slot, the window's state or today's record changes: asked for every window
+        # at every event.
+        key = (window, now_slot, is_open, on_break)
+        known = self._agreement.get(key)
+        if known is None:
+            known = self._agreement[key] = (min(1.0, self._days / TRUST_DAYS)
+                                            * self._agreement_now(window, is_open or on_break, now_s, now_slot,
+                                                                  learned))
+        return known
+
+    def _agreement_now(self, window: str, open_now: bool, now_s: float, now_slot: int,
+                       learned: list[float]) -> float:
+        """Recency-weighted overlap of today's open time and the plan's, slot by slot, up to now."""
+        today = self._today.get(window)
+        since = self._open_since.get(window)
+        overlap = union = 0.0
+        weight = 1.0
+        # The current slot is judged on the window's state now; earlier ones on the record,
+        # once there is one today (a hall that has seen no window event yet has none).
+        first = 0 if self._today or self._open_since else now_slot
+        for i in range(now_slot, first - 1, -1):
+            if i == now_slot:
+                actual = 1.0 if open_now else 0.0
+            else:
+                held = today[i] if today else 0.0
+                if since is not None:
+                    held += max(0.0, min((i + 1) * SLOT_S, now_s) - max(i * SLOT_S, since))
+                actual = min(1.0, held / SLOT_S)
+            planned = learned[i]
+            overlap += weight * min(actual, planned)
+            union += weight * max(actual, planned)
+            weight *= AGREE_RECENCY
+            if weight < 0.01:
+                break
+        return (overlap + AGREE_PRIOR_SLOTS) / (union + AGREE_PRIOR_SLOTS)
+
+    def _expected_now(self, window: str, at_s: float) -> float:
+        """Like :meth:`expected_open`, from the first learned day (trust weighs it then)."""
+        spans = self._configured.get(window)
+        if spans is not None:
+            return 1.0 if any(s <= at_s < e for s, e in spans) else 0.0
+        return self._learned[window][min(SLOTS - 1, max(0, int(at_s // SLOT_S)))]
 
     def closing_s(self) -> float:
         """Local second at which the hall's day ends: as learned, or the last configured hour.
@@ -198,7 +275,8 @@ class WindowPlan:
                 self._closing = float(DAY_S)
         return self._closing
 
-    def availability(self, window: str, is_open: bool, now_s: float, starts: list[float]) -> list[float]:
+    def availability(self, window: str, is_open: bool, now_s: float, starts: list[float],
+                     trust: float | None = None) -> list[float]:
         """The expected open share of ``window`` on each segment starting ``starts`` seconds after now.
 
         Today's actual state is kept and only the plan's *changes* from now on are added:
@@ -206,12 +284,15 @@ class WindowPlan:
         windows anyway. At the end of the day the plan stops: halls serve everyone holding
         a ticket, so a window open at closing is expected to stay open while its queue lasts
         (without this, a ticket taken at 16:58 was told the queue would wait for tomorrow).
+        The plan counts as far as it is believed (:meth:`trust`; pass it if already asked).
         """
         memo = self._memo_for(now_s)
         key = (window, is_open)
         known = memo.get(key)
         if known is None or known[0] != starts:
-            known = memo[key] = (list(starts), self._availability(window, is_open, now_s, starts))
+            if trust is None:
+                trust = self.trust(window, is_open, now_s)
+            known = memo[key] = (list(starts), self._availability(window, is_open, now_s, starts, trust))
         return list(known[1])
 
     def _memo_for(self, now_s: float) -> dict[Any, Any]:
@@ -229,10 +310,20 @@ class WindowPlan:
             known = memo["slots"] = (list(starts), times, tuple(min(SLOTS - 1, int(t // SLOT_S)) for t in times))
         return known[1], known[2]
 
-    def _availability(self, window: str, is_open: bool, now_s: float, starts: list[float]) -> list[float]:
-        p_now = self.expected_open(window, now_s)
-        if p_now is None:
-            return [1.0 if is_open else 0.0] * len(starts)
+    def _availability(self, window: str, is_open: bool, now_s: float, starts: list[float],
+                      trust: float) -> list[float]:
+        kept = 1.0 if is_open else 0.0
+        if trust <= 0.0:
+            return [kept] * len(starts)
+        planned = self._planned_availability(window, is_open, now_s, starts, trust)
+        if trust >= 1.0 or planned[1]:
+            return planned[0]
+        return _believed(planned[0], kept, trust)
+
+    def _planned_availability(self, window: str, is_open: bool, now_s: float, starts: list[float],
+                              trust: float) -> tuple[list[float], bool]:
+        """The plan's availability, and whether it is already weighted by ``trust`` (a cached shape)."""
+        p_now = self._expected_now(window, now_s)
         back_at = None
         if not is_open and p_now >= 0.5:
             closed_at = self._closed_at.get(window)
@@ -242,7 +333,7 @@ class WindowPlan:
         times, slots = self._slots(now_s, starts)
         spans = self._configured.get(window)
         if spans is None and back_at is None:
-            return self._learned_shape(window, is_open, slots)
+            return self._learned_shape(window, is_open, slots, trust), True
         if spans is not None:
             planned = [1.0 if any(s <= t < e for s, e in spans) else 0.0 for t in times]
         else:
@@ -250,18 +341,23 @@ class WindowPlan:
         p_from = planned[0]
         return [min(1.0, max(0.0, (1.0 if is_open or (back_at is not None and offset >= back_at) else 0.0)
                               + p - p_from))
-                for offset, p in zip(starts, planned[1:])]
+                for offset, p in zip(starts, planned[1:])], False
 
-    def _learned_shape(self, window: str, is_open: bool, slots: tuple[int, ...]) -> list[float]:
-        """A learned window's availability over ``slots`` (now's first), with no break to end."""
-        key = (window, is_open, slots)
+    def _learned_shape(self, window: str, is_open: bool, slots: tuple[int, ...], trust: float) -> list[float]:
+        """A learned window's availability over ``slots`` (now's first), with no break to end, as believed.
+
+        Trust changes only at slot edges and window events, so the believed shape is kept too.
+        """
+        key = (window, is_open, slots, trust)
         shape = self._shapes.get(key)
         if shape is None:
             if len(self._shapes) > 20_000:  # a day's slots x windows, many times over
                 self._shapes = {}
             learned = self._learned[window]
-            shift = (1.0 if is_open else 0.0) - learned[slots[0]]
-            shape = self._shapes[key] = [min(1.0, max(0.0, learned[i] + shift)) for i in slots[1:]]
+            kept = 1.0 if is_open else 0.0
+            shift = kept - learned[slots[0]]
+            shape = [min(1.0, max(0.0, learned[i] + shift)) for i in slots[1:]]
+            shape = self._shapes[key] = shape if trust >= 1.0 else _believed(shape, kept, trust)
         return shape
 
     def breakpoints(self, now_s: float, horizon_s: float) -> list[float]:
@@ -308,3 +404,4 @@ class WindowPlan:
         self._closing = None
         self._memo_at = None
         self._shapes = {}
+        self._agreement = {}

@@ -48,3 +48,36 @@ def test_range_holds_about_eighty_percent_of_erlang_waits():
             wait = sum(rng.expovariate(rate) for _ in range(k))
             hits += estimate.low_s <= wait <= estimate.high_s
         assert 0.76 <= hits / 4000 <= 0.84, (k, hits / 4000)
+
+
+def test_the_estimate_leans_on_head_of_line_evidence_by_horizon_and_trust():
+    """Model 30 min, head of the line waited 10 min: the full weight 1800 / (1800 + 1800) = 1/2 with
+    nothing of the plan believed, shrunk by 10/30 (the head's wait is still going on): 1/6 of the way,
+    to 26.7 min; with all of it believed, 1/12, to 28.3 min."""
+    from server.estimate import Estimate, lean_on_today
+
+    model = Estimate(1800, 1200, 2400)
+    none, scale = lean_on_today(model, 600.0, trust=0.0)
+    assert none == Estimate(1600, 1067, 2133) and scale == pytest.approx(1600 / 1800)
+    full, _ = lean_on_today(model, 600.0, trust=1.0)
+    assert full.expected_s == 1700
+    # A head older than the model's wait pulls up with the full weight: 3 min against 10, 180 / 1980.
+    short, _ = lean_on_today(Estimate(180, 60, 300), 600.0, trust=0.0)
+    assert short.expected_s == round(180 + 180 / 1980 * 420)
+    # A queue that formed two minutes ago says little: 30 min moves by 1/2 * 2/30 toward 2 min.
+    young, _ = lean_on_today(model, 120.0, trust=0.0)
+    assert young.expected_s == round(1800 - 0.5 * 120 / 1800 * 1680)
+    # Nobody ahead has waited: nothing to lean on.
+    assert lean_on_today(model, 0.0, trust=0.0) == (model, 1.0)
+
+
+def test_p_late_uses_the_ranges_spread():
+    """A narrower calibrated spread makes a wait expected at 10 min less likely to pass 15 (and one
+    expected at 20 more likely): the chance agrees with the range told."""
+    curve = CapacityCurve([0.0], [1.0])
+    erlang = p_wait_exceeds(600.0, 4, curve, 900.0)
+    narrow = p_wait_exceeds(600.0, 4, curve, 900.0, spread=0.5)
+    assert narrow < erlang
+    # Work share 900/600 = 1.5 -> 1 + 0.5 / 0.5 = 2.0: Erlang(4) beyond twice its mean.
+    assert narrow == pytest.approx(p_wait_exceeds(600.0, 4, curve, 1200.0))
+    assert p_wait_exceeds(1200.0, 4, curve, 900.0, spread=0.5) > p_wait_exceeds(1200.0, 4, curve, 900.0)

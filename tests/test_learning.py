@@ -70,3 +70,27 @@ def test_learned_round_trips_through_json():
     copy.restore(learned.export())
     assert copy.export() == learned.export()
     assert copy.window_cost_s("quick") == learned.window_cost_s("quick")
+
+
+def test_care_soon_level_starts_shifted_and_balances_false_alarms_against_misses():
+    """From 1/2 the level starts at 1 / (1 + e^-2) = 0.881; a false alarm raises it by 1/5 in log-odds,
+    a miss lowers it by 1/6 (steps shrink to 0.02); a wait told right changes nothing."""
+    import math
+
+    from server.learning import CareSoonCalibration
+
+    cal = CareSoonCalibration()
+    assert cal.level(0.5) == pytest.approx(1 / (1 + math.exp(-2.0)))
+    assert cal.level(0.0) == 0.0  # off stays off
+    cal.observe(flagged=True, late=True)
+    cal.observe(flagged=False, late=False)
+    assert cal.shift == 2.0 and cal.checked == 0
+    cal.observe(flagged=True, late=False)
+    assert cal.shift == pytest.approx(2.2)
+    cal.observe(flagged=False, late=True)
+    assert cal.shift == pytest.approx(2.2 - 1 / 6)
+    # As many false alarms as misses: the level comes back near where it was.
+    rng = random.Random(3)
+    for _ in range(4000):
+        cal.observe(flagged=rng.random() < 0.5, late=rng.random() < 0.5)
+    assert abs(cal.shift - 2.0) < 1.0

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from server.waits import WaitingView
+
 from tests.halltools import T0, at, ev, issue, make_hall
 
 
@@ -72,3 +76,33 @@ def test_a_learned_lunch_closure_lengthens_estimates_made_before_lunch():
     without_plan = fresh.estimates()["B019"][1].expected_s
     # 20 x 8 min over 4 windows is 40 min; with two of them at lunch from 12:00 it is much longer.
     assert with_plan > without_plan + 10 * 60
+
+
+def _queue_with_an_old_head(hall_config: dict[str, object] | None = None):  # type: ignore[no-untyped-def]
+    """Twelve quick tickets for one window; the first six issued 20 minutes before the rest."""
+    hall = make_hall(windows=1, config=hall_config)
+    for n in range(6):
+        issue(hall, f"A{n:03}")
+    hall.advance(T0 + timedelta(minutes=20))
+    for n in range(6, 12):
+        hall.receive(ev("ticket.issued", T0 + timedelta(minutes=20), ticket=f"A{n:03}", service="quick"))
+    return hall
+
+
+def test_a_hall_without_a_plan_leans_on_the_head_of_line_and_configured_hours_lean_less():
+    """The same queue, the head waiting 20 minutes: the newest ticket's estimate moves toward the
+    head's 20 minutes, by weight T / (T + 30 min) x 20 min / T with no plan, half that with
+    configured hours."""
+    from server.estimate import lean_on_today
+
+    plain = _queue_with_an_old_head()
+    hours = _queue_with_an_old_head({"windows": [{"id": "1", "hours": ["08:00-18:00"]}]})
+    for hall, trust in ((plain, 0.0), (hours, 1.0)):
+        views = [WaitingView(t.label, t.service, 0.0) for t in hall.queue()]  # no head-of-line evidence
+        bare = hall._queue_model().queue_waits(views)["A011"].estimate
+        leaned = hall.estimates()["A011"][1]
+        assert leaned.expected_s == lean_on_today(bare, 20 * 60.0, trust)[0].expected_s
+        assert 20 * 60 < leaned.expected_s < bare.expected_s
+        share = (bare.expected_s - leaned.expected_s) / (bare.expected_s - 20 * 60)
+        t = bare.expected_s
+        assert share == pytest.approx((1 - trust / 2) * t / (t + 1800) * (20 * 60) / t, abs=0.005)

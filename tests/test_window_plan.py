@@ -50,6 +50,8 @@ def test_availability_keeps_today_and_adds_the_plans_changes():
     """A window open now follows the plan's coming closing and reopening; one opened beyond the plan stays open."""
     plan = WindowPlan()
     _lunch_days(plan, 3)
+    for w in ("1", "2", "3", "4"):
+        plan.opened(w, 9 * H)  # today as the plan has it: full trust
     now = 11.75 * H
     starts = plan.breakpoints(now, 4 * H)
     # Window 3 is open now and will close for lunch, then come back.
@@ -224,3 +226,75 @@ def test_bad_hours_are_refused(spec):
     """Hours not written HH:MM-HH:MM, ending before they start, or with an impossible hour or minute are refused."""
     with pytest.raises(ValueError):
         parse_hours(spec)
+
+
+# -- trust in proportion to evidence (issue 13) ---------------------------------------------------
+
+def _today_opens(plan: WindowPlan, windows: tuple[str, ...], at_s: float = 9 * H) -> None:
+    for w in windows:
+        plan.opened(w, at_s)
+
+
+def test_a_plan_with_one_day_of_evidence_is_half_believed():
+    """After one lunch day, window 3 (open now, as the plan had it) is expected half open over lunch;
+    after two days, closed: trust is days / TRUST_DAYS while today agrees."""
+    one = WindowPlan()
+    _lunch_days(one, 1)
+    _today_opens(one, ("1", "2", "3", "4"))
+    now = 11.75 * H
+    assert one.trust("3", True, now) == 0.5
+    starts = one.breakpoints(now, 4 * H)
+    avail = dict(zip(starts, one.availability("3", True, now, starts)))
+    assert avail[0.0] == 1.0
+    assert avail[0.25 * H] == 0.5  # 12:00: 1 + 0.5 * (0 - 1)
+    assert avail[1.25 * H] == 1.0  # 13:00: back
+    two = WindowPlan()
+    _lunch_days(two, 2)
+    _today_opens(two, ("1", "2", "3", "4"))
+    assert two.trust("3", True, now) == 1.0
+    assert dict(zip(starts, two.availability("3", True, now, starts)))[0.25 * H] == 0.0
+
+
+def test_a_day_that_departs_from_the_plan_loses_trust_at_once():
+    """Window 4 does not open today (an absent clerk): by 10:00 its plan is believed at 1 / 4.3616,
+    the five slots 09:00-10:00 weighing 1 + 0.8 + ... + 0.8^4 against one prior slot of agreement;
+    the windows that opened as planned keep full trust, and the estimate leans on today's evidence more."""
+    plan = WindowPlan()
+    _lunch_days(plan, 3)
+    _today_opens(plan, ("1", "2", "3"))
+    now = 10 * H
+    assert plan.trust("1", True, now) == 1.0
+    assert plan.trust("4", False, now) == pytest.approx(1 / (1 + 3.3616), abs=1e-4)
+    # A break is not a departure: window 1, closed ten minutes ago, counts as open now; only the
+    # 09:45 slot it spent two thirds closed costs a little: (3.3616 - 0.8 * 2/3 + 1) / 4.3616.
+    plan.closed("1", now - 600)
+    assert plan.trust("1", False, now) == pytest.approx((3.3616 - 0.8 * 2 / 3 + 1) / 4.3616, abs=1e-4)
+
+
+def test_a_plan_contradicted_over_lunch_is_believed_less():
+    """Windows 3 and 4 stayed open over lunch today, against three days of lunch closures: at 12:45
+    four slots (12:00-12:45, weights 0.8^3 ... 1) contradict the plan, the twelve before (09:00-11:45,
+    weights 0.8^4 ... 0.8^15) agree: trust (1.9072 + 1) / (1.9072 + 2.952 + 1) = 0.496."""
+    plan = WindowPlan()
+    _lunch_days(plan, 3)
+    _today_opens(plan, ("1", "2", "3", "4"))
+    now = 12.75 * H
+    disagree = 1 + 0.8 + 0.64 + 0.512
+    agree = sum(0.8 ** k for k in range(4, 16))
+    assert plan.trust("3", True, now) == pytest.approx((agree + 1) / (agree + disagree + 1), abs=1e-4)
+    assert plan.trust("3", True, now) == pytest.approx(0.496, abs=1e-3)
+    assert plan.trust("1", True, now) == 1.0  # window 1 did what the plan said
+
+
+def test_configured_hours_are_fully_trusted_whatever_today_shows():
+    """Configured hours are strong evidence: trust 1 even on a day that departs from them, and the
+    availability follows them (window 1 closes at 12:00 as configured)."""
+    plan = WindowPlan({"1": [parse_hours("09:00-12:00"), parse_hours("13:00-17:00")]}, windows=["1", "2"])
+    _today_opens(plan, ("2",))  # window 1 late today
+    now = 10 * H
+    assert plan.trust("1", False, now) == 1.0
+    assert plan.trust("2", True, now) == 0.0  # no hours, nothing learned: today's state is kept
+    starts = plan.breakpoints(now, 4 * H)
+    avail = dict(zip(starts, plan.availability("1", True, now, starts)))
+    assert avail[0.0] == 1.0 and avail[2 * H] == 0.0 and avail[3 * H] == 1.0
+    assert plan.availability("2", True, now, starts) == [1.0] * len(starts)

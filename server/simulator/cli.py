@@ -18,7 +18,7 @@ from ..config_file import load_config
 from ..errors import ConfigError
 from .day import Day, simulate_day, simulate_days, summarize
 from .push import PushAborted, push_events, write_jsonl
-from .scenarios import SCENARIOS, Hall, Service, Window, get_scenario, sample_hall
+from .scenarios import SCENARIOS, Hall, Service, Window, get_scenario, hall_for, sample_hall
 
 __all__ = ["add_arguments", "run", "main", "load_hall"]
 
@@ -118,7 +118,8 @@ def _build_days(args: argparse.Namespace) -> list[Day]:
     if args.config:
         hall = load_hall(args.config, args.windows)
     elif args.windows is not None:
-        hall = sample_hall(args.windows)
+        # the scenario's own catalogue (the sample hall for calendar days), at that size
+        hall = sample_hall(args.windows) if args.scenario == "calendar" else hall_for(args.scenario, args.windows)
     if args.scenario == "calendar":
         start = args.date or dt.date(2026, 11, 1)
         return simulate_days(start, args.days, args.seed, None, hall=hall)

@@ -23,10 +23,11 @@ from .scenarios import (
     ClerkLimits,
     Hall,
     Scenario,
+    Service,
     Window,
     clerk_limits,
     get_scenario,
-    sample_hall,
+    hall_for,
     scenario_for_date,
 )
 
@@ -104,8 +105,9 @@ class _Win:
     speed: float
     wanted: bool = False  # the counter plan wants it staffed now
     state: str = "closed"  # closed | idle | busy
-    closing: str | None = None  # None | "plan" | "break": close when the current visit ends
+    closing: str | None = None  # None | "plan" | "break" | "away": close when the current visit ends
     on_break: bool = False
+    away: bool = False  # the scenario's absent clerk: stays closed whatever the plan wants
     idle_since: float = 0.0
     current: _Ticket | None = None
     break_s: float = 0.0
@@ -123,6 +125,13 @@ def _lognormal(rng: random.Random, mean: float, cv: float) -> float:
     sigma = math.sqrt(math.log(1.0 + cv * cv))
     mu = math.log(mean) - sigma * sigma / 2.0
     return rng.lognormvariate(mu, sigma)
+
+
+def service_time(rng: random.Random, service: Service) -> float:
+    """One visit's length at a window of speed 1.0 (a plain lognormal draws exactly as before tails)."""
+    if service.tail_share and rng.random() < service.tail_share:
+        return _lognormal(rng, service.tail_mean_s, service.tail_cv)
+    return _lognormal(rng, service.body_mean_s, service.cv)
 
 
 def window_speed(hall: Hall, window_id: str) -> float:
@@ -184,6 +193,16 @@ class _Sim:
             first = min(sc.plan[0][1], len(self.wins), self.limits.cap_at(start))
             self.schedule(start, "plan", max(first, self.limits.minimum))
             self.schedule(start, "control")
+        for number, since, until in sc.absent:
+            if not 1 <= number <= len(self.wins):
+                continue
+            w = self.wins[number - 1]
+            if since <= start:
+                w.away = True  # before the plan's first opening
+            else:
+                self.schedule(since, "away", w)
+            if until < INF:
+                self.schedule(until, "back", w)
         self.schedule(self.close_s, "close")
         # Arrivals: a burst at the door, then a piecewise-constant-rate Poisson process.
         arrivals: list[float] = []
@@ -290,7 +309,7 @@ class _Sim:
                 w.state != "closed" and w.spec.serves(tk.service) for w in self.wins):
             # after closing time every window that serves it has gone home: one comes back
             for w in self.wins:
-                if w.spec.serves(tk.service) and w.state == "closed" and not w.on_break:
+                if w.spec.serves(tk.service) and w.state == "closed" and not w.on_break and not w.away:
                     self._open(w, now)
                     break
 
@@ -356,7 +375,7 @@ class _Sim:
             self.schedule(recall_at, "recall", (w, tk))
             start = recall_at + rng.uniform(10.0, 40.0)
         service = self.hall.service(tk.service)
-        dur = _lognormal(rng, service.mean_s, service.cv) * w.speed
+        dur = service_time(rng, service) * w.speed
         if tk.transfer_to is not None and not second_leg:
             self.schedule(start + dur * rng.uniform(0.3, 0.7), "finish", (w, tk, "transfer"))
         else:
@@ -393,7 +412,7 @@ class _Sim:
             want = w.index < k
             if want and not w.wanted:
                 w.wanted = True
-                if w.state == "closed" and not w.on_break:
+                if w.state == "closed" and not w.on_break and not w.away:
                     if delay > 0:
                         self.schedule(now + delay, "open", w)
                     else:
@@ -420,15 +439,30 @@ class _Sim:
 
     def reopen(self, w: _Win, now: float) -> None:
         w.on_break = False
-        if not w.wanted or w.state != "closed":
+        if not w.wanted or w.state != "closed" or w.away:
             return
         if self.day_over and self._eligible(w) is None:
             return
         self._open(w, now)
 
     def open_later(self, w: _Win, now: float) -> None:
-        if w.wanted and w.state == "closed" and not w.on_break:
+        if w.wanted and w.state == "closed" and not w.on_break and not w.away:
             self._open(w, now)
+
+    def away(self, w: _Win, now: float) -> None:
+        w.away = True
+        if w.state == "idle":
+            self._close(w, now)
+        elif w.state == "busy":
+            w.closing = "away"  # after this visit; a break due then is not taken
+
+    def back(self, w: _Win, now: float) -> None:
+        w.away = False
+        if w.state == "busy" and w.closing == "away":
+            # back before the last visit ended: never left (unless the plan has closed it since)
+            w.closing = None if w.wanted else "plan"
+        elif not w.on_break:  # a break in progress reopens the window when it ends
+            self.reopen(w, now)
 
     def control(self, now: float) -> None:
         assert self.controller is not None and self.limits is not None and self.on_control
@@ -488,6 +522,10 @@ class _Sim:
                 self.control(now)
             elif kind == "open":
                 self.open_later(d, now)
+            elif kind == "away":
+                self.away(d, now)
+            elif kind == "back":
+                self.back(d, now)
             else:  # pragma: no cover - programming error
                 raise AssertionError(kind)
 
@@ -599,7 +637,7 @@ def simulate_day(
     if plan_scale is not None and plan_scale != 1.0:
         sc = sc.scaled(plan_scale)
     if hall is None:
-        hall = sample_hall(sc.windows)
+        hall = hall_for(sc)
     if controller is not None and limits is None:
         limits = clerk_limits(sc, len(hall.windows))
     tz = ZoneInfo(hall.timezone)
@@ -633,8 +671,8 @@ def simulate_days(
     if isinstance(start, str):
         start = dt.date.fromisoformat(start)
     if hall is None:
-        size = max(s.windows for s in _scenarios_used(start, n, scenario))
-        hall = sample_hall(size)
+        used = _scenarios_used(start, n, scenario)
+        hall = hall_for(used[0], max(s.windows for s in used))
     days = []
     for i in range(n):
         date = start + dt.timedelta(days=i)

@@ -19,6 +19,7 @@ __all__ = [
     "SCENARIOS",
     "ClerkLimits",
     "clerk_limits",
+    "hall_for",
     "sample_hall",
     "scenario_for_date",
     "get_scenario",
@@ -27,12 +28,30 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Service:
-    """A service (queue) of the hall: id, ticket prefix and service-time distribution."""
+    """A service (queue) of the hall: id, ticket prefix and service-time distribution.
+
+    Lognormal; with ``tail_share`` > 0 a mixture: that share of visits takes a second,
+    longer lognormal (mean ``tail_mean_s``), the rest a body whose mean keeps ``mean_s`` the
+    overall mean.
+    """
 
     id: str
     prefix: str
     mean_s: float  # mean service time at a window of speed 1.0
-    cv: float = 0.4  # coefficient of variation of the lognormal service time
+    cv: float = 0.4  # coefficient of variation of the lognormal service time (of the body)
+    tail_share: float = 0.0
+    tail_mean_s: float = 0.0
+    tail_cv: float = 0.12
+
+    def __post_init__(self) -> None:
+        if self.tail_share and not (0 < self.tail_share < 1 and self.body_mean_s > 0):
+            raise ValueError(f"service {self.id}: a tail needs 0 < tail_share < 1 and room for a body")
+
+    @property
+    def body_mean_s(self) -> float:
+        if not self.tail_share:
+            return self.mean_s
+        return (self.mean_s - self.tail_share * self.tail_mean_s) / (1.0 - self.tail_share)
 
 
 @dataclass(frozen=True)
@@ -93,6 +112,27 @@ def sample_hall(n_windows: int = 8) -> Hall:
     return Hall(id="sample-hall", services=SAMPLE_SERVICES, windows=tuple(windows))
 
 
+FOUR_SERVICES = (
+    Service("quick", "A", 150.0, 0.4),
+    Service("standard", "B", 420.0, 0.4),
+    Service("complex", "C", 720.0, 0.3),
+    # Business accounts: most visits about 9 min, one in five 30-45 min (contracts, many lines).
+    Service("business", "D", 900.0, 0.4, tail_share=0.2, tail_mean_s=2280.0, tail_cv=0.12),
+)
+
+
+def four_service_hall(n_windows: int = 10) -> Hall:
+    """Another catalogue: four services, one with a long tail; window 2 is the business desk.
+
+    Window 2 serves only business and complex tickets; every other window serves everything.
+    """
+    if n_windows < 1:
+        raise ValueError("a hall needs at least one window")
+    windows = tuple(Window(str(i), ("business", "complex") if i == 2 else None)
+                    for i in range(1, n_windows + 1))
+    return Hall(id="four-service-hall", services=FOUR_SERVICES, windows=windows)
+
+
 @dataclass(frozen=True)
 class Scenario:
     """What kind of day: volume, arrival shape, staffing plan and customer behaviour."""
@@ -118,6 +158,10 @@ class Scenario:
     break_s: float = 15 * 60.0  # each clerk's break
     morning_breaks: tuple[float, float] = (4500.0, 10200.0)  # 10:15-11:50 after a 09:00 open
     afternoon_breaks: tuple[float, float] = (19800.0, 26400.0)  # 14:30-16:20
+    catalogue: str = "sample"  # the hall's services and windows: a key of CATALOGUES
+    # Clerks who are not there: (window number 1.., from, until) in seconds after opening; the
+    # plan may want that window, it stays closed (a visit in progress at `from` is finished).
+    absent: tuple[tuple[int, float, float], ...] = ()
 
     def scaled(self, factor: float) -> "Scenario":
         """The same day with the counter plan scaled by ``factor`` (at least one window)."""
@@ -159,6 +203,47 @@ SCENARIOS: dict[str, Scenario] = {
     ),
 }
 
+CATALOGUES = {"sample": sample_hall, "four_services": four_service_hall}
+"""Service catalogues: a hall of N windows for each."""
+
+_FOUR_MIX = {"quick": 0.45, "standard": 0.3, "complex": 0.15, "business": 0.1}
+ALL_DAY = float("inf")
+
+# Variety (issue 13): another catalogue, more or no priority, absent clerks, lunch at other
+# hours, a quiet day whose lunch halves four windows, and a day whose counter plan is not the
+# one earlier days had. Each changes one or two things of a base day, so a benchmark can say
+# what made the difference.
+SCENARIOS.update({
+    "quiet_half_lunch": Scenario(
+        name="quiet_half_lunch",
+        expected_tickets=220.0,
+        hourly_profile=SCENARIOS["quiet"].hourly_profile,
+        mix=dict(_MIX),
+        windows=4,
+        plan=((-300.0, 4), (10800.0, 2), (16200.0, 4)),
+        opening_burst=2.0,
+        priority_share=0.0,
+        patience_mean_s=120 * 60.0,
+    ),
+    "four_services": replace(SCENARIOS["normal"], name="four_services", expected_tickets=540.0,
+                             mix=dict(_FOUR_MIX), priority_share=0.08, catalogue="four_services"),
+    "four_services_month_end": replace(SCENARIOS["month_end"], name="four_services_month_end",
+                                       expected_tickets=880.0, mix=dict(_FOUR_MIX), priority_share=0.05,
+                                       catalogue="four_services"),
+    # Window 2's clerk is off sick, window 5's comes at 11:00, window 7's leaves at 15:00.
+    "normal_absent": replace(SCENARIOS["normal"], name="normal_absent",
+                             absent=((2, -300.0, ALL_DAY), (5, -300.0, 7200.0), (7, 21600.0, ALL_DAY))),
+    # Lunch an hour early (11:00-12:30) or an hour late (13:00-14:30); customers keep their hours.
+    "normal_early_lunch": replace(SCENARIOS["normal"], name="normal_early_lunch",
+                                  plan=((-300.0, 8), (3600.0, 10), (7200.0, 6), (12600.0, 9), (14400.0, 10))),
+    "month_end_late_lunch": replace(SCENARIOS["month_end"], name="month_end_late_lunch",
+                                    plan=((-300.0, 12), (3600.0, 15), (14400.0, 8), (19800.0, 12),
+                                          (21600.0, 15))),
+    # Another rota: 6 at 08:55, 10 from 10:30, 5 over 11:30-13:00, 8 until 14:30, then 10.
+    "normal_shifted": replace(SCENARIOS["normal"], name="normal_shifted",
+                              plan=((-300.0, 6), (5400.0, 10), (9000.0, 5), (14400.0, 8), (19800.0, 10))),
+})
+
 # Dates a single-day run uses when none is given: a month-end Monday, a Wednesday, a Sunday.
 DEFAULT_DATES = {
     "month_end": dt.date(2026, 11, 30),
@@ -199,6 +284,12 @@ def clerk_limits(scenario: Scenario | str, n_windows: int | None = None) -> Cler
     sc = get_scenario(scenario) if isinstance(scenario, str) else scenario
     clerks = min(sc.windows, n_windows) if n_windows else sc.windows
     return ClerkLimits(clerks=clerks, lunch_clerks=max(1, round(clerks * 2 / 3)))
+
+
+def hall_for(scenario: Scenario | str, n_windows: int | None = None) -> Hall:
+    """The hall a scenario's days happen in: its catalogue with ``n_windows`` (default its plan's)."""
+    sc = get_scenario(scenario) if isinstance(scenario, str) else scenario
+    return CATALOGUES[sc.catalogue](n_windows if n_windows is not None else sc.windows)
 
 
 def get_scenario(name: str) -> Scenario:

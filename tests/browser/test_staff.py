@@ -263,13 +263,14 @@ RING_KINDS = {"care_15", "care_30", "staffing", "open_windows"}
 
 
 async def likely_long_waits_scene(server: LiveServer) -> None:
-    """One window at 09:00 and eight quick tickets by 09:02: the last few are likely to pass 15 min
-    (care_soon), the hall needs more windows (open_windows, staffing); nobody has waited 15 min.
-    Every alert of the scene is still active at its end."""
+    """One window at 09:00 and eleven quick tickets by 09:02: the last few are likely to pass 15 min
+    (care_soon: the last two expect 27 and 30 min, over the 0.88 starting level), the hall needs more
+    windows (open_windows, staffing); nobody has waited 15 min. Every alert of the scene is still
+    active at its end."""
     await server.push(
         {"type": "window.opened", "at": at("09:00"), "window": "1"},
-        *({"type": "ticket.issued", "at": at(f"09:0{i // 3}"), "ticket": f"A00{i}", "service": "quick"}
-          for i in range(1, 9)),
+        *({"type": "ticket.issued", "at": at(f"09:0{i // 4}"), "ticket": f"A{i:03}", "service": "quick"}
+          for i in range(1, 12)),
         {"type": "clock.tick", "at": at("09:02:20")},  # before the 09:02:30 review changes the advice
     )
 

@@ -21,9 +21,10 @@ from server.simulator import (
     summarize,
 )
 from server.simulator.day import Day
+from server.simulator.scenarios import hall_for
 from tests.simulator.sim_checks import check_consistent, check_well_formed, parse_at
 
-PREFIXES = {"quick": "A", "standard": "B", "complex": "C"}
+PREFIXES = {"quick": "A", "standard": "B", "complex": "C", "business": "D"}
 SEEDS = range(10)
 
 
@@ -75,7 +76,7 @@ def test_events_obey_hall_rules(scenario, seed):
        windows=st.integers(min_value=2, max_value=16))
 def test_any_seed_and_hall_size_obeys_hall_rules(seed, scenario, windows):
     """Whatever the seed and number of windows, the stream is well-formed and consistent."""
-    hall = sample_hall(windows)
+    hall = hall_for(scenario, windows)
     d = simulate_day(scenario, seed, hall=hall, plan_scale=windows / SCENARIOS[scenario].windows)
     check_well_formed(d.events)
     check_consistent(d.events, PREFIXES)
