@@ -137,7 +137,10 @@ async def test_pipelined_push_resends_everything_after_the_last_ack(events):
     ids = [e["id"] for e in events]
     assert first_occurrences(peer.received) == ids
     second = peer.received[40:]
-    assert second[: len(ids) - 25] == ids[25:]
+    # The peer's acks of the first 25 can die with the aborted connection before the pusher reads
+    # them; then it resends from the last ack it did read. Either way: from there on, in order.
+    resent_from = ids.index(second[0])
+    assert resent_from <= 25 and second == ids[resent_from:]
     assert result.acked == len(events) and result.reconnects == 1
 
 
