@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
 
 from .display_content import setup_display_content
+from .keys import HUB
 from .staff_auth import setup_staff_auth
 
 
@@ -16,6 +18,10 @@ __all__ = ["setup_pages", "STATIC_DIR"]
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 PAGES = {"/staff": "staff.html", "/manager": "manager.html", "/display": "display.html"}
+
+ZONE_META = '<meta name="waitwell-timezone" content="">'
+"""Filled with the hall's zone as the page is served, so a lobby screen's clock is in hall time
+from its first frame, before any display.state arrives (a screen's device may be set to any zone)."""
 
 
 def setup_pages(app: web.Application) -> None:
@@ -31,6 +37,11 @@ def setup_pages(app: web.Application) -> None:
 
 def _page(file: Path) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handler(request: web.Request) -> web.StreamResponse:
+        text = file.read_text(encoding="utf-8")
+        if ZONE_META in text:
+            zone = request.app[HUB].hall.tz.key
+            return web.Response(text=text.replace(ZONE_META, ZONE_META.replace('""', f'"{html.escape(zone)}"')),
+                                content_type="text/html", headers={"Cache-Control": "no-cache"})
         return web.FileResponse(file, headers={"Cache-Control": "no-cache"})
 
     return handler

@@ -97,3 +97,26 @@ async def test_times_shown_are_the_halls_wall_time_with_the_browser_in_another_z
         await context.close()
     finally:
         server.stop()
+
+
+async def test_the_lobby_clock_is_in_hall_time_before_the_first_state(browser: Any, tmp_path: Path) -> None:
+    """Until the first display.state arrives (a screen booting, its feed slow), the clock must
+    not show the device's zone: the page itself carries the hall's zone."""
+    server = ServerProcess(tmp_path, free_port(), clock="wall")
+    await server.start()
+    try:
+        context = await browser.new_context(timezone_id=BROWSER_ZONE, viewport={"width": 1280, "height": 1000})
+        display = await context.new_page()
+        await display.goto(server.url + "/display")
+        before = datetime.now(HALL)
+        # The view the page draws while it has no state: the same rule, asked with state = null.
+        clock = await display.evaluate("""() => {
+            const W = WaitWellDisplay;
+            return W.buildView(null, {elapsedMs: 0, monoNowMs: 0, wallNowMs: Date.now(), screen: W.ScreenConfig,
+                                      banner: null, slide: null, offlineSinceMs: null}).header.time;
+        }""")
+        assert clock in shanghai_minutes(before - timedelta(seconds=5), datetime.now(HALL)), clock
+        assert clock != datetime.now(ZoneInfo(BROWSER_ZONE)).strftime("%H:%M")
+        await context.close()
+    finally:
+        server.stop()

@@ -28,6 +28,7 @@ import pytest
 import websockets
 
 from server.web.display_content import DEFAULT_CONTENT_DIR, content_json, load_display_content
+from server.web.keys import HUB
 from signage.calls import HOLD_S, MAX_LAG_S, MAX_ROWS, banner_at, schedule, state_banner
 from signage.content import Content, ScreenConfig
 from signage.content_files import load_playlist, load_screen
@@ -851,7 +852,7 @@ JS_VIEW = """([cases, content, bannerMs]) => cases.map(c => {
     const state = c.msg === null ? null : W.parseMessage(c.msg);
     const nowMs = W.hallNow(state, c.elapsed_s * 1000, c.wall_ms);
     const banner = W.stateBanner(state, nowMs, bannerMs / 1000);
-    const tz = state ? state.hall.timezone : null;
+    const tz = state ? state.hall.timezone : W.PAGE_TIMEZONE;  // as the page's hallTz()
     const slide = W.playlistSlideAt(content.slides, nowMs, W.localParts(nowMs, tz), new Set());
     const v = W.buildView(state, {elapsedMs: c.elapsed_s * 1000, monoNowMs: c.mono_s * 1000, wallNowMs: c.wall_ms,
         screen: content, banner: banner, slide: slide, offlineSinceMs: c.offline_ms});
@@ -897,12 +898,17 @@ async def test_js_build_view_equals_python(browser: Any, live: LiveServer) -> No
     ]
     content = load_display_content(DEFAULT_CONTENT_DIR)
     playlist = load_playlist(DEFAULT_CONTENT_DIR)
+    # The page is served with the hall's zone, so before a state it reads the wall clock in that
+    # zone: a pygame screen that knows the hall's zone does the same.
+    assert live.runner is not None
+    page_zone = ZoneInfo(live.runner.app[HUB].hall.tz.key)
     py = []
     for c in cases:
         state = parse_state(c["msg"]) if c["msg"] is not None else None
-        now = hall_now(state, c["elapsed_s"], c["wall"]) if state is not None else c["wall"]
+        wall_now = c["wall"] if state is not None else c["wall"].astimezone(page_zone)
+        now = hall_now(state, c["elapsed_s"], c["wall"]) if state is not None else wall_now
         banner = state_banner(state, now, SCREEN.banner_seconds)
-        view = build_view(state, elapsed_s=c["elapsed_s"], mono_now=c["mono_s"], wall_now=c["wall"], screen=SCREEN,
+        view = build_view(state, elapsed_s=c["elapsed_s"], mono_now=c["mono_s"], wall_now=wall_now, screen=SCREEN,
                           banner=banner, slide=playlist.slide_at(now),
                           offline_since=c["offline"])
         py.append(_py_view(view))

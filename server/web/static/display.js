@@ -269,6 +269,13 @@
     return "short";
   }
 
+  /** The hall's zone as the server put it in the page: the clock is in hall time before the first
+   *  state arrives (null when the page was not served by a hall: the device's zone). */
+  const PAGE_TIMEZONE = (function () {
+    const meta = typeof document !== "undefined" ? document.querySelector('meta[name="waitwell-timezone"]') : null;
+    return meta && meta.content ? meta.content : null;
+  })();
+
   /** The hall's time (ms since the epoch): the state's ``at`` advanced by local elapsed time;
    *  ``wallNowMs`` before the hall has a time. */
   function hallNow(state, elapsedMs, wallNowMs) {
@@ -303,7 +310,7 @@
    *  before any hall time; ``v.banner`` from stateBanner; ``v.slide`` from playlistSlideAt;
    *  ``v.offlineSinceMs`` while the feed is down. */
   function buildView(state, v) {
-    const tz = state ? state.hall.timezone : null;
+    const tz = state ? state.hall.timezone : PAGE_TIMEZONE;
     const p = localParts(hallNow(state, v.elapsedMs, v.wallNowMs), tz);
     const date = dates(p);
     const header = {
@@ -744,7 +751,7 @@
   let timer = null;
   let pendingSeq = null;
 
-  function hallTz() { return state ? state.hall.timezone : null; }
+  function hallTz() { return state ? state.hall.timezone : PAGE_TIMEZONE; }
 
   /** Run ``draw(data)`` only when the zone's data (or the given key) changed since it was last drawn. */
   function zone(name, data, draw, key) {
@@ -855,7 +862,7 @@
   // The pure rules, for tests that compare them with the Python screen.
   window.WaitWellDisplay = { parseState, parseMessage, schedule, bannerAt, nextChange, stateBanner, backoffDelays,
     formatWait, waitLevel, windowText, tickerItems, hallNow, buildView, scheduleActive, playlistActive, playlistSlideAt,
-    localParts, ScreenConfig, HOLD_S, MAX_LAG_S, MAX_ROWS, CARE_FIRST_MIN, LONG_SHARE,
+    localParts, ScreenConfig, PAGE_TIMEZONE, HOLD_S, MAX_LAG_S, MAX_ROWS, CARE_FIRST_MIN, LONG_SHARE,
     BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, OPEN_TIMEOUT_MS };
 
   displayAppRun();
