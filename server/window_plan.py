@@ -181,13 +181,9 @@ class WindowPlan:
 
     def expected_open(self, window: str, at_s: float) -> float | None:
         """The expected open share of ``window`` at local second ``at_s``; None: no plan known."""
-        spans = self._configured.get(window)
-        if spans is not None:
-            return 1.0 if any(s <= at_s < e for s, e in spans) else 0.0
-        learned = self._learned.get(window)
-        if learned is None or self._days < MIN_DAYS:
+        if window not in self._configured and (window not in self._learned or self._days < MIN_DAYS):
             return None
-        return learned[min(SLOTS - 1, max(0, int(at_s // SLOT_S)))]
+        return self._expected_now(window, at_s)
 
     def trust(self, window: str, is_open: bool, now_s: float) -> float:
         """How far the plan of ``window`` is to be believed now, from 0 (not at all) to 1.
@@ -315,14 +311,6 @@ class WindowPlan:
         kept = 1.0 if is_open else 0.0
         if trust <= 0.0:
             return [kept] * len(starts)
-        planned = self._planned_availability(window, is_open, now_s, starts, trust)
-        if trust >= 1.0 or planned[1]:
-            return planned[0]
-        return _believed(planned[0], kept, trust)
-
-    def _planned_availability(self, window: str, is_open: bool, now_s: float, starts: list[float],
-                              trust: float) -> tuple[list[float], bool]:
-        """The plan's availability, and whether it is already weighted by ``trust`` (a cached shape)."""
         p_now = self._expected_now(window, now_s)
         back_at = None
         if not is_open and p_now >= 0.5:
@@ -333,15 +321,16 @@ class WindowPlan:
         times, slots = self._slots(now_s, starts)
         spans = self._configured.get(window)
         if spans is None and back_at is None:
-            return self._learned_shape(window, is_open, slots, trust), True
+            return self._learned_shape(window, is_open, slots, trust)
         if spans is not None:
             planned = [1.0 if any(s <= t < e for s, e in spans) else 0.0 for t in times]
         else:
             planned = [self._learned[window][i] for i in slots]
         p_from = planned[0]
-        return [min(1.0, max(0.0, (1.0 if is_open or (back_at is not None and offset >= back_at) else 0.0)
+        shape = [min(1.0, max(0.0, (1.0 if is_open or (back_at is not None and offset >= back_at) else 0.0)
                               + p - p_from))
-                for offset, p in zip(starts, planned[1:])], False
+                 for offset, p in zip(starts, planned[1:])]
+        return shape if trust >= 1.0 else _believed(shape, kept, trust)
 
     def _learned_shape(self, window: str, is_open: bool, slots: tuple[int, ...], trust: float) -> list[float]:
         """A learned window's availability over ``slots`` (now's first), with no break to end, as believed.
