@@ -30,8 +30,7 @@ from .tickets import Floor
 from .window_plan import WindowPlan, local_seconds
 
 
-__all__ = ["StaffingAdvisor", "StaffingReview", "needs", "open_windows_message", "staffing_message",
-           "windows_needed"]
+__all__ = ["StaffingAdvisor", "StaffingReview", "needs", "open_windows_message", "staffing_message"]
 
 
 MIN_PROFILE_DAYS = 2
@@ -71,15 +70,6 @@ def _queue_share_over(elapsed_s: Sequence[float], windows: int, open_windows: in
             continue
         total += gamma_sf(slots, (working * left + extra * (left - OPEN_DELAY_S)) / mean_s)
     return total / counted if counted else 0.0
-
-
-def windows_needed(elapsed_s: Sequence[float], queue_mean_s: float, arrivals_per_s: float,
-                   arrival_mean_s: float, *, open_windows: int, free_windows: int, target_s: float,
-                   target_share: float, max_windows: int) -> int:
-    """The fewest windows (at least 1, at most ``max_windows``) that meet the target (see :func:`needs`)."""
-    return max(needs(elapsed_s, queue_mean_s, arrivals_per_s, arrival_mean_s, open_windows=open_windows,
-                     free_windows=free_windows, target_s=target_s, target_share=target_share,
-                     max_windows=max_windows))
 
 
 def needs(elapsed_s: Sequence[float], queue_mean_s: float, arrivals_per_s: float,
