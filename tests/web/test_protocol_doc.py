@@ -12,7 +12,7 @@ import pytest
 
 from server.simulator.day import simulate_day
 from tests.halltools import at, raw
-from tests.web.conftest import receive_json
+from tests.web.conftest import QUEUE, receive_json
 
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
@@ -82,7 +82,7 @@ async def test_server_output_matches_the_documented_schemas(server):
     for alert in state["alerts"]:
         check("alert", alert)
     for label in ("A001", "A002"):
-        async with server.session.get(f"{server.url}/api/tickets/{label}") as resp:
+        async with server.session.get(f"{server.url}/api/tickets/{label}?token={QUEUE}") as resp:
             check("ticket", await resp.json())
     await display.close()
 
