@@ -37,6 +37,7 @@ from .keys import HUB
 from .pages import STATIC_DIR
 from .routes import queue_or_staff
 from .staff_auth import PinLimiter
+from .when import FORECAST
 
 
 __all__ = ["LinkKey", "PhoneLimits", "setup_phone", "SECRET_FILE", "MAC_BYTES", "REQUESTS_PER_MIN",
@@ -207,6 +208,8 @@ def _view(request: web.Request, label: str, day: date) -> dict[str, Any]:
     view = ticket_view(hall, label, request.app[PHONE].outlooks.of(hall), almost_at=hub.config.phone_almost_at)
     view["expires_at"] = _expires_at(hub, day)
     view["hall"] = {"name": hall.config.name, "name_en": hall.config.name_en}
+    long_wait = view["state"] == "waiting"
+    view["come_back"] = request.app[FORECAST].come_back(hall, view["expected_wait_s"]) if long_wait else None
     return view
 
 

@@ -37,7 +37,7 @@ def check(name: str, instance) -> None:
 
 def test_doc_has_a_schema_per_message():
     """The protocol page documents every message kind with a schema."""
-    assert set(schemas()) == {"event", "reply", "alert", "staff_message", "display_state", "state", "ticket", "phone"}
+    assert set(schemas()) == {"event", "reply", "alert", "staff_message", "display_state", "state", "ticket", "phone", "forecast"}
 
 
 def test_simulated_events_match_the_event_schema():
