@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from .conftest import QUEUE_TOKEN, WAIT_MS, LiveServer, at
+from server.forecast import WaitHistory
+from server.simulator.day import simulate_day
+from server.simulator.scenarios import scenario_for_date
+from server.web.when import FORECAST_FILE
+
+from .conftest import DAY, QUEUE_TOKEN, WAIT_MS, LiveServer, at
 
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
@@ -116,3 +124,37 @@ async def test_yesterdays_link_says_expired_and_a_forged_one_says_nothing(server
     response = await page.goto(url[:-3] + "xyz")
     assert response.status == 404 and (await page.text_content("body") or "").strip() == "404: Not Found"
     await page.context.close()
+
+
+def learn_simulated_weeks(data_dir: Path, start: dt.date, weeks: int) -> None:
+    """A data dir whose forecast history learned ``weeks`` simulated weeks before ``start``."""
+    history = WaitHistory()
+    for d in range(7 * weeks):
+        day = start - dt.timedelta(days=7 * weeks - d)
+        sim = simulate_day(scenario_for_date(day), seed=d, date=day)
+        open_s = sim.t0.hour * 3600 + sim.t0.minute * 60
+        history.add_day(day, [(open_s + t["issued"], t["called"] - t["issued"])
+                              for t in sim.tickets.values() if "called" in t])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / FORECAST_FILE).write_text(json.dumps(history.export()), encoding="utf-8")
+
+
+async def test_when_page_shows_the_week_and_the_quiet_hours(tmp_path: Path, browser: Any) -> None:
+    learn_simulated_weeks(tmp_path / "data", dt.date.fromisoformat(DAY), weeks=3)
+    server = LiveServer(tmp_path / "data")
+    await server.start()
+    try:
+        await server.push({"type": "window.opened", "at": at("09:00"), "window": "1"})
+        page = await phone_page(browser, "zh-CN")
+        await page.goto(server.url("/when"))
+        await page.wait_for_selector("body[data-ready='yes']", timeout=WAIT_MS)
+        assert await page.text_content("#title") == "何时来办理"
+        assert await page.locator("td[data-cell]:not(.none)").count() >= 7 * 8
+        assert await page.locator("td.quiet").count() >= 5
+        first = await page.text_content("#quiet li")
+        assert first and ("今天" in first or "明天" in first or "周" in first) and "–" in first
+        await page.click("#lang")
+        assert await page.text_content("#title") == "When to come"
+        await page.context.close()
+    finally:
+        await server.stop()

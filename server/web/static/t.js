@@ -86,7 +86,7 @@
     $("comeback").hidden = !back || !(state === "waiting");
     if (back) $("comeback").textContent = tr("comeback", { when: lang === "en" ? back.en : back.zh });
     $("live").textContent = ended ? "" : tr(mode === "live" ? "live" : mode === "offline" ? "offline" : "polling");
-    $("expires").textContent = view && view.expires_at && !ended ? tr("expires", { t: view.expires_at.slice(0, 10) + " 24:00" }) : "";
+    $("expires").textContent = view && view.expires_at && !ended ? tr("expires", { t: view.expires_at.slice(0, 10) + " " + view.expires_at.slice(11, 16) }) : "";
   }
 
   /* ---- sound and vibration: the phone may be in a pocket ---- */
