@@ -38,6 +38,9 @@ FORECAST_FILE = "forecast.json"
 LOOK_EVERY_S = 60.0
 """How often the keeper copies today's waits from the hall."""
 
+LOBBY_AFTER_S = 3600.0
+"""The lobby ticker suggests quiet hours at least this far ahead: someone reading it is here now."""
+
 
 class ForecastKeeper:
     def __init__(self, hub: Hub, data_dir: Path) -> None:
@@ -52,6 +55,8 @@ class ForecastKeeper:
                 log.warning("forecast: %s is unreadable (%s); learning again from today", self.path, exc)
         self._day: date | None = None
         self._waits: dict[str, tuple[float, float]] = {}
+        self._lobby: tuple[object, dict[str, Any]] = (None, {})
+        """The lobby's fields and what they were worked out for: they change with the half hour."""
 
     def look(self) -> None:
         """Copy today's waits from the hall; teach the history the day before when the day turned."""
@@ -80,8 +85,19 @@ class ForecastKeeper:
         """For a wait longer than the hall's first care threshold: the next quiet hours after it."""
         if wait_s is None or wait_s < hall.config.alerts.care_first_min * 60:
             return None
+        return self._quiet_after(wait_s)
+
+    def lobby_fields(self) -> dict[str, Any]:
+        """``quiet_hours`` of display.state: the next quiet hours one could come back for (an hour on)."""
         now = self.now()
-        ready = now.hour * 3600 + now.minute * 60 + wait_s
+        key = (self.history.days, now.date(), now.hour, now.minute >= 30)
+        if key != self._lobby[0]:
+            self._lobby = key, {"quiet_hours": self._quiet_after(LOBBY_AFTER_S)}
+        return self._lobby[1]
+
+    def _quiet_after(self, after_s: float) -> dict[str, str] | None:
+        now = self.now()
+        ready = now.hour * 3600 + now.minute * 60 + after_s
         run: QuietRun
         for run in quiet_runs(self.history, now):
             if run.day > now.date() or run.from_hour * 3600 >= ready:
@@ -111,6 +127,7 @@ def setup_when(app: web.Application, data_dir: Path) -> None:
     """Register /api/forecast and /when; keep the history learning while the app runs."""
     keeper = ForecastKeeper(app[HUB], data_dir)
     app[FORECAST] = keeper
+    app[HUB].display.extras = keeper.lobby_fields
 
     async def keep_looking(app: web.Application) -> AsyncIterator[None]:
         async def loop() -> None:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from server.web.when import FORECAST_FILE
 from tests.halltools import CST, raw
-from tests.web.conftest import STAFF, start_server, stop_server
+from tests.web.conftest import STAFF, receive_json, start_server, stop_server
 from tests.web.test_protocol_doc import check
 
 
@@ -54,6 +54,11 @@ async def test_the_forecast_is_public_and_learns_each_finished_day(tmp_path):
         assert cells[(0, 14)]["typical_wait_s"] == 60 and cells[(0, 14)]["days"] == 2
         assert [c for c in cells if cells[c]["quiet"]] == [(0, 14)]
         assert learned["quiet"][0]["text"] == {"zh": "今天 14:00–15:00", "en": "today 14:00–15:00"}
+        display = await server.session.ws_connect(server.ws_url("/ws/display"))
+        state = await receive_json(display)
+        check("display_state", state)
+        assert state["quiet_hours"] == {"zh": "今天 14:00–15:00", "en": "today 14:00–15:00"}  # an hour on at least
+        await display.close()
 
         # The last in line waits long: the phone offers this afternoon.
         async with server.session.get(server.url + "/api/tickets/A030/link",
