@@ -55,6 +55,7 @@ class ForecastKeeper:
                 log.warning("forecast: %s is unreadable (%s); learning again from today", self.path, exc)
         self._day: date | None = None
         self._waits: dict[str, tuple[float, float]] = {}
+        self._quiet: tuple[object, list[QuietRun]] = (None, [])
         self._lobby: tuple[object, dict[str, Any]] = (None, {})
         """The lobby's fields and what they were worked out for: they change with the half hour."""
 
@@ -98,11 +99,17 @@ class ForecastKeeper:
     def _quiet_after(self, after_s: float) -> dict[str, str] | None:
         now = self.now()
         ready = now.hour * 3600 + now.minute * 60 + after_s
-        run: QuietRun
-        for run in quiet_runs(self.history, now):
+        for run in self._runs(now):
             if run.day > now.date() or run.from_hour * 3600 >= ready:
                 return quiet_phrase(run, now.date())
         return None
+
+    def _runs(self, now: datetime) -> list[QuietRun]:
+        """The next quiet runs; every phone with a long wait asks each second, the answer moves by the half hour."""
+        key = (self.history.days, now.date(), now.hour, now.minute >= 30)
+        if key != self._quiet[0]:
+            self._quiet = key, quiet_runs(self.history, now)
+        return self._quiet[1]
 
     def _save(self) -> None:
         tmp = self.path.with_suffix(".tmp")
