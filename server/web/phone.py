@@ -21,6 +21,8 @@ import hmac
 import logging
 import os
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -40,7 +42,7 @@ from .staff_auth import PinLimiter
 from .when import FORECAST
 
 
-__all__ = ["LinkKey", "PhoneLimits", "setup_phone", "SECRET_FILE", "MAC_BYTES", "REQUESTS_PER_MIN",
+__all__ = ["LinkKey", "PhoneLimits", "RequestCounter", "setup_phone", "SECRET_FILE", "MAC_BYTES", "REQUESTS_PER_MIN",
            "MISSES_PER_10_MIN", "FEED_CHECK_S", "KEEPALIVE_S"]
 
 log = logging.getLogger(__name__)
@@ -126,15 +128,36 @@ class Outlooks:
         return self._waits
 
 
+class RequestCounter:
+    """Requests per client address in fixed windows: two numbers per address, whatever the rate
+    (a sliding window of 600 timestamps each would let a scan from many addresses eat memory)."""
+
+    def __init__(self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.window_s, self.clock = limit, window_s, clock
+        self._counts: dict[str, tuple[float, int]] = {}
+
+    def retry_after(self, key: str) -> int | None:
+        """Count one request of ``key``; seconds until it may ask again, or ``None`` when it may now."""
+        now = self.clock()
+        start, count = self._counts.get(key, (now, 0))
+        if now - start >= self.window_s:
+            start, count = now, 0
+        if count >= self.limit:
+            return max(1, int(start + self.window_s - now) + 1)
+        self._counts[key] = (start, count + 1)
+        if len(self._counts) > 10_000:
+            self._counts.pop(next(iter(self._counts)))
+        return None
+
+
 @dataclass(slots=True)
 class PhoneLimits:
-    requests: PinLimiter
+    requests: RequestCounter
     misses: PinLimiter
 
     def refusal(self, remote: str) -> web.Response | None:
         wait = self.misses.retry_after(remote) or self.requests.retry_after(remote)
         if wait is None:
-            self.requests.failed(remote)  # counts every request, not only failures
             return None
         return web.json_response({"error": {"code": "too_many_requests",
                                             "message": f"too many requests; try again in {wait} s"}},
@@ -277,7 +300,7 @@ def setup_phone(app: web.Application, data_dir: Path, hall_id: str) -> None:
     """Register the phone link, page and feed on ``app``."""
     closing = asyncio.Event()
     app[PHONE] = Phone(LinkKey.load(hall_id, data_dir),
-                       PhoneLimits(PinLimiter(REQUESTS_PER_MIN, 60.0), PinLimiter(MISSES_PER_10_MIN, 600.0)),
+                       PhoneLimits(RequestCounter(REQUESTS_PER_MIN, 60.0), PinLimiter(MISSES_PER_10_MIN, 600.0)),
                        Outlooks(), closing)
 
     async def stop_feeds(app: web.Application) -> None:

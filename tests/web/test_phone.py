@@ -17,7 +17,7 @@ import pytest
 from server.config_file import parse_config
 from server.hall import Hall
 from server.ticket_view import ticket_view
-from server.web.phone import MISSES_PER_10_MIN, SECRET_FILE, LinkKey
+from server.web.phone import MISSES_PER_10_MIN, SECRET_FILE, LinkKey, RequestCounter
 from tests.halltools import at, config_with, ev, make_hall, raw
 from tests.web.conftest import QUEUE, STAFF, start_server, stop_server
 from tests.web.test_protocol_doc import check
@@ -253,3 +253,14 @@ async def test_phone_almost_at_comes_from_the_hall_config(tmp_path, almost_at):
         assert view["state"] == ("almost" if almost_at >= 7 else "waiting")
     finally:
         await stop_server(running)
+
+
+def test_requests_per_address_are_counted_in_windows():
+    """600 a minute per address, then 429 until the minute is over; other addresses unaffected."""
+    now = [0.0]
+    counter = RequestCounter(3, 60.0, clock=lambda: now[0])
+    assert [counter.retry_after("a") for _ in range(3)] == [None, None, None]
+    now[0] = 20.0
+    assert counter.retry_after("a") == 41 and counter.retry_after("b") is None
+    now[0] = 60.0
+    assert counter.retry_after("a") is None
