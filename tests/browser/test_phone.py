@@ -155,6 +155,17 @@ async def test_when_page_shows_the_week_and_the_quiet_hours(tmp_path: Path, brow
         assert first and ("今天" in first or "明天" in first or "周" in first) and "–" in first
         await page.click("#lang")
         assert await page.text_content("#title") == "When to come"
+
+        # A long queue at one window: the last ticket's phone offers the next quiet hours.
+        await server.push(*[{"type": "ticket.issued", "at": at(f"09:{n // 2:02d}:{30 * (n % 2):02d}"),
+                             "ticket": f"A{n:03}", "service": "quick"} for n in range(1, 40)])
+        phone = await phone_page(browser, "zh-CN")
+        await phone.goto(await link(server, "A039"))
+        await expect_state(phone, "waiting")
+        assert int((await phone.text_content("#wait") or "0–0").split("–")[0]) >= 15
+        text = await phone.text_content("#comeback")
+        assert await phone.is_visible("#comeback") and text and "等候较少" in text and "–" in text
         await page.context.close()
+        await phone.context.close()
     finally:
         await server.stop()
