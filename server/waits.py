@@ -8,7 +8,7 @@ window that does not serve my service still helps me by taking some of that work
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
 from .estimate import CapacityCurve, Estimate, estimate_wait, lean_on_today, p_wait_exceeds
@@ -92,17 +92,29 @@ class _Ahead:
 class QueueModel:
     """Wait estimates for one moment of one hall."""
 
-    def __init__(self, windows: Sequence[WindowView], learned: Learned, plan: WindowPlan, local_s: float) -> None:
+    def __init__(self, windows: Sequence[WindowView], learned: Learned, plan: WindowPlan, local_s: float,
+                 before: QueueModel | None = None) -> None:
+        """``before``: the model of an earlier moment with no input since (the same windows and
+        learned values): where the plan ahead is the same too, only the offsets to its segments
+        are new, and the rest is taken from it (a review between two events)."""
         self.learned = learned
         self.starts = plan.breakpoints(local_s, HORIZON_S)
-        self.windows = list(windows)
-        self.group_rates: dict[ServiceSet, list[float]] = {}
+        self.windows = before.windows if before is not None else list(windows)
         # How far the plan ahead is believed, over the windows in play now (open, or planned open).
-        trusts = [plan.trust(w.id, w.open, local_s) for w in self.windows]
+        self._outlook = plan.outlook([(w.id, w.open) for w in self.windows], local_s, self.starts)
+        self._base_curves: dict[str, CapacityCurve] = {}
+        if before is not None and before._outlook is self._outlook:
+            self.trust = before.trust
+            self.group_rates = before.group_rates
+            self._cost = before._cost
+            self._service_info = before._service_info
+            self._competes = before._competes
+            return
+        trusts, shares = self._outlook
         in_play = [t for w, t in zip(self.windows, trusts) if w.open or t > 0.0]
         self.trust = sum(in_play) / len(in_play) if in_play else 0.0
-        for w, trust in zip(self.windows, trusts):
-            availability = plan.availability(w.id, w.open, local_s, self.starts, trust)
+        self.group_rates: dict[ServiceSet, list[float]] = {}
+        for w, availability in zip(self.windows, shares):
             speed = learned.window_speeds.speed(w.id)
             rates = self.group_rates.get(w.services)
             self.group_rates[w.services] = ([speed * share for share in availability] if rates is None else
@@ -110,7 +122,6 @@ class QueueModel:
         self._cost: dict[str, float] = {}
         self._service_info: dict[str, tuple[list[float], list[ServiceSet], int, float]] = {}
         self._competes: dict[tuple[str, str], bool] = {}
-        self._base_curves: dict[str, CapacityCurve] = {}
 
     def cost(self, service: str) -> float:
         cost = self._cost.get(service)
@@ -189,8 +200,8 @@ class QueueModel:
             curve = self._base_curves[service] = CapacityCurve(self.starts, base)
         return curve
 
-    def queue_waits(self, queue: Sequence[WaitingView]) -> dict[str, TicketWait]:
-        """Every waiting ticket's outlook; ``queue`` must be in call order."""
+    def queue_waits(self, queue: Sequence[WaitingView], only: Container[str] | None = None) -> dict[str, TicketWait]:
+        """Every waiting ticket's outlook (``only``: of these labels); ``queue`` must be in call order."""
         # Running totals of what lies ahead, one per service in the queue, each updated as a
         # ticket passes: a month-end queue of 150 is one pass, not 150 sums over services.
         ahead = {service: _Ahead(self, service) for service in {t.service for t in queue}}
@@ -199,7 +210,8 @@ class QueueModel:
         for ticket in queue:
             s = ticket.service
             own[s] += 1
-            out[ticket.label] = self._wait(s, ahead[s], ticket.waited_s, own[s])
+            if only is None or ticket.label in only:
+                out[ticket.label] = self._wait(s, ahead[s], ticket.waited_s, own[s])
             cost = self.cost(s)
             for totals in ahead.values():
                 totals.add(s, 1, cost, ticket.waited_s)
