@@ -92,6 +92,14 @@ class _Ahead:
 class QueueModel:
     """Wait estimates for one moment of one hall."""
 
+    # What does not depend on the moment, given the plan ahead (shared with a later model).
+    windows: list[WindowView]
+    trust: float
+    group_rates: dict[ServiceSet, list[float]]
+    _cost: dict[str, float]
+    _service_info: dict[str, tuple[list[float], list[ServiceSet], int, float]]
+    _competes: dict[tuple[str, str], bool]
+
     def __init__(self, windows: Sequence[WindowView], learned: Learned, plan: WindowPlan, local_s: float,
                  before: QueueModel | None = None) -> None:
         """``before``: the model of an earlier moment with no input since (the same windows and
@@ -113,15 +121,15 @@ class QueueModel:
         trusts, shares = self._outlook
         in_play = [t for w, t in zip(self.windows, trusts) if w.open or t > 0.0]
         self.trust = sum(in_play) / len(in_play) if in_play else 0.0
-        self.group_rates: dict[ServiceSet, list[float]] = {}
+        self.group_rates = {}
         for w, availability in zip(self.windows, shares):
             speed = learned.window_speeds.speed(w.id)
             rates = self.group_rates.get(w.services)
             self.group_rates[w.services] = ([speed * share for share in availability] if rates is None else
                                             [r + speed * share for r, share in zip(rates, availability)])
-        self._cost: dict[str, float] = {}
-        self._service_info: dict[str, tuple[list[float], list[ServiceSet], int, float]] = {}
-        self._competes: dict[tuple[str, str], bool] = {}
+        self._cost = {}
+        self._service_info = {}
+        self._competes = {}
 
     def cost(self, service: str) -> float:
         cost = self._cost.get(service)
