@@ -9,7 +9,7 @@ window that does not serve my service still helps me by taking some of that work
 from __future__ import annotations
 
 from collections.abc import Container, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .estimate import CapacityCurve, Estimate, estimate_wait, lean_on_today, p_wait_exceeds
 from .learning import Learned
@@ -24,8 +24,8 @@ HORIZON_S = 4 * 3600
 ServiceSet = tuple[str, ...] | None
 
 
-@dataclass(frozen=True, slots=True)
-class WindowView:
+# Plain named tuples: a review builds one per window and per waiting ticket.
+class WindowView(NamedTuple):
     id: str
     open: bool
     services: ServiceSet
@@ -33,16 +33,14 @@ class WindowView:
     """Service of the ticket at the window, or None when it is free."""
 
 
-@dataclass(frozen=True, slots=True)
-class WaitingView:
+class WaitingView(NamedTuple):
     label: str
     service: str
     waited_s: float = 0.0
     """How long the ticket has waited so far: the head-of-line evidence of those behind it."""
 
 
-@dataclass(frozen=True, slots=True)
-class TicketWait:
+class TicketWait(NamedTuple):
     """One waiting ticket's outlook: the estimate, and what it was made of."""
 
     position: int

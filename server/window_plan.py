@@ -125,21 +125,28 @@ class WindowPlan:
     # -- today's record -------------------------------------------------------------------
 
     def opened(self, window: str, at_s: float) -> None:
-        self._memo_at = None
-        self._agreement = {}
-        self._outlooks = {}
+        self._forget(window)
         self._today.setdefault(window, [0.0] * SLOTS)
         self._open_since.setdefault(window, at_s)
         self._closed_at.pop(window, None)
 
     def closed(self, window: str, at_s: float) -> None:
-        self._memo_at = None
-        self._agreement = {}
-        self._outlooks = {}
+        self._forget(window)
         start = self._open_since.pop(window, None)
         if start is not None:
             self._add_open(window, start, at_s)
             self._closed_at[window] = at_s
+
+    def _forget(self, window: str) -> None:
+        """Today's record of ``window`` is about to change: what was kept of it goes. The other
+        windows' agreement stands, unless this is the day's first record (from then on every
+        window's earlier slots are judged on the record: see :meth:`_agreement_now`)."""
+        self._memo_at = None
+        self._outlooks = {}
+        if not self._today and not self._open_since:
+            self._agreement = {}
+        else:
+            self._agreement = {key: value for key, value in self._agreement.items() if key[0] != window}
 
     def close_all(self, at_s: float) -> None:
         """Close every window open in today's record (a hall reset): the record, not the hall's
