@@ -83,6 +83,9 @@ class Hall:
         self.staffing = StaffingReview(config, self.alerts_book, self.floor, self.learned, self.arrival_profile,
                                        self.plan)
         self._retired_versions = 0
+        self._last_model: QueueModel | None = None
+        """The latest queue model of today, inputs since or not: a model that shares its plan ahead
+        takes what it can from it."""
         self._model: tuple[datetime | None, QueueModel] | None = None
         """The latest queue model and its moment, until an input changes the windows, the plan or
         what was learned: a display.state asks it once per service, a review and /api/state once
@@ -285,7 +288,7 @@ class Hall:
 
     def restore_snapshot(self, data: Mapping[str, Any]) -> None:
         """Load what :meth:`export_snapshot` returned into a new hall."""
-        self._model = None
+        self._model = self._last_model = None
         self.learned.restore(data.get("service_times", {}))
         self.plan.restore(data.get("window_plan", {}))
         self.arrival_profile.restore(data.get("arrival_profile", {}))
@@ -309,7 +312,7 @@ class Hall:
 
     def _start_day(self, at: datetime) -> None:
         """Resolve what is left of the day before and start an empty hall."""
-        self._model = None
+        self._model = self._last_model = None
         self.alerts_book.start_day(self.day_id, at)
         self._retired_versions += self.floor.version + 1
         self.floor = Floor(self.config, self.learned)
@@ -322,22 +325,20 @@ class Hall:
 
     def _queue_model(self, at: datetime | None = None) -> QueueModel:
         at = at or self.now
-        before = None
+        local_s = local_seconds(at, self.tz) if at is not None else 0.0
         if self._model is not None:
             if self._model[0] == at:
                 return self._model[1]
             # No input since (each clears it): the windows and what was learned are the same.
-            before = self._model[1]
-        local_s = local_seconds(at, self.tz) if at is not None else 0.0
-        if before is None:
+            model = QueueModel(self._model[1].windows, self.learned, self.plan, local_s, self._model[1], True)
+        else:
             tickets = self.floor.tickets
             views = [WindowView(w.id, w.open, w.services,
                                 tickets[w.serving].service if w.serving in tickets else None)
                      for w in self.floor.windows.by_id.values()]
-            model = QueueModel(views, self.learned, self.plan, local_s)
-        else:
-            model = QueueModel(before.windows, self.learned, self.plan, local_s, before)
+            model = QueueModel(views, self.learned, self.plan, local_s, self._last_model)
         self._model = at, model
+        self._last_model = model
         return model
 
     def _review(self, at: datetime) -> None:

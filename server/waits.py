@@ -94,39 +94,45 @@ class QueueModel:
     windows: list[WindowView]
     trust: float
     group_rates: dict[ServiceSet, list[float]]
+    _speeds: list[float]
     _cost: dict[str, float]
     _service_info: dict[str, tuple[list[float], list[ServiceSet], int, float]]
     _competes: dict[tuple[str, str], bool]
 
     def __init__(self, windows: Sequence[WindowView], learned: Learned, plan: WindowPlan, local_s: float,
-                 before: QueueModel | None = None) -> None:
-        """``before``: the model of an earlier moment with no input since (the same windows and
-        learned values): where the plan ahead is the same too, only the offsets to its segments
-        are new, and the rest is taken from it (a review between two events)."""
+                 before: QueueModel | None = None, same_inputs: bool = False) -> None:
+        """``before``: an earlier model of the same hall and day, whose work is taken where this
+        moment shares it. With ``same_inputs`` (no input since: the same windows and learned
+        values) that is everything but the offsets to the plan's segments, where the plan ahead
+        is the same (a review between two events). Otherwise it is the capacity of each window
+        group, where the plan ahead, the windows' services and their speeds are the same (a call
+        between two reviews)."""
         self.learned = learned
         self.starts = plan.breakpoints(local_s, HORIZON_S)
-        self.windows = before.windows if before is not None else list(windows)
+        self.windows = before.windows if same_inputs and before is not None else list(windows)
         # How far the plan ahead is believed, over the windows in play now (open, or planned open).
         self._outlook = plan.outlook([(w.id, w.open) for w in self.windows], local_s, self.starts)
         self._base_curves: dict[str, CapacityCurve] = {}
-        if before is not None and before._outlook is self._outlook:
-            self.trust = before.trust
-            self.group_rates = before.group_rates
-            self._cost = before._cost
-            self._service_info = before._service_info
-            self._competes = before._competes
+        same_plan = before is not None and before._outlook is self._outlook
+        if same_plan and same_inputs:
+            assert before is not None
+            self.trust, self.group_rates, self._speeds = before.trust, before.group_rates, before._speeds
+            self._cost, self._service_info, self._competes = before._cost, before._service_info, before._competes
+            return
+        self._speeds = [learned.window_speeds.speed(w.id) for w in self.windows]
+        self._cost, self._service_info = {}, {}
+        if (same_plan and before is not None and before._speeds == self._speeds
+                and [w.services for w in before.windows] == [w.services for w in self.windows]):
+            self.trust, self.group_rates, self._competes = before.trust, before.group_rates, before._competes
             return
         trusts, shares = self._outlook
         in_play = [t for w, t in zip(self.windows, trusts) if w.open or t > 0.0]
         self.trust = sum(in_play) / len(in_play) if in_play else 0.0
         self.group_rates = {}
-        for w, availability in zip(self.windows, shares):
-            speed = learned.window_speeds.speed(w.id)
+        for w, speed, availability in zip(self.windows, self._speeds, shares):
             rates = self.group_rates.get(w.services)
             self.group_rates[w.services] = ([speed * share for share in availability] if rates is None else
                                             [r + speed * share for r, share in zip(rates, availability)])
-        self._cost = {}
-        self._service_info = {}
         self._competes = {}
 
     def cost(self, service: str) -> float:
