@@ -71,12 +71,20 @@ class DisplayFeed:
 
     def for_new_screen(self, hall: Hall, at: datetime) -> str:
         """Return the display.state for a screen that connects now: the hall as it is, at ``at``."""
-        newest = self._newest
-        if newest is not None and newest.version == hall.version and abs(at - newest.at) <= CLOCK_SLACK \
-                and self._extras_shown(newest):
-            return newest.text
-        state = self._state(hall, at)
-        return self._numbered(hall, at, state, shown_part(state)).text
+        numbered = self._newest
+        if (numbered is None or numbered.version != hall.version or abs(at - numbered.at) > CLOCK_SLACK
+                or not self._extras_shown(numbered)):
+            state = self._state(hall, at)
+            numbered = self._numbered(hall, at, state, shown_part(state))
+        if self._published is None:
+            # The first screen after a time with none: what it got is what the screens show.
+            self._published = numbered, self.wall_clock()
+        return numbered.text
+
+    def nobody_watching(self, hall: Hall) -> None:
+        """No screen is connected: nothing is built (one that connects gets the hall as it is then)."""
+        self.looked_at = hall.version
+        self._published = None
 
     def publish(self, hall: Hall, at: datetime) -> None:
         """Send every screen a new display.state if what they show differs from the hall at ``at``."""
