@@ -119,6 +119,7 @@ class Floor:
         self.transfers = 0
         """Transfers today: a ticket can be transferred more than once."""
         self.version = 0
+        self._queue: tuple[int, list[Ticket]] = (-1, [])
         """Bumped on every change."""
         self._arrival_seq = 0
         self._handlers: dict[EventType, Callable[[QueueEvent, Changes], None]] = {
@@ -167,8 +168,11 @@ class Floor:
         return counts
 
     def queue(self) -> list[Ticket]:
-        """Return the waiting tickets in call order."""
-        return sorted(self.waiting.values(), key=call_order)
+        """Return the waiting tickets in call order (a list of the caller's own)."""
+        if self._queue[0] != self.version:
+            # Every change of who waits, or of a waiting ticket's place, counts a version.
+            self._queue = self.version, sorted(self.waiting.values(), key=call_order)
+        return list(self._queue[1])
 
     def waiting_by_service(self) -> dict[str, list[Ticket]]:
         """Return the waiting tickets of each service in call order."""

@@ -26,6 +26,7 @@ from server.config_file import load_config
 from server.errors import InvalidEvent
 from server.events import parse_event
 from server.hall import AckRejected, Hall
+from server.tickets import call_order
 from server.web.hub import JOURNAL_CLOCK_EVERY, apply_record
 from server.web.journal import Record
 from server.wire import display_state, hall_state, report
@@ -293,6 +294,12 @@ class HallMachine(RuleBasedStateMachine):
             check("alert", alert.to_json())
         self.replica.alerts_to_send()
         self.restarted.alerts_to_send()
+
+    @invariant()
+    def the_queue_kept_between_changes_is_the_call_order_now(self) -> None:
+        if not hasattr(self, "hall"):
+            return
+        assert self.hall.queue() == sorted(self.hall.waiting.values(), key=call_order)
 
     @invariant()
     def outputs_have_no_negative_time_and_counts_add_up(self) -> None:
