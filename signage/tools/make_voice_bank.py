@@ -27,11 +27,11 @@ from signage.voice.prompts import Prompt, prompts
 
 ROOT = Path(__file__).resolve().parents[2]
 VOICES = {"zh": "cmn-latn-pinyin", "en": "en-us"}
-# Words per minute: espeak's default 175 runs digits together; halls speak slowly.
-SPEED = {"zh": 135, "en": 140}
+# Words per minute: a little under espeak's 175, which runs the digits together.
+SPEED = {"zh": 160, "en": 160}
 # espeak-ng's Mandarin ignores the clause's punctuation (a "," and a "." give the same audio),
 # so the falling, last-digit form is spoken lower and slower, as a phrase end is.
-ZH_FINAL = ["-p", "40", "-s", "115"]
+ZH_FINAL = ["-p", "40", "-s", "135"]
 TARGET_DB = -20.0
 """Speech level of every clip (dBFS): leaves ~8 dB of headroom to the loudest espeak peaks."""
 MARGIN_S = 0.010
