@@ -15,6 +15,7 @@ import sys
 import wave
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from signage.voice.assemble import Clip, Part, Pause
 from signage.voice.prompts import LANGS, prompt_names
@@ -68,13 +69,13 @@ def read_wav(path: Path) -> tuple[array.array[int], int]:
     return samples, rate
 
 
-def write_wav(path: Path, samples: array.array[int], rate: int) -> None:
-    """Write 16-bit mono PCM."""
+def write_wav(path: Path | BinaryIO, samples: array.array[int], rate: int) -> None:
+    """Write 16-bit mono PCM to a file (or a file object)."""
     out = samples
     if sys.byteorder == "big":
         out = array.array("h", samples)
         out.byteswap()
-    with wave.open(str(path), "wb") as w:
+    with wave.open(str(path) if isinstance(path, Path) else path, "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(rate)

@@ -4,8 +4,8 @@ Rules (issue 15):
 
 - calls are spoken in the order they were made (ties: the server's order), each once; a
   recall is a call of its own (the server sends it as a separate entry);
-- a call never starts while another is being spoken, nor before the chime that announced it
-  has rung (``after_s`` from when the screen first saw it);
+- a call never starts while another is being spoken (its length includes its chime), nor
+  earlier than ``after_s`` after the screen first saw it (0 by default);
 - a call that has waited more than ``max_age_s`` since it was made is dropped from speech
   (the screen still shows it): after a burst, or for the old calls a screen receives when it
   (re)connects, speaking minutes late would send customers to windows that moved on.
@@ -23,14 +23,12 @@ from datetime import datetime, timedelta
 from signage.state import Call
 
 
-__all__ = ["Utterance", "VoiceQueue", "MAX_AGE_S", "CHIME_S"]
+__all__ = ["Utterance", "VoiceQueue", "MAX_AGE_S"]
 
 MAX_AGE_S = 30.0
 # The banner gives up on a call 20 s after it was made (calls.MAX_LAG_S); speech may run a
 # little behind it, since a zh + en call lasts ~7 s, but not so far that the call is stale.
 HISTORY = 200
-CHIME_S = 1.5
-"""The chime's length (signage/display/chime.py: 0.55 s + 0.9 s): speech starts after it."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -45,7 +43,7 @@ class Utterance:
 class VoiceQueue:
     """Calls waiting to be spoken; ask :meth:`due` what to start now."""
 
-    def __init__(self, length_s: Callable[[Call], float], *, max_age_s: float = MAX_AGE_S, after_s: float = CHIME_S) -> None:
+    def __init__(self, length_s: Callable[[Call], float], *, max_age_s: float = MAX_AGE_S, after_s: float = 0.0) -> None:
         self.length_s = length_s
         self.max_age = timedelta(seconds=max_age_s)
         self.after = timedelta(seconds=after_s)
