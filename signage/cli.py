@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--voice", action="store_true", help="speak the calls after the chime (one screen per hall; the others stay silent)")
     parser.add_argument("--voice-bank", type=Path, metavar="DIR", help="voice bank for --voice (default: the content directory's voice/)")
     parser.add_argument("--voice-lang", choices=("zh", "en", "both"), default="both", help="languages spoken with --voice (default: both, Chinese first)")
-    parser.add_argument("--voice-max-age", type=float, metavar="SECONDS", help="a call not spoken within this of being made is not spoken (default 30)")
+    parser.add_argument("--voice-max-age", type=float, metavar="SECONDS", help="a call not spoken within this of being made is not spoken (default 45)")
     parser.add_argument("--token", default=os.environ.get("WAITWELL_DISPLAY_TOKEN"), help=argparse.SUPPRESS)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
 

@@ -5,7 +5,8 @@
 
 Chinese uses espeak-ng's ``cmn-latn-pinyin`` voice fed tone-numbered pinyin (written next to
 each prompt in signage/voice/prompts.py): 1.51 reads Hanzi through its English voice
-(espeak-ng issue #1236). English uses ``en-us``. Each clip is trimmed to its speech, given
+(espeak-ng issue #1236). English uses ``en-gb``: with ``en-us`` an offline recogniser
+(Whisper base) heard "window three" as "don't free" and "Ticket" as "take it" (docs/voice.md). Each clip is trimmed to its speech, given
 5 ms fades and scaled to one speech level, with the measures ``waitwell voice check`` uses.
 Only needed to rebuild the bank; the product plays the committed WAVs.
 """
@@ -26,7 +27,7 @@ from signage.voice.prompts import Prompt, prompts
 
 
 ROOT = Path(__file__).resolve().parents[2]
-VOICES = {"zh": "cmn-latn-pinyin", "en": "en-us"}
+VOICES = {"zh": "cmn-latn-pinyin", "en": "en-gb"}
 # Words per minute: a little under espeak's 175, which runs the digits together.
 SPEED = {"zh": 160, "en": 160}
 # espeak-ng's Mandarin ignores the clause's punctuation (a "," and a "." give the same audio),
@@ -73,10 +74,21 @@ def scale(samples: array.array[int], rate: int, target_db: float) -> array.array
     return array.array("h", (int(round(s * gain)) for s in samples))
 
 
+def recording_script() -> str:
+    """Every prompt as a Markdown table: the file, what to say, how."""
+    rows = ["| file | say | how |", "|---|---|---|"]
+    rows += [f"| `{p.lang}/{p.name}.wav` | {p.text} | {p.note} |" for p in prompts()]
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "content" / "voice")
+    parser.add_argument("--script", action="store_true", help="print the recording script (docs/voice.md's table) and exit")
     args = parser.parse_args(argv)
+    if args.script:
+        print(recording_script())
+        return 0
     if shutil.which("espeak-ng") is None:
         print("make_voice_bank: espeak-ng is not installed (apt-get install espeak-ng)", file=sys.stderr)
         return 2

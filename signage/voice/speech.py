@@ -25,9 +25,10 @@ from signage.state import Call
 
 __all__ = ["Utterance", "VoiceQueue", "MAX_AGE_S"]
 
-MAX_AGE_S = 30.0
-# The banner gives up on a call 20 s after it was made (calls.MAX_LAG_S); speech may run a
-# little behind it, since a zh + en call lasts ~7 s, but not so far that the call is stale.
+MAX_AGE_S = 45.0
+# The banner gives up on a call 20 s after it was made (calls.MAX_LAG_S). Speech runs behind
+# it: a chime and a zh + en call last 11-14 s with the generated bank (docs/voice.md), so 45 s
+# lets four calls made together all be spoken; later than that the window has moved on.
 HISTORY = 200
 
 
