@@ -38,6 +38,8 @@ class ArrivalProfile:
         self._mix: dict[str, float] = {}
         """Share of tickets per service over past days (folded like the slots)."""
         self._mix_today: dict[str, int] = {}
+        self._before: list[float] | None = None
+        """Arrivals the profile expects before each slot, from midnight: today's scale asks at every review."""
 
     @property
     def learned_days(self) -> int:
@@ -56,6 +58,7 @@ class ArrivalProfile:
             weight = max(1.0 / self._days, DAY_WEIGHT)
             for i, count in enumerate(self._today):
                 self._learned[i] += weight * (count - self._learned[i])
+            self._before = None
             total = sum(self._mix_today.values())
             if total:
                 mix_weight = 1.0 if not self._mix else weight
@@ -101,7 +104,7 @@ class ArrivalProfile:
 
     def _scale(self, now_s: float) -> float:
         """Today's volume against the profile's, so far today."""
-        expected = self._expected(0.0, now_s)
+        expected = self._expected_since_midnight(now_s)
         seen = sum(self._today[:_slot(now_s) + 1])
         ratio = (seen + SCALE_PRIOR) / (expected + SCALE_PRIOR)
         return min(SCALE_RANGE[1], max(SCALE_RANGE[0], ratio))
@@ -118,6 +121,22 @@ class ArrivalProfile:
             t = slot_end
         return total
 
+    def _expected_since_midnight(self, to_s: float) -> float:
+        """``_expected(0.0, to_s)``, summed in the same order, from the slots' running totals."""
+        before = self._before
+        if before is None:
+            before = self._before = [0.0]
+            for expected in self._learned:
+                before.append(before[-1] + expected * SLOT_S / SLOT_S)
+        to_s = min(float(SLOTS * SLOT_S), to_s)
+        if to_s <= 0.0:
+            return 0.0
+        i = int(to_s // SLOT_S)
+        total = before[i]
+        if to_s > i * SLOT_S:
+            total += self._learned[i] * (to_s - i * SLOT_S) / SLOT_S
+        return total
+
     def export(self) -> dict[str, Any]:
         """The profile plus today's record, so a restart mid-day folds the same day."""
         return {"days": self._days, "learned": list(self._learned), "today": list(self._today),
@@ -131,6 +150,7 @@ class ArrivalProfile:
         self._today = today if len(today) == SLOTS else [0] * SLOTS
         self._mix = {str(k): float(v) for k, v in dict(data.get("mix", {})).items()}
         self._mix_today = {str(k): int(v) for k, v in dict(data.get("mix_today", {})).items()}
+        self._before = None
 
 
 def _slot(at_s: float) -> int:

@@ -109,26 +109,36 @@ class Care:
                 # The visit is due now: the early warning has done its job.
                 self.alerts.resolve(self.alerts.care_id(AlertKind.CARE_SOON, ticket), due.at)
 
+    def needs_review(self, ticket: Ticket, at: datetime) -> bool:
+        """Whether :meth:`review_soon` has anything to decide for ``ticket`` at ``at``: a wait before
+        its first threshold with no care_soon yet, or one with care_soon active. Reviews
+        estimate only these (past the threshold care_15 is the alert)."""
+        if ticket.waiting_since is None or self.calibration.level(self.settings.care_soon_probability) <= 0:
+            return False
+        alert = self.alerts.alerts.get(self.alerts.care_id(AlertKind.CARE_SOON, ticket))
+        if alert is not None:
+            return alert.active
+        return (at - ticket.waiting_since).total_seconds() < self.settings.care_first_min * 60
+
     def review_soon(self, ticket: Ticket, outlook: TicketWait, at: datetime) -> None:
         """care_soon: raise it when the wait is likely to pass the first threshold, resolve it when
         the outlook clearly improved (windows opened)."""
+        if not self.needs_review(ticket, at):
+            return
         settings = self.settings
         level = self.calibration.level(settings.care_soon_probability)
-        if level <= 0 or ticket.waiting_since is None:
-            return
+        assert ticket.waiting_since is not None
         waited_s = (at - ticket.waiting_since).total_seconds()
         first_s = settings.care_first_min * 60
         alert_id = self.alerts.care_id(AlertKind.CARE_SOON, ticket)
         alert = self.alerts.alerts.get(alert_id)
         if alert is None:
-            # Only before the threshold: from then on care_15 is the alert. (The chance is asked
-            # only where it decides something: reviews ask this of everyone waiting.)
-            if waited_s < first_s and (p_late := outlook.p_exceeds(first_s - waited_s)) > level:
+            if (p_late := outlook.p_exceeds(first_s - waited_s)) > level:
                 self.alerts.raise_alert(
                     alert_id, AlertKind.CARE_SOON, at, ticket=ticket, waited_s=waited_s,
                     waiting=len(self.floor.waiting), open_windows=self.floor.open_window_count(),
                     message=care_soon_message(ticket.label, p_late, outlook.estimate.expected_s,
                                               settings.care_first_min))
-        elif alert.active and outlook.p_exceeds(first_s - waited_s) < level / 2:
+        elif outlook.p_exceeds(first_s - waited_s) < level / 2:
             # Half the raise level, so it does not flap.
             self.alerts.resolve(alert, at)

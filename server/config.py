@@ -108,6 +108,8 @@ class HallConfig:
     display_token: str | None = None
     staff_pins: Mapping[str, str] = field(default_factory=dict)
     data_dir: str | None = None
+    phone_almost_at: int = 3
+    """People ahead at which a phone following its ticket says "almost your turn" (not hall-shaping)."""
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

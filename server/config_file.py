@@ -44,7 +44,7 @@ _ALERT_KEYS = ("care_first_min", "care_second_min", "open_windows_per_window",
                "open_windows_clear_per_window", "care_soon_probability")
 
 KEYS: dict[str, tuple[str, ...]] = {
-    "": ("hall", "services", "windows", "alerts", "staffing", "tokens", "staff", "data_dir"),
+    "": ("hall", "services", "windows", "alerts", "staffing", "tokens", "staff", "data_dir", "phone"),
     "hall": ("id", "name", "name_en", "timezone"),
     "services[]": ("id", "prefix", "name", "name_en", "mean_service_s", "cv"),
     "windows[]": ("id", "services", "hours"),
@@ -54,6 +54,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "staffing.minimums[]": ("from", "to", "windows", "share"),
     "tokens": ("queue", "staff", "display"),
     "staff": ("pins",),
+    "phone": ("almost_at",),
 }
 """The valid keys of each mapping of the file (``[]``: every item of that list); a new setting is added here."""
 
@@ -121,6 +122,10 @@ def parse_config(data: Any, *, source: str = "config") -> HallConfig:
     tokens = reader.mapping(root.get("tokens", {}) or {}, "tokens", root, "tokens")
     staff = reader.mapping(root.get("staff", {}) or {}, "staff", root, "staff")
     pins = _pins(reader, staff)
+    phone = reader.mapping(root.get("phone", {}) or {}, "phone", root, "phone")
+    almost_at = reader.number(phone, "phone.almost_at", "almost_at", 3)
+    if almost_at != int(almost_at) or not 0 <= almost_at <= 50:
+        raise reader.fail("phone.almost_at", "must be a whole number of people from 0 to 50", phone, "almost_at")
     data_dir = root.get("data_dir")
     if data_dir is not None and not isinstance(data_dir, str):
         raise reader.fail("data_dir", "must be a path string", root, "data_dir")
@@ -139,6 +144,7 @@ def parse_config(data: Any, *, source: str = "config") -> HallConfig:
         display_token=reader.optional_string(tokens, "tokens.display", "display"),
         staff_pins=pins,
         data_dir=data_dir,
+        phone_almost_at=int(almost_at),
     )
 
 

@@ -17,9 +17,9 @@ which gives the ~80% range and the chance of passing the care threshold.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
+from typing import NamedTuple
 
 from .queueing import gamma_quantile, gamma_sf
 
@@ -39,8 +39,7 @@ TODAY_HORIZON_S = 1800.0
 head-of-line weight goes to it (a few minutes ahead, today's windows are what they are)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Estimate:
+class Estimate(NamedTuple):
     """An expected wait in seconds with a range meant to hold about 80% of outcomes."""
 
     expected_s: int

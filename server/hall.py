@@ -16,7 +16,7 @@ Who does what:
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -83,9 +83,13 @@ class Hall:
         self.staffing = StaffingReview(config, self.alerts_book, self.floor, self.learned, self.arrival_profile,
                                        self.plan)
         self._retired_versions = 0
+        self._last_model: QueueModel | None = None
+        """The latest queue model of today, inputs since or not: a model that shares its plan ahead
+        takes what it can from it."""
         self._model: tuple[datetime | None, QueueModel] | None = None
-        """The queue model of one moment, until an input changes the windows, the plan or what was
-        learned: a display.state asks it once per service, a review and /api/state once more."""
+        """The latest queue model and its moment, until an input changes the windows, the plan or
+        what was learned: a display.state asks it once per service, a review and /api/state once
+        more, and a review at a later moment builds on it."""
 
     # -- inputs -------------------------------------------------------------------------------
 
@@ -126,7 +130,10 @@ class Hall:
         if changes.window is not None:
             opened = self.plan.opened if changes.window.open else self.plan.closed
             opened(changes.window.id, local_seconds(event.at, self.tz))
-        self._model = None
+        if not (event.type is EventType.TICKET_ISSUED and changes.arrived is not None):
+            # A new ticket changes only who waits, which the queue model is told at each
+            # question; anything else may change the windows or what was learned.
+            self._model = None
         if changes.started is not None:
             self.care.start(changes.started, event.at)
             # A late event may start a wait whose care time has already passed.
@@ -250,11 +257,11 @@ class Hall:
         """Return, per waiting ticket, its position in its service and its expected wait."""
         return {label: (w.position, w.estimate) for label, w in self.ticket_waits().items()}
 
-    def ticket_waits(self, at: datetime | None = None) -> dict[str, TicketWait]:
-        """Return every waiting ticket's outlook (estimate, range, chance of a late call)."""
+    def ticket_waits(self, at: datetime | None = None, only: Container[str] | None = None) -> dict[str, TicketWait]:
+        """Return every waiting ticket's outlook (estimate, range, chance of a late call); ``only``: of these."""
         now = at or self.now
         views = [WaitingView(t.label, t.service, _waited_s(t, now)) for t in self.queue()]
-        return self._queue_model(at).queue_waits(views)
+        return self._queue_model(at).queue_waits(views, only)
 
     def newcomer_estimate(self, service: str, waiting_count: int | None = None) -> Estimate | None:
         """Return the expected wait of a ticket taken now; ``None`` when no open window serves it.
@@ -281,7 +288,7 @@ class Hall:
 
     def restore_snapshot(self, data: Mapping[str, Any]) -> None:
         """Load what :meth:`export_snapshot` returned into a new hall."""
-        self._model = None
+        self._model = self._last_model = None
         self.learned.restore(data.get("service_times", {}))
         self.plan.restore(data.get("window_plan", {}))
         self.arrival_profile.restore(data.get("arrival_profile", {}))
@@ -305,7 +312,7 @@ class Hall:
 
     def _start_day(self, at: datetime) -> None:
         """Resolve what is left of the day before and start an empty hall."""
-        self._model = None
+        self._model = self._last_model = None
         self.alerts_book.start_day(self.day_id, at)
         self._retired_versions += self.floor.version + 1
         self.floor = Floor(self.config, self.learned)
@@ -318,20 +325,27 @@ class Hall:
 
     def _queue_model(self, at: datetime | None = None) -> QueueModel:
         at = at or self.now
-        if self._model is not None and self._model[0] == at:
-            return self._model[1]
         local_s = local_seconds(at, self.tz) if at is not None else 0.0
-        tickets = self.floor.tickets
-        views = [WindowView(w.id, w.open, w.services, tickets[w.serving].service if w.serving in tickets else None)
-                 for w in self.floor.windows.by_id.values()]
-        model = QueueModel(views, self.learned, self.plan, local_s)
+        if self._model is not None:
+            if self._model[0] == at:
+                return self._model[1]
+            # No input since (each clears it): the windows and what was learned are the same.
+            model = QueueModel(self._model[1].windows, self.learned, self.plan, local_s, self._model[1], True)
+        else:
+            tickets = self.floor.tickets
+            views = [WindowView(w.id, w.open, w.services,
+                                tickets[w.serving].service if w.serving in tickets else None)
+                     for w in self.floor.windows.by_id.values()]
+            model = QueueModel(views, self.learned, self.plan, local_s, self._last_model)
         self._model = at, model
+        self._last_model = model
         return model
 
     def _review(self, at: datetime) -> None:
         """Re-estimate everyone waiting: raise or resolve early care, update the staffing advice."""
-        if self.floor.waiting:
-            for label, outlook in self.ticket_waits(at).items():
+        to_review = {label for label, t in self.floor.waiting.items() if self.care.needs_review(t, at)}
+        if to_review:
+            for label, outlook in self.ticket_waits(at, to_review).items():
                 self.care.review_soon(self.floor.waiting[label], outlook, at)
         self.staffing.review(at)
 

@@ -8,8 +8,8 @@ window that does not serve my service still helps me by taking some of that work
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Container, Sequence
+from typing import NamedTuple
 
 from .estimate import CapacityCurve, Estimate, estimate_wait, lean_on_today, p_wait_exceeds
 from .learning import Learned
@@ -24,8 +24,8 @@ HORIZON_S = 4 * 3600
 ServiceSet = tuple[str, ...] | None
 
 
-@dataclass(frozen=True, slots=True)
-class WindowView:
+# Plain named tuples: a review builds one per window and per waiting ticket.
+class WindowView(NamedTuple):
     id: str
     open: bool
     services: ServiceSet
@@ -33,16 +33,14 @@ class WindowView:
     """Service of the ticket at the window, or None when it is free."""
 
 
-@dataclass(frozen=True, slots=True)
-class WaitingView:
+class WaitingView(NamedTuple):
     label: str
     service: str
     waited_s: float = 0.0
     """How long the ticket has waited so far: the head-of-line evidence of those behind it."""
 
 
-@dataclass(frozen=True, slots=True)
-class TicketWait:
+class TicketWait(NamedTuple):
     """One waiting ticket's outlook: the estimate, and what it was made of."""
 
     position: int
@@ -92,25 +90,50 @@ class _Ahead:
 class QueueModel:
     """Wait estimates for one moment of one hall."""
 
-    def __init__(self, windows: Sequence[WindowView], learned: Learned, plan: WindowPlan, local_s: float) -> None:
+    # What does not depend on the moment, given the plan ahead (shared with a later model).
+    windows: list[WindowView]
+    trust: float
+    group_rates: dict[ServiceSet, list[float]]
+    _speeds: list[float]
+    _cost: dict[str, float]
+    _service_info: dict[str, tuple[list[float], list[ServiceSet], int, float]]
+    _competes: dict[tuple[str, str], bool]
+
+    def __init__(self, windows: Sequence[WindowView], learned: Learned, plan: WindowPlan, local_s: float,
+                 before: QueueModel | None = None, same_inputs: bool = False) -> None:
+        """``before``: an earlier model of the same hall and day, whose work is taken where this
+        moment shares it. With ``same_inputs`` (no input since: the same windows and learned
+        values) that is everything but the offsets to the plan's segments, where the plan ahead
+        is the same (a review between two events). Otherwise it is the capacity of each window
+        group, where the plan ahead, the windows' services and their speeds are the same (a call
+        between two reviews)."""
         self.learned = learned
         self.starts = plan.breakpoints(local_s, HORIZON_S)
-        self.windows = list(windows)
-        self.group_rates: dict[ServiceSet, list[float]] = {}
+        self.windows = before.windows if same_inputs and before is not None else list(windows)
         # How far the plan ahead is believed, over the windows in play now (open, or planned open).
-        trusts = [plan.trust(w.id, w.open, local_s) for w in self.windows]
+        self._outlook = plan.outlook([(w.id, w.open) for w in self.windows], local_s, self.starts)
+        self._base_curves: dict[str, CapacityCurve] = {}
+        same_plan = before is not None and before._outlook is self._outlook
+        if same_plan and same_inputs:
+            assert before is not None
+            self.trust, self.group_rates, self._speeds = before.trust, before.group_rates, before._speeds
+            self._cost, self._service_info, self._competes = before._cost, before._service_info, before._competes
+            return
+        self._speeds = [learned.window_speeds.speed(w.id) for w in self.windows]
+        self._cost, self._service_info = {}, {}
+        if (same_plan and before is not None and before._speeds == self._speeds
+                and [w.services for w in before.windows] == [w.services for w in self.windows]):
+            self.trust, self.group_rates, self._competes = before.trust, before.group_rates, before._competes
+            return
+        trusts, shares = self._outlook
         in_play = [t for w, t in zip(self.windows, trusts) if w.open or t > 0.0]
         self.trust = sum(in_play) / len(in_play) if in_play else 0.0
-        for w, trust in zip(self.windows, trusts):
-            availability = plan.availability(w.id, w.open, local_s, self.starts, trust)
-            speed = learned.window_speeds.speed(w.id)
+        self.group_rates = {}
+        for w, speed, availability in zip(self.windows, self._speeds, shares):
             rates = self.group_rates.get(w.services)
             self.group_rates[w.services] = ([speed * share for share in availability] if rates is None else
                                             [r + speed * share for r, share in zip(rates, availability)])
-        self._cost: dict[str, float] = {}
-        self._service_info: dict[str, tuple[list[float], list[ServiceSet], int, float]] = {}
-        self._competes: dict[tuple[str, str], bool] = {}
-        self._base_curves: dict[str, CapacityCurve] = {}
+        self._competes = {}
 
     def cost(self, service: str) -> float:
         cost = self._cost.get(service)
@@ -189,8 +212,8 @@ class QueueModel:
             curve = self._base_curves[service] = CapacityCurve(self.starts, base)
         return curve
 
-    def queue_waits(self, queue: Sequence[WaitingView]) -> dict[str, TicketWait]:
-        """Every waiting ticket's outlook; ``queue`` must be in call order."""
+    def queue_waits(self, queue: Sequence[WaitingView], only: Container[str] | None = None) -> dict[str, TicketWait]:
+        """Every waiting ticket's outlook (``only``: of these labels); ``queue`` must be in call order."""
         # Running totals of what lies ahead, one per service in the queue, each updated as a
         # ticket passes: a month-end queue of 150 is one pass, not 150 sums over services.
         ahead = {service: _Ahead(self, service) for service in {t.service for t in queue}}
@@ -199,7 +222,8 @@ class QueueModel:
         for ticket in queue:
             s = ticket.service
             own[s] += 1
-            out[ticket.label] = self._wait(s, ahead[s], ticket.waited_s, own[s])
+            if only is None or ticket.label in only:
+                out[ticket.label] = self._wait(s, ahead[s], ticket.waited_s, own[s])
             cost = self.cost(s)
             for totals in ahead.values():
                 totals.add(s, 1, cost, ticket.waited_s)

@@ -9,7 +9,7 @@ hours, or an average over past days.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -114,6 +114,9 @@ class WindowPlan:
         self._shapes: dict[tuple[Any, ...], list[float]] = {}
         # Today's record changes only at window events: agreement is kept per slot until one.
         self._agreement: dict[tuple[str, int, bool, bool], float] = {}
+        # Every moment of a slot with the same windows open sees the same plan ahead (only the
+        # offsets to its segments move): kept per slot until a window event, like agreement.
+        self._outlooks: dict[tuple[Any, ...], tuple[list[float], list[list[float]]]] = {}
 
     @property
     def learned_days(self) -> int:
@@ -122,19 +125,28 @@ class WindowPlan:
     # -- today's record -------------------------------------------------------------------
 
     def opened(self, window: str, at_s: float) -> None:
-        self._memo_at = None
-        self._agreement = {}
+        self._forget(window)
         self._today.setdefault(window, [0.0] * SLOTS)
         self._open_since.setdefault(window, at_s)
         self._closed_at.pop(window, None)
 
     def closed(self, window: str, at_s: float) -> None:
-        self._memo_at = None
-        self._agreement = {}
+        self._forget(window)
         start = self._open_since.pop(window, None)
         if start is not None:
             self._add_open(window, start, at_s)
             self._closed_at[window] = at_s
+
+    def _forget(self, window: str) -> None:
+        """Today's record of ``window`` is about to change: what was kept of it goes. The other
+        windows' agreement stands, unless this is the day's first record (from then on every
+        window's earlier slots are judged on the record: see :meth:`_agreement_now`)."""
+        self._memo_at = None
+        self._outlooks = {}
+        if not self._today and not self._open_since:
+            self._agreement = {}
+        else:
+            self._agreement = {key: value for key, value in self._agreement.items() if key[0] != window}
 
     def close_all(self, at_s: float) -> None:
         """Close every window open in today's record (a hall reset): the record, not the hall's
@@ -166,6 +178,7 @@ class WindowPlan:
         self._memo_at = None
         self._shapes = {}
         self._agreement = {}
+        self._outlooks = {}
 
     def _add_open(self, window: str, start: float, end: float) -> None:
         slots = self._today.setdefault(window, [0.0] * SLOTS)
@@ -291,6 +304,31 @@ class WindowPlan:
             known = memo[key] = (list(starts), self._availability(window, is_open, now_s, starts, trust))
         return list(known[1])
 
+    def outlook(self, windows: Sequence[tuple[str, bool]], now_s: float,
+                starts: list[float]) -> tuple[list[float], list[list[float]]]:
+        """Per window (id, open now): its :meth:`trust` and its :meth:`availability` over ``starts``.
+
+        The same answers as asking window by window, kept while the windows' states, the slot
+        and the plan times of the segments ahead stay the same (a window back from a break is
+        one of those times): a queue model is built at every event and review, and most of
+        them fall in a slot already asked about. Only the offsets to the segments move.
+        """
+        times, slots = self._slots(now_s, starts)
+        on_break = tuple(not is_open and now_s - self._closed_at.get(window, -DAY_S) < BREAK_S
+                         for window, is_open in windows)
+        # times[0] and times[1] are now itself (the first segment starts at offset 0), and times stop
+        # at closing: trust is judged on the slot of now.
+        key = (tuple(windows), on_break, int(now_s // SLOT_S), slots, tuple(times[2:]))
+        known = self._outlooks.get(key)
+        if known is None:
+            trusts = [self.trust(window, is_open, now_s) for window, is_open in windows]
+            shares = [self._availability(window, is_open, now_s, starts, trust)
+                      for (window, is_open), trust in zip(windows, trusts)]
+            if len(self._outlooks) > 1_000:  # a day's slots x window states, several times over
+                self._outlooks = {}
+            known = self._outlooks[key] = trusts, shares
+        return known
+
     def _memo_for(self, now_s: float) -> dict[Any, Any]:
         if self._memo_at != now_s:
             self._memo_at, self._memo = now_s, {}
@@ -394,3 +432,4 @@ class WindowPlan:
         self._memo_at = None
         self._shapes = {}
         self._agreement = {}
+        self._outlooks = {}

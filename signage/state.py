@@ -72,6 +72,8 @@ class DisplayState:
     busy: bool
     care_first_min: float = CARE_FIRST_MIN
     """The hall's care threshold: a wait past it is "over" (coloured as such)."""
+    quiet_hours: tuple[str, str] | None = None
+    """The next quiet hours, as words ("明天 14:00–16:00", "tomorrow 14:00–16:00"), for the ticker."""
 
 
 def _get(d: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
@@ -175,7 +177,15 @@ def parse_state(msg: Mapping[str, Any]) -> DisplayState:
         open_windows=_count(msg.get("open_windows")),
         busy=isinstance(alerts, dict) and alerts.get("open_windows") is True,
         care_first_min=float(care),
+        quiet_hours=_quiet_hours(msg.get("quiet_hours")),
     )
+
+
+def _quiet_hours(value: Any) -> tuple[str, str] | None:
+    """Optional: absent, null or off-contract, the ticker simply goes without it."""
+    if isinstance(value, dict) and isinstance(value.get("zh"), str) and isinstance(value.get("en"), str):
+        return value["zh"], value["en"]
+    return None
 
 
 def parse_message(msg: Any) -> DisplayState | None:

@@ -258,11 +258,14 @@ def _dates(t: datetime) -> tuple[str, str]:
     )
 
 
-def ticker_items(screen: ScreenConfig, busy: bool) -> list[tuple[str, str]]:
-    """Return the ticker pages: tips, or the busy-hall suggestions while busy."""
+def ticker_items(screen: ScreenConfig, busy: bool,
+                 quiet_hours: tuple[str, str] | None = None) -> list[tuple[str, str]]:
+    """Return the ticker pages: tips, or the busy-hall suggestions while busy; and the next quiet hours."""
+    quiet = [(f"{quiet_hours[0]} 等候较少", f"Shorter waits {quiet_hours[1]}")] if quiet_hours else []
     if not busy:
-        return [(t.zh, t.en) for t in screen.tips] or [("欢迎光临", "Welcome")]
+        return ([(t.zh, t.en) for t in screen.tips] or [("欢迎光临", "Welcome")]) + quiet
     items = [("当前办理人数较多，请耐心等候，或使用以下方式快速办理", "We are very busy — these may be quicker for you:")]
+    items += quiet
     items += [(t.zh, t.en) for t in screen.self_service]
     for b in screen.nearby:
         zh = f"附近营业厅：{b.name}　{b.address}"
@@ -367,7 +370,7 @@ def build_view(
     )
 
     busy = state.busy if state is not None else False
-    items = ticker_items(screen, busy)
+    items = ticker_items(screen, busy, state.quiet_hours if state is not None else None)
     page = int(mono_now // screen.ticker_page_seconds) % len(items)
     ticker = TickerView(items[page][0], items[page][1], busy, page, len(items))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from server.arrival_profile import ArrivalProfile
 
@@ -70,3 +71,17 @@ def test_the_arrival_profile_is_in_the_snapshot():
     now = 36 * 900 + 45 * 60
     assert copy.arrival_profile.learned_days == 3
     assert copy.arrival_profile.forecast_per_s(now, 1800) == hall.arrival_profile.forecast_per_s(now, 1800)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=60), min_size=96, max_size=96),
+       st.floats(min_value=-10.0, max_value=90_000.0, allow_nan=False))
+@settings(max_examples=200, deadline=None)
+def test_expected_since_midnight_is_the_slot_by_slot_sum(counts, to_s):
+    """Today's scale reads running totals: the same number as summing the slots one by one."""
+    profile = ArrivalProfile()
+    for day in range(3):
+        for slot, n in enumerate(counts):
+            for _ in range((n + day) % 61):
+                profile.issued(slot * 900 + 1)
+        profile.end_day()
+    assert profile._expected_since_midnight(to_s) == profile._expected(0.0, to_s)

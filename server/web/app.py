@@ -15,6 +15,8 @@ from .journal import SQLiteJournal
 from .keys import HUB, SOCKETS, TOKENS
 from .metrics import Metrics
 from .pages import setup_pages
+from .phone import setup_phone
+from .when import setup_when
 from .routes import close_sockets, routes
 from .tokens import Tokens
 
@@ -47,4 +49,6 @@ def create_app(config: HallConfig, *, data_dir: Path, tokens: Tokens, clock: Clo
     app.on_shutdown.append(close_sockets)
     app.add_routes(routes)
     setup_pages(app)
+    setup_when(app, data_dir)
+    setup_phone(app, data_dir, config.id)
     return app

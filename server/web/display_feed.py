@@ -60,6 +60,8 @@ class DisplayFeed:
         """The newest numbered state, sent to every screen or only to one that connected."""
         self._published: tuple[_Numbered, datetime] | None = None
         """The newest state sent to every screen, and the wall clock when it went."""
+        self.extras: Callable[[], dict[str, Any]] | None = None
+        """Fields from beside the hall (the next quiet hours, web/when.py), added to every state."""
 
     def hall_replaced(self) -> None:
         """A rebuilt hall counts its versions from 0 again: forget which version a state showed."""
@@ -69,16 +71,25 @@ class DisplayFeed:
 
     def for_new_screen(self, hall: Hall, at: datetime) -> str:
         """Return the display.state for a screen that connects now: the hall as it is, at ``at``."""
-        newest = self._newest
-        if newest is not None and newest.version == hall.version and abs(at - newest.at) <= CLOCK_SLACK:
-            return newest.text
-        state = display_state(hall, 0, at)
-        return self._numbered(hall, at, state, shown_part(state)).text
+        numbered = self._newest
+        if (numbered is None or numbered.version != hall.version or abs(at - numbered.at) > CLOCK_SLACK
+                or not self._extras_shown(numbered)):
+            state = self._state(hall, at)
+            numbered = self._numbered(hall, at, state, shown_part(state))
+        if self._published is None:
+            # The first screen after a time with none: what it got is what the screens show.
+            self._published = numbered, self.wall_clock()
+        return numbered.text
+
+    def nobody_watching(self, hall: Hall) -> None:
+        """No screen is connected: nothing is built (one that connects gets the hall as it is then)."""
+        self.looked_at = hall.version
+        self._published = None
 
     def publish(self, hall: Hall, at: datetime) -> None:
         """Send every screen a new display.state if what they show differs from the hall at ``at``."""
         wall = self.wall_clock()
-        state = display_state(hall, 0, at)
+        state = self._state(hall, at)
         shown = shown_part(state)
         self.looked_at = hall.version
         if self._published is not None:
@@ -88,6 +99,16 @@ class DisplayFeed:
         numbered = self._numbered(hall, at, state, shown)
         self._published = numbered, wall
         self.fanout.publish_display(numbered.text)
+
+    def _extras_shown(self, numbered: _Numbered) -> bool:
+        """The extras have not changed since ``numbered`` was built (they change without the hall)."""
+        return self.extras is None or all(numbered.shown.get(k) == v for k, v in self.extras().items())
+
+    def _state(self, hall: Hall, at: datetime) -> dict[str, Any]:
+        state = display_state(hall, 0, at)
+        if self.extras is not None:
+            state.update(self.extras())
+        return state
 
     def _numbered(self, hall: Hall, at: datetime, state: dict[str, Any], shown: dict[str, Any]) -> _Numbered:
         """Return the newest numbered state if it shows what ``state`` shows; else number ``state``."""

@@ -500,7 +500,10 @@ class Hub:
         while True:
             await self._display_dirty.wait()
             self._display_dirty.clear()
-            self.display.publish(self.hall, self._display_at())
+            if self.fanout.counts()["display"]:
+                self.display.publish(self.hall, self._display_at())
+            else:
+                self.display.nobody_watching(self.hall)
             await asyncio.sleep(DISPLAY_INTERVAL_S)
 
     async def _run_ticker(self) -> None:

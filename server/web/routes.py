@@ -20,7 +20,7 @@ from .keys import HUB, SOCKETS, TOKENS
 from .tokens import request_token, token_matches
 
 
-__all__ = ["routes", "MAX_FRAME", "CLOSE_UNAUTHORIZED", "HEARTBEAT_S"]
+__all__ = ["routes", "queue_or_staff", "MAX_FRAME", "CLOSE_UNAUTHORIZED", "HEARTBEAT_S"]
 
 log = logging.getLogger(__name__)
 
@@ -274,8 +274,18 @@ async def get_report(request: web.Request) -> web.Response:
     return web.json_response(report(request.app[HUB].hall), dumps=dumps)
 
 
+def queue_or_staff(request: web.Request) -> bool:
+    """The queue system or a staff tablet: who may read a ticket by its label, or make its phone link."""
+    tokens = request.app[TOKENS]
+    given = request_token(request)
+    return token_matches(given, tokens.queue) or token_matches(given, tokens.staff)
+
+
 @routes.get("/api/tickets/{label}")
 async def get_ticket(request: web.Request) -> web.Response:
+    # Labels run A001, A002...: open, anyone could walk them and read every ticket's wait.
+    if not queue_or_staff(request):
+        return _json_error(401, "unauthorized", "missing or wrong queue or staff token")
     label = request.match_info["label"]
     status = ticket_status(request.app[HUB].hall, label)
     if status is None:

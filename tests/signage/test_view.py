@@ -110,3 +110,22 @@ def test_view_colours_waits_with_the_halls_threshold():
     msg["care_first_min"] = 10
     v = build_view(parse_state(msg), elapsed_s=0, mono_now=0, wall_now=T0, screen=load_screen(CONTENT))
     assert [r.level for r in v.waiting.rows] == ["long", "over", "short"]
+
+
+def test_the_ticker_tells_the_next_quiet_hours_when_the_state_has_them():
+    """quiet_hours (issue 15) adds one ticker page: after the tips, or right after the busy notice."""
+    screen = load_screen(CONTENT)
+    page = ("明天 14:00–16:00 等候较少", "Shorter waits tomorrow 14:00–16:00")
+    for busy in (False, True):
+        msg = state_msg(busy=busy)
+        assert parse_state(msg).quiet_hours is None
+        msg["quiet_hours"] = {"zh": "明天 14:00–16:00", "en": "tomorrow 14:00–16:00"}
+        state = parse_state(msg)
+        items = ticker_items(screen, busy, state.quiet_hours)
+        assert items == (ticker_items(screen, busy) + [page] if not busy
+                         else ticker_items(screen, busy)[:1] + [page] + ticker_items(screen, busy)[1:])
+        shown = {build_view(state, elapsed_s=0, mono_now=t * screen.ticker_page_seconds, wall_now=T0,
+                            screen=screen).ticker.text for t in range(len(items))}
+        assert page[0] in shown
+    msg["quiet_hours"] = {"zh": 3}
+    assert parse_state(msg).quiet_hours is None  # off-contract: the ticker goes without it

@@ -157,3 +157,16 @@ async def test_a_wait_that_changes_with_the_time_of_day_reaches_the_screens_with
         assert state["seq"] == first["seq"] + 1 and state["at"].startswith("2026-11-30T11:40")
     finally:
         await stop_server(running)
+
+
+async def test_with_no_screen_connected_no_state_is_built_and_a_screen_that_comes_gets_the_hall_as_it_is(server):
+    """Ingest builds no display.state for nobody; a screen that connects then gets the current hall,
+    and the changes after it."""
+    await server.post([raw("window.opened", at(0), window="1")]
+                      + [raw("ticket.issued", at(n / 60), ticket=f"A{n:03}", service="quick") for n in range(1, 31)])
+    await settled(server)
+    assert server.hub.display._seq == 0  # nothing numbered: no state was built
+    ws, first = await screen(server)
+    assert first["waiting_total"] == 30
+    await server.post([raw("ticket.issued", at(1), ticket="A031", service="quick")])
+    assert (await receive_json(ws))["waiting_total"] == 31

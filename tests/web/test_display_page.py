@@ -635,6 +635,10 @@ async def test_js_rules_equal_the_python_rules(browser: Any, live: LiveServer) -
     for busy in (False, True):
         js_items = await page.evaluate("([c, b]) => WaitWellDisplay.tickerItems(c, b)", [content, busy])
         assert js_items == [list(i) for i in ticker_items(SCREEN, busy)]
+        quiet = ["明天 14:00–16:00", "tomorrow 14:00–16:00"]
+        js_items = await page.evaluate("([c, b, q]) => WaitWellDisplay.tickerItems(c, b, q)", [content, busy, quiet])
+        assert js_items == [list(i) for i in ticker_items(SCREEN, busy, tuple(quiet))]
+        assert ["明天 14:00–16:00 等候较少", "Shorter waits tomorrow 14:00–16:00"] in js_items
 
     class Fixed:
         def __init__(self, value: float) -> None:
@@ -881,6 +885,9 @@ async def test_js_build_view_equals_python(browser: Any, live: LiveServer) -> No
     long_waits["care_first_min"] = 12
     no_at = state_msg(3)
     no_at["at"] = None
+    quiet = state_msg(6)
+    quiet["quiet_hours"] = {"zh": "明天 14:00–16:00", "en": "tomorrow 14:00–16:00"}
+    quiet_page_s = (len(SCREEN.tips) or 1) * SCREEN.ticker_page_seconds
     cases = [
         {"msg": None, "resync": True, "elapsed_s": 0, "mono_s": 0, "wall": wall, "offline": None},
         {"msg": None, "resync": True, "elapsed_s": 0, "mono_s": 3, "wall": wall, "offline": lost},
@@ -895,6 +902,7 @@ async def test_js_build_view_equals_python(browser: Any, live: LiveServer) -> No
         {"msg": closed, "resync": False, "elapsed_s": 3, "mono_s": 5, "wall": wall, "offline": None},
         {"msg": long_waits, "resync": False, "elapsed_s": 60, "mono_s": 5, "wall": wall, "offline": None},
         {"msg": no_at, "resync": True, "elapsed_s": 12, "mono_s": 1, "wall": wall + timedelta(hours=5), "offline": None},
+        {"msg": quiet, "resync": True, "elapsed_s": 0, "mono_s": quiet_page_s, "wall": wall, "offline": None},
     ]
     content = load_display_content(DEFAULT_CONTENT_DIR)
     playlist = load_playlist(DEFAULT_CONTENT_DIR)
@@ -918,6 +926,7 @@ async def test_js_build_view_equals_python(browser: Any, live: LiveServer) -> No
     assert py[7]["calls"]["current"] is None and {r["level"] for r in py[7]["waiting"]["rows"]} == {"none"}
     assert [r["level"] for r in py[8]["waiting"]["rows"]] == ["long", "long", "over"]
     assert len({v["promo"]["slide"] for v in py}) > 1 and len({v["ticker"]["text"] for v in py}) > 2
+    assert py[-1]["ticker"]["text"] == "明天 14:00–16:00 等候较少"
 
     screen = await open_screen(browser, live, timezone=machine.key)
     js_cases = [{**{k: v for k, v in c.items() if k not in ("wall", "offline")},

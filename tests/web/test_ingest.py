@@ -143,11 +143,13 @@ async def test_http_endpoints(server):
     assert [t["ticket"] for t in state["waiting"]] == ["A001", "A002"]
     assert all(t["expected_wait_s"] is not None for t in state["waiting"])
     async with server.session.get(server.url + "/api/tickets/A002") as resp:
+        assert resp.status == 401
+    async with server.session.get(server.url + "/api/tickets/A002", headers={"Authorization": f"Bearer {STAFF}"}) as resp:
         ticket = await resp.json()
     assert ticket["status"] == "waiting" and ticket["position"] == 2
     lo, hi = ticket["expected_wait_range_s"]
     assert lo <= ticket["expected_wait_s"] <= hi
-    async with server.session.get(server.url + "/api/tickets/Z404") as resp:
+    async with server.session.get(server.url + "/api/tickets/Z404?token=" + QUEUE) as resp:
         assert resp.status == 404
     async with server.session.get(server.url + "/metrics") as resp:
         text = await resp.text()

@@ -12,7 +12,7 @@ import pytest
 
 from server.simulator.day import simulate_day
 from tests.halltools import at, raw
-from tests.web.conftest import receive_json
+from tests.web.conftest import QUEUE, receive_json
 
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
@@ -37,7 +37,7 @@ def check(name: str, instance) -> None:
 
 def test_doc_has_a_schema_per_message():
     """The protocol page documents every message kind with a schema."""
-    assert set(schemas()) == {"event", "reply", "alert", "staff_message", "display_state", "state", "ticket"}
+    assert set(schemas()) == {"event", "reply", "alert", "staff_message", "display_state", "state", "ticket", "phone", "forecast"}
 
 
 def test_simulated_events_match_the_event_schema():
@@ -82,7 +82,7 @@ async def test_server_output_matches_the_documented_schemas(server):
     for alert in state["alerts"]:
         check("alert", alert)
     for label in ("A001", "A002"):
-        async with server.session.get(f"{server.url}/api/tickets/{label}") as resp:
+        async with server.session.get(f"{server.url}/api/tickets/{label}?token={QUEUE}") as resp:
             check("ticket", await resp.json())
     await display.close()
 

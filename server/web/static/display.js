@@ -158,6 +158,8 @@
       open_windows: count(msg.open_windows),
       busy: isObject(msg.alerts) && msg.alerts.open_windows === true,
       care_first_min: typeof msg.care_first_min === "number" && msg.care_first_min > 0 ? msg.care_first_min : CARE_FIRST_MIN,
+      quiet_hours: isObject(msg.quiet_hours) && typeof msg.quiet_hours.zh === "string" && typeof msg.quiet_hours.en === "string"
+        ? [msg.quiet_hours.zh, msg.quiet_hours.en] : null,
     };
   }
 
@@ -287,13 +289,14 @@
       WEEKDAYS_EN[p.wd] + " " + p.d + " " + MONTHS_EN[p.mo - 1] + " " + p.y];
   }
 
-  /** The ticker pages: tips, or the busy-hall suggestions while busy. */
-  function tickerItems(content, busy) {
+  /** The ticker pages: tips, or the busy-hall suggestions while busy; and the next quiet hours. */
+  function tickerItems(content, busy, quietHours) {
+    const quiet = quietHours ? [[quietHours[0] + " 等候较少", "Shorter waits " + quietHours[1]]] : [];
     if (!busy) {
       const tips = content.tips.map((t) => [t.zh, t.en]);
-      return tips.length ? tips : [["欢迎光临", "Welcome"]];
+      return (tips.length ? tips : [["欢迎光临", "Welcome"]]).concat(quiet);
     }
-    const items = [["当前办理人数较多，请耐心等候，或使用以下方式快速办理", "We are very busy — these may be quicker for you:"]];
+    const items = [["当前办理人数较多，请耐心等候，或使用以下方式快速办理", "We are very busy — these may be quicker for you:"]].concat(quiet);
     content.self_service.forEach((t) => items.push([t.zh, t.en]));
     content.nearby.forEach((b) => {
       let zh = "附近营业厅：" + b.name + "　" + b.address;
@@ -361,7 +364,7 @@
       fallback: [(state && state.hall.name) || "欢迎光临", (state && state.hall.name_en) || "Welcome"],
     };
     const busy = state ? state.busy : false;
-    const items = tickerItems(v.screen, busy);
+    const items = tickerItems(v.screen, busy, state ? state.quiet_hours : null);
     const page = Math.floor(v.monoNowMs / 1000 / v.screen.ticker_page_seconds) % items.length;
     const ticker = { text: items[page][0], text_en: items[page][1], busy: busy, page: page, pages: items.length };
     return { seq: state ? state.seq : null, header, calls: callsView, banner: bannerView, waiting, promo, ticker };
