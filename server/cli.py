@@ -1,4 +1,4 @@
-"""The ``waitwell`` command: serve, display, simulate, demo."""
+"""The ``waitwell`` command: serve, display, simulate, demo, voice."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ _PLUGGED = {
     "display": ("signage.cli", "run a lobby screen (pygame)"),
     "simulate": ("server.simulator.cli", "generate or push a simulated hall day"),
     "demo": ("server.demo", "run the sample hall: server, simulated day, a lobby screen"),
+    "voice": ("signage.voice.cli", "check a voice bank, or render a spoken call to a WAV file"),
 }
 
 

@@ -36,6 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--content", type=Path, default=DEFAULT_CONTENT, metavar="DIR", help="content directory (default: the repository's content/)")
     parser.add_argument("--screenshot", type=Path, metavar="FILE.png", help="render headless once the first state arrived (or after 5 s), write the PNG, exit")
     parser.add_argument("--trace", type=Path, metavar="FILE", help="append 'seq monotonic_time' per display.state presented")
+    parser.add_argument("--voice", action="store_true", help="speak the calls after the chime (one screen per hall; the others stay silent)")
+    parser.add_argument("--voice-bank", type=Path, metavar="DIR", help="voice bank for --voice (default: the content directory's voice/)")
+    parser.add_argument("--voice-lang", choices=("zh", "en", "both"), default="both", help="languages spoken with --voice (default: both, Chinese first)")
+    parser.add_argument("--voice-max-age", type=float, metavar="SECONDS", help="a call not spoken within this of being made is not spoken (default 45)")
     parser.add_argument("--token", default=os.environ.get("WAITWELL_DISPLAY_TOKEN"), help=argparse.SUPPRESS)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
 
@@ -77,6 +81,16 @@ def run(args: argparse.Namespace) -> int:
         # server could ever answer is bad input and would otherwise be retried forever too.
         print(f"waitwell display: --server {args.server!r}: {exc}; expected ws://HOST:PORT", file=sys.stderr)
         return 2
+    voice = None
+    if getattr(args, "voice", False):
+        from signage.voice.bank import BankError, VoiceBank
+
+        bank_dir = args.voice_bank or args.content / "voice"
+        try:
+            voice = VoiceBank.load(bank_dir)
+        except BankError as exc:
+            print(f"waitwell display: --voice: {exc}", file=sys.stderr)
+            return 2
     from signage.display.app import DisplayApp
 
     try:
@@ -94,6 +108,9 @@ def run(args: argparse.Namespace) -> int:
             display_index=index,
             trace=trace,
             screenshot=args.screenshot,
+            voice=voice,
+            voice_lang=getattr(args, "voice_lang", "both"),
+            voice_max_age_s=getattr(args, "voice_max_age", None),
         )
         try:
             return asyncio.run(app.run())

@@ -201,3 +201,6 @@ def setup_display_content(app: web.Application, root: Path | None = None) -> Non
     content = DisplayContent(root)
     app.router.add_get(CONTENT_ROUTE, content.handle_content)
     app.router.add_get("/content/{folder:images|fonts}/{name:.+}", content.handle_file)
+    from .voice_calls import setup_voice_calls
+
+    setup_voice_calls(app, root)

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pygame
 
@@ -23,6 +23,11 @@ from signage.display.zones import ZONES, Layout, Painter, layout
 from signage.feed import Feed
 from signage.state import DisplayState
 from signage.view import View, build_view
+
+
+if TYPE_CHECKING:
+    from signage.display.speaker import Speaker
+    from signage.voice.bank import VoiceBank
 
 
 __all__ = ["Screen", "DisplayApp"]
@@ -47,7 +52,8 @@ class Screen:
     monotonic and wall time; it returns the dirty rectangles to present.
     """
 
-    def __init__(self, surface: pygame.Surface, content: Content, *, font_dir: Path | None = None, chime: Chime | None = None) -> None:
+    def __init__(self, surface: pygame.Surface, content: Content, *, font_dir: Path | None = None, chime: Chime | None = None,
+                 speaker: Speaker | None = None) -> None:
         self.surface = surface
         self.content = content
         self.text = TextRenderer(font_dir or content.root / "fonts", cache_bytes_for(surface.get_size()))
@@ -55,6 +61,8 @@ class Screen:
         self.painter = Painter(self.text, self.images)
         self.layout: Layout = layout(*surface.get_size())
         self.chime = chime
+        self.speaker = speaker
+        self._heard: DisplayState | None = None
         self.state: DisplayState | None = None
         self.state_mono = 0.0
         self.offline_since: datetime | None = None
@@ -116,6 +124,16 @@ class Screen:
             offline_since=self.offline_since,
         )
 
+    def speak(self, mono: float, wall: datetime) -> None:
+        """Give the speaker the calls of a new state and let it start what is due (hall time)."""
+        if self.speaker is None or self.state is None or self.state.at is None:
+            return
+        now = self._hall_now(mono, wall)
+        if self._heard is not self.state:
+            self._heard = self.state
+            self.speaker.hear(self.state.calls, now)
+        self.speaker.tick(now)
+
     def frame(self, mono: float, wall: datetime) -> list[pygame.Rect]:
         """Draw what changed since the last frame; return the dirty rectangles."""
         view = self.build(mono, wall)
@@ -125,7 +143,9 @@ class Screen:
         key = view.banner.key if view.banner else None
         if key != self._banner_key:
             # Chime for a call new on the banner, not for a row leaving it.
-            if key is not None and not set(key) <= set(self._banner_key or ()) and self.chime is not None and self.content.screen.chime:
+            # A speaking screen rings each call's chime before its words (display/speaker.py).
+            if (key is not None and not set(key) <= set(self._banner_key or ()) and self.chime is not None
+                    and self.content.screen.chime and self.speaker is None):
                 self.chime.play()
             if self._banner_key is not None and key is None:
                 # The banner covered the body: every zone under it comes back.
@@ -174,6 +194,10 @@ class Screen:
         due.append(60 - now.second - now.microsecond / 1e6)
         if self._slide_ends is not None:
             due.append((self._slide_ends - now).total_seconds())
+        if self.speaker is not None:
+            speak = self.speaker.next_due(now)
+            if speak is not None:
+                due.append((speak - now).total_seconds())
         return max(0.0, min(due))
 
     def _draw_promo(self, mono: float, wall: datetime, view: View) -> None:
@@ -211,6 +235,9 @@ class DisplayApp:
         screenshot: Path | None = None,
         screenshot_timeout: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
+        voice: VoiceBank | None = None,
+        voice_lang: str = "both",
+        voice_max_age_s: float | None = None,
     ) -> None:
         self.url = url
         self.content_dir = content_dir
@@ -221,6 +248,9 @@ class DisplayApp:
         self.screenshot = screenshot
         self.screenshot_timeout = screenshot_timeout
         self.monotonic = monotonic
+        self.voice = voice
+        self.voice_lang = voice_lang
+        self.voice_max_age_s = voice_max_age_s
         self._wake = asyncio.Event()
         self._pending_trace: int | None = None
         self.screen: Screen | None = None
@@ -263,7 +293,14 @@ class DisplayApp:
         pygame.font.init()
         watcher = ContentWatcher(self.content_dir)
         chime = None if self.screenshot is not None else Chime(watcher.content.screen.chime)
-        self.screen = screen = Screen(surface, watcher.content, chime=chime)
+        speaker = None
+        if self.voice is not None and self.screenshot is None:
+            from signage.display.speaker import Speaker
+            from signage.voice.speech import MAX_AGE_S
+
+            max_age = MAX_AGE_S if self.voice_max_age_s is None else self.voice_max_age_s
+            speaker = Speaker(self.voice, lang=self.voice_lang, max_age_s=max_age, chime=watcher.content.screen.chime)
+        self.screen = screen = Screen(surface, watcher.content, chime=chime, speaker=speaker)
         feed = Feed(self.url, self._on_state, on_status=self._on_status)
         feed_task = asyncio.create_task(feed.run(), name="feed")
         started = self.monotonic()
@@ -291,6 +328,7 @@ class DisplayApp:
                 self._pending_trace = None
                 wall = datetime.now().astimezone(_hall_tz(screen.state))
                 dirty = screen.frame(mono, wall)
+                screen.speak(mono, wall)
                 if dirty:
                     pygame.display.update(dirty)
                 if pending is not None and self.trace is not None:

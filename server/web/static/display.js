@@ -753,6 +753,8 @@
   let slideEndsAt = null;     // performance.now() when the slide on screen ends
   let timer = null;
   let pendingSeq = null;
+  // Spoken calls (display_voice.js), on the one screen per hall opened with ?voice=1 or ?voice=tts.
+  const voice = window.WaitWellVoice && window.WaitWellVoice.enabled ? window.WaitWellVoice : null;
 
   function hallTz() { return state ? state.hall.timezone : PAGE_TIMEZONE; }
 
@@ -775,6 +777,7 @@
   function receiveState(next, resync) {
     state = next;
     stateMono = performance.now();
+    if (voice && state.at !== null) voice.hear(state.calls, hallNow(state, 0, Date.now()));
   }
 
   /** Use new content (at start, after an edit): everything is redrawn. */
@@ -820,7 +823,8 @@
     if (lastBanner) lastBanner.calls.forEach((c, i) => { if (shownKeys.indexOf(keys[i]) < 0) newCall = c; });
     shownKeys = keys;
     const newBanner = newCall !== null;
-    if (newBanner && content.chime) Chime.play();
+    // A speaking screen rings each call's chime before its words (display_voice.js).
+    if (newBanner && content.chime && !voice) Chime.play();
     const seqNow = state ? state.seq : null;
     const seq = pendingSeq;
     pendingSeq = null;
@@ -855,6 +859,8 @@
 
   /** Run the screen: the frame loop, the content poll and the feed. */
   function displayAppRun() {
+    if (voice) voice.attach(() => (state && state.at !== null ? hallNow(state, performance.now() - stateMono, Date.now()) : null),
+      () => content.chime);
     frame();
     contentWatcherPoll();
     feedRun();
@@ -865,7 +871,7 @@
   // The pure rules, for tests that compare them with the Python screen.
   window.WaitWellDisplay = { parseState, parseMessage, schedule, bannerAt, nextChange, stateBanner, backoffDelays,
     formatWait, waitLevel, windowText, tickerItems, hallNow, buildView, scheduleActive, playlistActive, playlistSlideAt,
-    localParts, ScreenConfig, PAGE_TIMEZONE, HOLD_S, MAX_LAG_S, MAX_ROWS, CARE_FIRST_MIN, LONG_SHARE,
+    localParts, ScreenConfig, PAGE_TIMEZONE, Chime, HOLD_S, MAX_LAG_S, MAX_ROWS, CARE_FIRST_MIN, LONG_SHARE,
     BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, OPEN_TIMEOUT_MS };
 
   displayAppRun();
