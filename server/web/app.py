@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import weakref
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -11,8 +13,9 @@ from aiohttp import web
 
 from ..config import HallConfig
 from .hub import ClockMode, Hub, utcnow
+from .forwarder import Forwarder, HQLink
 from .journal import SQLiteJournal
-from .keys import HUB, SOCKETS, TOKENS
+from .keys import FORWARDER, HUB, SOCKETS, TOKENS
 from .metrics import Metrics
 from .pages import setup_pages
 from .routes import close_sockets, routes
@@ -28,8 +31,11 @@ MAX_POST_BYTES = 16 * 1024 * 1024
 
 
 def create_app(config: HallConfig, *, data_dir: Path, tokens: Tokens, clock: ClockMode = "wall",
-               wall_clock: Callable[[], datetime] = utcnow) -> web.Application:
-    """Return the application; the hall is rebuilt from ``data_dir`` when it starts."""
+               wall_clock: Callable[[], datetime] = utcnow, hq: HQLink | None = None) -> web.Application:
+    """Return the application; the hall is rebuilt from ``data_dir`` when it starts.
+
+    With ``hq``, the journal is forwarded to head office from a task beside the hub.
+    """
     app = web.Application(client_max_size=MAX_POST_BYTES)
     metrics = Metrics()
     journal = SQLiteJournal(data_dir / JOURNAL_FILE, on_commit=metrics.observe_commit)
@@ -38,9 +44,19 @@ def create_app(config: HallConfig, *, data_dir: Path, tokens: Tokens, clock: Clo
     app[TOKENS] = tokens
     app[SOCKETS] = weakref.WeakSet()
 
+    forwarder = None
+    if hq is not None:
+        forwarder = app[FORWARDER] = Forwarder(hq, data_dir / JOURNAL_FILE, data_dir, journal.last_seq,
+                                               wall_clock=wall_clock)
+
     async def run_hub(app: web.Application) -> AsyncIterator[None]:
         await hub.start()
+        task = asyncio.create_task(forwarder.run(), name="hq-forwarder") if forwarder else None
         yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await hub.stop()
 
     app.cleanup_ctx.append(run_hub)
