@@ -7,6 +7,7 @@ import psycopg
 
 from server.simulator.day import simulate_day
 
+from tests.web.test_protocol_doc import check
 from tests.hq.conftest import HQ_TOKEN, free_port, get_json, hall_process, hq_process, post_events, wait_for
 
 
@@ -41,6 +42,8 @@ async def test_head_office_down_while_the_hall_ingests_then_up_gets_everything_o
             assert stored_seqs(database, "h1") == list(range(1, own["journal_seq"] + 1))
             status, remote = await get_json(session, hq.url + "/api/halls/h1/state", HQ_TOKEN)
             assert status == 200
+            check("state", own)
+            check("state", remote)
             # The same document, built by the same code from the same records.
             for key in ("at", "date", "waiting_total", "waiting", "windows", "alerts", "journal_seq"):
                 assert remote[key] == own[key], key
