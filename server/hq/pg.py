@@ -61,8 +61,10 @@ def _free_port() -> int:
 class EmbeddedPostgres:
     """PostgreSQL with its cluster in ``folder``; :meth:`start` returns a DSN."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, port: int | None = None) -> None:
         self.folder = folder.resolve()
+        self._wanted_port = port
+        """A port to start on (a server restarted where its clients look for it); None: a free one."""
         self.pgdata = self.folder / "data"
         self.logfile = self.folder / "postgres.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -92,7 +94,7 @@ class EmbeddedPostgres:
             self.pid, self.port = running
             log.warning("head office's PostgreSQL (pid %d) was still running: taking it over", self.pid)
             return self.dsn
-        self.port = _free_port()
+        self.port = self._wanted_port or _free_port()
         with open(self.logfile, "ab") as out:
             if self._user is not None:
                 os.chown(self.logfile, self._user.pw_uid, self._user.pw_gid)
