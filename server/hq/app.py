@@ -7,7 +7,7 @@ import hmac
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import psycopg
@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from ..web.hub import dumps, utcnow
 from ..web.tokens import request_token
 from .chain import BadBatch, Chain, Refused, parse_batch
+from .report import Day, to_csv
 from .pg import EmbeddedPostgres
 from .settings import HALL_ID, HQSettings
 from .store import Store
@@ -193,3 +194,37 @@ async def get_hall_state(request: web.Request) -> web.Response:
     if replica is None:
         return _error(404, "unknown_hall", f"head office has nothing from hall {hall_id}")
     return web.json_response(chain.state(replica, request.app[CLOCK]()), dumps=dumps)
+
+
+@routes.get("/api/report")
+async def get_report(request: web.Request) -> web.Response:
+    refused = _access(request, None)
+    if refused is not None:
+        return refused
+    chain = request.app[CHAIN]
+    asked = request.query.get("date")
+    try:
+        day = date.fromisoformat(asked) if asked else chain.latest_day()
+    except ValueError:
+        return _error(400, "bad_date", "date must be YYYY-MM-DD")
+    if day is None:
+        return _error(404, "no_day", "head office holds no business day yet")
+    halls = []
+    total = Day()
+    try:
+        for hall_id in chain.known():
+            hall = await chain.day(hall_id, day)
+            if hall is None:
+                continue
+            figures = Day.of(hall)
+            total.add(figures)
+            entry = chain.settings.halls.get(hall_id)
+            halls.append({"hall_id": hall_id, "name": entry.name if entry else None,
+                          "name_en": entry.name_en if entry else None, "date": day.isoformat(),
+                          **figures.figures()})
+    except psycopg.Error:
+        return _error(503, "store_unavailable", "head office cannot read its store now")
+    if request.query.get("format") == "csv":
+        return web.Response(text=to_csv(halls, total.figures(), day.isoformat()), content_type="text/csv",
+                            charset="utf-8")
+    return web.json_response({"date": day.isoformat(), "halls": halls, "total": total.figures()}, dumps=dumps)

@@ -9,11 +9,13 @@ holding the same record (a hall restored from an old backup writes new records u
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from ..config import HallConfig
+from ..hall import Hall
 from ..wire import hall_state
 from .replica import HallReplica
 from .settings import HQSettings
@@ -21,6 +23,8 @@ from .store import Store, StoredRecord, canonical
 
 
 __all__ = ["Chain", "BadBatch", "Refused", "parse_batch", "link_of", "KINDS"]
+
+log = logging.getLogger(__name__)
 
 KINDS = frozenset({"event", "ack", "tick", "snapshot", "config"})
 
@@ -142,8 +146,12 @@ class Chain:
                     replica = await self._replica(hall_id)
                     replica.last_seen_at = now
                 else:
-                    for record in new:
-                        replica.apply(record)
+                    try:
+                        for record in new:
+                            replica.apply(record)
+                    except Exception:  # noqa: BLE001 - a bug costs the replica, rebuilt from the store, not the batch
+                        log.exception("hall %s: replaying a record failed; rebuilding from the store", hall_id)
+                        del self._replicas[hall_id]
             return max(stored, new[-1].seq if new else stored), len(new)
 
     async def replica(self, hall_id: str) -> HallReplica | None:
@@ -190,12 +198,32 @@ class Chain:
             "link": link_of(replica.last_seen_at, now),
         }
 
+    async def day(self, hall_id: str, day: date) -> Hall | None:
+        """The hall as ``day`` left it (today: as it stands), or None when head office holds no such day."""
+        replica = await self.replica(hall_id)
+        if replica is None:
+            return None
+        if replica.hall.day == day:
+            return replica.hall
+        ends = await self.store.day_ends(hall_id)
+        closing = [i for i, (_, closed) in enumerate(ends) if closed == day.isoformat()]
+        if not closing:
+            return None
+        i = closing[-1]  # a day reset (hall.reset) closes twice: the last part is the day as it ended
+        snapshot, records = await self.store.segment(hall_id, ends[i - 1][0] if i else 0, ends[i][0])
+        past = HallReplica(hall_id, self._base(hall_id))
+        past.rebuild(snapshot, records)
+        return past.hall
+
+    def latest_day(self) -> date | None:
+        days = [r.hall.day for r in self._replicas.values() if r.hall.day is not None]
+        return max(days) if days else None
+
     async def summaries(self, now: datetime) -> list[dict[str, Any]]:
-        hall_ids = sorted(set(self.known()) | {h for h, _ in await self.store.halls()})
+        """Every hall of HQ.yaml or of the store (each stored hall has a replica since start)."""
+        stored = {h for h, _ in await self.store.halls()}
         out = []
-        for hall_id in hall_ids:
-            replica = self._replicas.get(hall_id)
-            if replica is None and hall_id not in self.settings.halls:
-                replica = await self.replica(hall_id)
+        for hall_id in sorted(set(self.known()) | stored):
+            replica = await self.replica(hall_id) if hall_id in stored else self._replicas.get(hall_id)
             out.append(self.summary(hall_id, replica, now))
         return out
