@@ -6,7 +6,7 @@ import asyncio
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -79,7 +79,18 @@ def create_hq_app(settings: HQSettings, *, token: str, data_dir: Path, dsn: str 
 
     app.cleanup_ctx.append(run_store)
     app.add_routes(routes)
+    app.router.add_get("/hq", _static("board.html"))
+    app.router.add_get("/hq/board.js", _static("board.js"))
     return app
+
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _static(name: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
+    return handler
 
 
 def _error(status: int, code: str, message: str, **extra: int) -> web.Response:
