@@ -207,6 +207,21 @@ async def get_hall_state(request: web.Request) -> web.Response:
     return web.json_response(chain.state(replica, request.app[CLOCK]()), dumps=dumps)
 
 
+@routes.get("/api/halls/{hall_id}/nearby")
+async def get_nearby(request: web.Request) -> web.Response:
+    hall_id = _hall_id(request)
+    if isinstance(hall_id, web.Response):
+        return hall_id
+    refused = _access(request, hall_id)
+    if refused is not None:
+        return refused
+    try:
+        nearby = await request.app[CHAIN].nearby(hall_id, request.app[CLOCK]())
+    except psycopg.Error:
+        return _error(503, "store_unavailable", "head office cannot read its store now")
+    return web.json_response({"hall_id": hall_id, "nearby": nearby}, dumps=dumps)
+
+
 @routes.get("/api/report")
 async def get_report(request: web.Request) -> web.Response:
     refused = _access(request, None)

@@ -219,6 +219,27 @@ class Chain:
         days = [r.hall.day for r in self._replicas.values() if r.hall.day is not None]
         return max(days) if days else None
 
+    async def nearby(self, hall_id: str, now: datetime) -> list[dict[str, Any]]:
+        """The halls HQ.yaml names near ``hall_id``, each as /api/halls has it, with its expected wait per service."""
+        entry = self.settings.halls.get(hall_id)
+        out = []
+        for other in entry.nearby if entry else ():
+            replica = await self.replica(other)
+            row = self.summary(other, replica, now)
+            services = []
+            if replica is not None:
+                hall = replica.hall
+                for service_id in hall.service_ids():
+                    estimate = hall.newcomer_estimate(service_id)
+                    service = hall.config.service(service_id)
+                    services.append({"id": service_id, "name": service.name if service else service_id,
+                                     "name_en": service.name_en if service else service_id,
+                                     "expected_wait_s": estimate.expected_s if estimate else None})
+            row["at"] = replica.hall.now.isoformat() if replica is not None and replica.hall.now else None
+            row["services"] = services
+            out.append(row)
+        return out
+
     async def summaries(self, now: datetime) -> list[dict[str, Any]]:
         """Every hall of HQ.yaml or of the store (each stored hall has a replica since start)."""
         stored = {h for h, _ in await self.store.halls()}

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,12 +33,29 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _own_dir() -> Path:
+    # Not under pytest's tmp: run as root, PostgreSQL runs as another user and must pass through
+    # every folder above its data dir, and each pytest session (a parallel run too) takes the
+    # others' rights off /tmp/pytest-of-root again.
+    return Path(tempfile.mkdtemp(prefix="waitwell-hq-test-"))
+
+
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "postgres")
+def postgres() -> Iterator[EmbeddedPostgres]:
+    folder = _own_dir()
+    server = EmbeddedPostgres(folder / "postgres")
     server.start()
     yield server
     server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_dir() -> Iterator[Path]:
+    """A folder for a PostgreSQL data dir of the test's own (see _own_dir)."""
+    folder = _own_dir()
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

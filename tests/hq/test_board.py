@@ -25,7 +25,8 @@ async def browser():
 async def test_board_lists_halls_worst_first_in_both_languages_and_opens_a_hall(tmp_path, database, browser):
     config = tmp_path / "hq.yaml"
     config.write_text("halls:\n  - id: calm\n    name: 平静厅\n    name_en: Calm Hall\n"
-                      "  - id: busy\n    name: 繁忙厅\n    name_en: Busy Hall\n  - id: gone\n    name: 未连接厅\n", encoding="utf-8")
+                      "  - id: busy\n    name: 繁忙厅\n    name_en: Busy Hall\n    nearby: [calm, gone]\n"
+                      "  - id: gone\n    name: 未连接厅\n", encoding="utf-8")
     hq = hq_process(tmp_path / "hq", free_port(), db=database, config=config)
     await hq.start()
     calm = hall_process(tmp_path / "calm", free_port(), hq_url=hq.url, hall_id="calm")
@@ -46,6 +47,13 @@ async def test_board_lists_halls_worst_first_in_both_languages_and_opens_a_hall(
                 _, halls = await get_json(session, hq.url + "/api/halls", HQ_TOKEN)
                 return sum(1 for h in halls["halls"] if h["last_seq"] > 0) == 2
             await wait_for(forwarded)
+            # The busy hall's nearby halls, live: the calm one with its expected waits, the other never seen.
+            status, nearby = await get_json(session, hq.url + "/api/halls/busy/nearby", HQ_TOKEN)
+            assert status == 200
+            near = {n["hall_id"]: n for n in nearby["nearby"]}
+            assert near["calm"]["waiting_total"] == 1 and near["calm"]["link"] == "online"
+            assert any(s["id"] == "quick" and s["expected_wait_s"] is not None for s in near["calm"]["services"])
+            assert near["gone"]["link"] == "offline" and near["gone"]["services"] == []
         page = await browser.new_page()
         await page.goto(f"{hq.url}/hq?token={HQ_TOKEN}")
         rows = page.locator("#halls tbody tr.hall")

@@ -58,13 +58,13 @@ async def test_head_office_down_while_the_hall_ingests_then_up_gets_everything_o
 
 
 
-async def test_head_office_killed_mid_stream_and_restarted_on_its_embedded_postgres(tmp_path):
+async def test_head_office_killed_mid_stream_and_restarted_on_its_embedded_postgres(tmp_path, pg_dir):
     """SIGKILL head office while a hall ships; its PostgreSQL stops with it; the restart holds every record once."""
     from tests.proctools import descendants, wait_gone
 
     events = day_events(1500, seed=4)
     port = free_port()
-    hq = hq_process(tmp_path / "hq", port, db=None)
+    hq = hq_process(pg_dir / "hq", port, db=None)
     hall = hall_process(tmp_path / "hall", free_port(), hq_url=hq.url, hall_id="h1")
     await hq.start()
     await hall.start()
@@ -92,7 +92,7 @@ async def test_head_office_killed_mid_stream_and_restarted_on_its_embedded_postg
                 return s if s["hq"]["acknowledged_seq"] == s["journal_seq"] else None
 
             own = await wait_for(caught_up)
-            dsn = f"postgresql://postgres@127.0.0.1:{_pg_port(tmp_path / 'hq')}/postgres"
+            dsn = f"postgresql://postgres@127.0.0.1:{_pg_port(pg_dir / 'hq')}/postgres"
             assert stored_seqs(dsn, "h1") == list(range(1, own["journal_seq"] + 1))
             _, remote = await get_json(session, hq.url + "/api/halls/h1/state", HQ_TOKEN)
             assert remote["waiting"] == own["waiting"] and remote["alerts"] == own["alerts"]

@@ -20,9 +20,9 @@ async def caught_up_state(session, hall):
     return await wait_for(check, timeout=30)
 
 
-async def test_postgresql_restarted_under_head_office(tmp_path):
+async def test_postgresql_restarted_under_head_office(tmp_path, pg_dir):
     events = day_events(900, seed=7)
-    pg = EmbeddedPostgres(tmp_path / "pg")
+    pg = EmbeddedPostgres(pg_dir / "pg")
     pg.start()
     hq = hq_process(tmp_path / "hq", free_port(), db=pg.dsn)
     hall = hall_process(tmp_path / "hall", free_port(), hq_url=hq.url, hall_id="h1")
@@ -40,7 +40,7 @@ async def test_postgresql_restarted_under_head_office(tmp_path):
                 async with session.get(hq.url + "/api/halls", headers={"Authorization": f"Bearer {HQ_TOKEN}"}) as r:
                     return r.status == 503
             await wait_for(refused)
-            pg = EmbeddedPostgres(tmp_path / "pg", port=port)
+            pg = EmbeddedPostgres(pg_dir / "pg", port=port)
             pg.start()
             await post_events(session, hall.url, events[600:])
             own = await caught_up_state(session, hall)
