@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--hq", metavar="URL", help="head office to forward the journal to (waitwell hq)")
     serve.add_argument("--hall-id", help="this hall's id at head office (with --hq)")
     serve.add_argument("--hq-token", help="token head office gave this hall (with --hq; else WAITWELL_HQ_TOKEN)")
+    serve.add_argument("--keep-days", type=float, default=90.0,
+                       help="days of journal to keep (default 90); with --hq, never a record head office lacks")
     serve.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
     for name, (module, help_text) in _PLUGGED.items():
         sub_parser = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
@@ -99,7 +101,7 @@ def serve(args: Any) -> int:
     try:
         tokens = resolve_tokens(config, data_dir, queue=args.queue_token, staff=args.staff_token)
         hq = HQLink(args.hq, args.hall_id, args.hq_token or os.environ.get("WAITWELL_HQ_TOKEN")) if args.hq else None
-        app = create_app(config, data_dir=data_dir, tokens=tokens, clock=args.clock, hq=hq)
+        app = create_app(config, data_dir=data_dir, tokens=tokens, clock=args.clock, hq=hq, keep_days=args.keep_days)
     except (OSError, sqlite3.Error) as exc:
         for sock in sockets:
             sock.close()

@@ -19,6 +19,7 @@ from .keys import FORWARDER, HUB, SOCKETS, TOKENS
 from .metrics import Metrics
 from .pages import setup_pages
 from .routes import close_sockets, routes
+from .retention import DEFAULT_KEEP_DAYS, run_retention
 from .tokens import Tokens
 
 
@@ -31,10 +32,12 @@ MAX_POST_BYTES = 16 * 1024 * 1024
 
 
 def create_app(config: HallConfig, *, data_dir: Path, tokens: Tokens, clock: ClockMode = "wall",
-               wall_clock: Callable[[], datetime] = utcnow, hq: HQLink | None = None) -> web.Application:
+               wall_clock: Callable[[], datetime] = utcnow, hq: HQLink | None = None,
+               keep_days: float = DEFAULT_KEEP_DAYS) -> web.Application:
     """Return the application; the hall is rebuilt from ``data_dir`` when it starts.
 
-    With ``hq``, the journal is forwarded to head office from a task beside the hub.
+    With ``hq``, the journal is forwarded to head office from a task beside the hub. Records older
+    than ``keep_days`` are pruned (never those head office has not acknowledged).
     """
     app = web.Application(client_max_size=MAX_POST_BYTES)
     metrics = Metrics()
@@ -51,9 +54,13 @@ def create_app(config: HallConfig, *, data_dir: Path, tokens: Tokens, clock: Clo
 
     async def run_hub(app: web.Application) -> AsyncIterator[None]:
         await hub.start()
-        task = asyncio.create_task(forwarder.run(), name="hq-forwarder") if forwarder else None
+        tasks = [asyncio.create_task(run_retention(
+            data_dir / JOURNAL_FILE, keep_days,
+            (lambda: forwarder.acknowledged_seq) if forwarder is not None else None), name="journal-retention")]
+        if forwarder is not None:
+            tasks.append(asyncio.create_task(forwarder.run(), name="hq-forwarder"))
         yield
-        if task is not None:
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

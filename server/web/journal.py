@@ -302,3 +302,34 @@ def read_after(path: str | Path, seq: int, limit: int) -> list[tuple[int, str, s
             (seq, limit))]
     finally:
         conn.close()
+
+
+PRUNE_CHUNK = 5000
+"""Rows per DELETE: the writer waits on a prune at most this long at a time (busy_timeout covers it)."""
+
+
+def prune(path: str | Path, older_than: float, keep_from: int | None = None) -> int:
+    """Delete records written before ``older_than`` (Unix time), never one the hall or head office still needs.
+
+    Kept whatever their age: the last snapshot and everything after it (a restart rebuilds the hall
+    from them) and every record from ``keep_from`` on (those head office has not acknowledged).
+    Seqs are never reused (AUTOINCREMENT), so head office never meets a seq twice. Returns how
+    many records were deleted. A connection of its own, from a thread, beside the writer.
+    """
+    conn = sqlite3.connect(Path(path), isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout=5000")
+        last_snapshot = conn.execute("SELECT max(seq) FROM journal WHERE kind = 'snapshot'").fetchone()[0]
+        if last_snapshot is None:
+            return 0
+        first_recent = conn.execute("SELECT min(seq) FROM journal WHERE written_at >= ?", (older_than,)).fetchone()[0]
+        bound = min([int(last_snapshot), *(int(b) for b in (first_recent, keep_from) if b is not None)])
+        deleted = 0
+        while True:
+            cursor = conn.execute("DELETE FROM journal WHERE seq IN (SELECT seq FROM journal WHERE seq < ? "
+                                  "ORDER BY seq LIMIT ?)", (bound, PRUNE_CHUNK))
+            deleted += cursor.rowcount
+            if cursor.rowcount < PRUNE_CHUNK:
+                return deleted
+    finally:
+        conn.close()
