@@ -79,5 +79,14 @@ def run(args: Any) -> int:
         print(f"  generated token (kept in {data_dir / TOKEN_FILE}): {token}")
     print(f"  halls:  waitwell serve ... --hq http://{args.host}:{port} --hall-id ID --hq-token TOKEN")
     sys.stdout.flush()
-    web.run_app(app, sock=sockets, print=None, access_log=None)
+    import psycopg
+
+    from .pg import PostgresError
+
+    try:
+        web.run_app(app, sock=sockets, print=None, access_log=None)
+    except (PostgresError, psycopg.OperationalError) as exc:
+        print(f"waitwell hq: cannot use PostgreSQL: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}",
+              file=sys.stderr)
+        return 1
     return 0
