@@ -44,6 +44,8 @@ async def test_head_office_down_while_the_hall_ingests_then_up_gets_everything_o
             assert status == 200
             check("state", own)
             check("state", remote)
+            # Added by the endpoints (the pure hall_state, which the schema also checks, has neither).
+            assert {"journal_seq", "hq"} <= set(own) and {"journal_seq", "hq"} <= set(remote)
             # The same document, built by the same code from the same records.
             for key in ("at", "date", "waiting_total", "waiting", "windows", "alerts", "journal_seq"):
                 assert remote[key] == own[key], key
