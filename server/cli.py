@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ _PLUGGED = {
     "simulate": ("server.simulator.cli", "generate or push a simulated hall day"),
     "demo": ("server.demo", "run the sample hall: server, simulated day, a lobby screen"),
     "voice": ("signage.voice.cli", "check a voice bank, or render a spoken call to a WAV file"),
+    "hq": ("server.hq.cli", "run head office for a chain of halls (PostgreSQL)"),
 }
 
 
@@ -41,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--staff-token", help="token staff tablets must present")
     serve.add_argument("--clock", choices=("wall", "event"), default="wall",
                        help="wall: hall time is the real clock; event: the largest 'at' seen (replays)")
+    serve.add_argument("--hq", metavar="URL", help="head office to forward the journal to (waitwell hq)")
+    serve.add_argument("--hall-id", help="this hall's id at head office (with --hq)")
+    serve.add_argument("--hq-token", help="token head office gave this hall (with --hq; else WAITWELL_HQ_TOKEN)")
+    serve.add_argument("--keep-days", type=float, default=90.0,
+                       help="days of journal to keep (default 90); with --hq, never a record head office lacks")
     serve.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
     for name, (module, help_text) in _PLUGGED.items():
         sub_parser = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
@@ -70,6 +77,7 @@ def serve(args: Any) -> int:
     from aiohttp import web
 
     from .web.app import create_app
+    from .web.forwarder import HQLink
     from .web.tokens import resolve_tokens
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -77,6 +85,9 @@ def serve(args: Any) -> int:
         config = load_config(args.config)
     except ConfigError as exc:
         print(f"waitwell: {exc}", file=sys.stderr)
+        return 2
+    if args.hq and not args.hall_id:
+        print("waitwell: --hq needs --hall-id (this hall's id at head office)", file=sys.stderr)
         return 2
     # Listen before touching the journal: a port we cannot have is the likeliest failure, and
     # it must be one line, not aiohttp's traceback from deep inside run_app.
@@ -90,7 +101,8 @@ def serve(args: Any) -> int:
     data_dir = (args.data_dir or Path(config.data_dir or "var")).resolve()
     try:
         tokens = resolve_tokens(config, data_dir, queue=args.queue_token, staff=args.staff_token)
-        app = create_app(config, data_dir=data_dir, tokens=tokens, clock=args.clock)
+        hq = HQLink(args.hq, args.hall_id, args.hq_token or os.environ.get("WAITWELL_HQ_TOKEN")) if args.hq else None
+        app = create_app(config, data_dir=data_dir, tokens=tokens, clock=args.clock, hq=hq, keep_days=args.keep_days)
     except (OSError, sqlite3.Error) as exc:
         for sock in sockets:
             sock.close()
@@ -105,6 +117,8 @@ def serve(args: Any) -> int:
     print(f"  lobby screens: ws://{args.host}:{port}/ws/display")
     print(f"  staff tablets: {base}/staff?token={tokens.staff}")
     print(f"  manager:       {base}/manager?token={tokens.staff}")
+    if args.hq:
+        print(f"  head office:   {args.hq} as hall {args.hall_id}")
     sys.stdout.flush()
     web.run_app(app, sock=sockets, print=None, access_log=None)
     return 0

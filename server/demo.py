@@ -67,6 +67,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=_demo_port, default=8080, help="server port on 127.0.0.1 (default 8080)")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="journal folder (default: a new temporary folder)")
+    parser.add_argument("--chain", type=int, default=0, metavar="N",
+                        help="a chain instead: head office (on --port + 10) and N halls (on --port, +1, ...), "
+                             "each with its simulated day; prints the board's URL")
     parser.add_argument("--shots", type=Path, default=Path("var/demo-shots"),
                         help="folder for headless screenshots (default var/demo-shots)")
     parser.add_argument("--shot-every", type=float, default=10.0, metavar="S",
@@ -92,7 +95,12 @@ def run(args: argparse.Namespace) -> int:
     previous = {signum: signal.signal(signum, stop) for signum in _STOP_SIGNALS}
     children: dict[str, subprocess.Popen[bytes]] = {}
     try:
-        code = _run(args, config, children, stop)
+        if args.chain:
+            from .hq.demo import run_chain
+
+            code = run_chain(args, config, children, stop)
+        else:
+            code = _run(args, config, children, stop)
     finally:
         if stop.signum == signal.SIGHUP:
             _forget_terminal()

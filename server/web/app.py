@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import weakref
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -11,13 +13,15 @@ from aiohttp import web
 
 from ..config import HallConfig
 from .hub import ClockMode, Hub, utcnow
+from .forwarder import Forwarder, HQLink
 from .journal import SQLiteJournal
-from .keys import HUB, SOCKETS, TOKENS
+from .keys import FORWARDER, HUB, SOCKETS, TOKENS
 from .metrics import Metrics
 from .pages import setup_pages
 from .phone import setup_phone
 from .when import setup_when
 from .routes import close_sockets, routes
+from .retention import DEFAULT_KEEP_DAYS, run_retention
 from .tokens import Tokens
 
 
@@ -30,8 +34,13 @@ MAX_POST_BYTES = 16 * 1024 * 1024
 
 
 def create_app(config: HallConfig, *, data_dir: Path, tokens: Tokens, clock: ClockMode = "wall",
-               wall_clock: Callable[[], datetime] = utcnow) -> web.Application:
-    """Return the application; the hall is rebuilt from ``data_dir`` when it starts."""
+               wall_clock: Callable[[], datetime] = utcnow, hq: HQLink | None = None,
+               keep_days: float = DEFAULT_KEEP_DAYS) -> web.Application:
+    """Return the application; the hall is rebuilt from ``data_dir`` when it starts.
+
+    With ``hq``, the journal is forwarded to head office from a task beside the hub. Records older
+    than ``keep_days`` are pruned (never those head office has not acknowledged).
+    """
     app = web.Application(client_max_size=MAX_POST_BYTES)
     metrics = Metrics()
     journal = SQLiteJournal(data_dir / JOURNAL_FILE, on_commit=metrics.observe_commit)
@@ -40,9 +49,23 @@ def create_app(config: HallConfig, *, data_dir: Path, tokens: Tokens, clock: Clo
     app[TOKENS] = tokens
     app[SOCKETS] = weakref.WeakSet()
 
+    forwarder = None
+    if hq is not None:
+        forwarder = app[FORWARDER] = Forwarder(hq, data_dir / JOURNAL_FILE, data_dir, journal.last_seq,
+                                               wall_clock=wall_clock)
+
     async def run_hub(app: web.Application) -> AsyncIterator[None]:
         await hub.start()
+        tasks = [asyncio.create_task(run_retention(
+            data_dir / JOURNAL_FILE, keep_days,
+            (lambda: forwarder.acknowledged_seq) if forwarder is not None else None), name="journal-retention")]
+        if forwarder is not None:
+            tasks.append(asyncio.create_task(forwarder.run(), name="hq-forwarder"))
         yield
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await hub.stop()
 
     app.cleanup_ctx.append(run_hub)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 
-__all__ = ["Journal", "Record", "SQLiteJournal", "JournalError"]
+__all__ = ["Journal", "Record", "SQLiteJournal", "JournalError", "read_after"]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,9 @@ class Journal(Protocol):
 
     async def close(self) -> None:
         """Make everything appended durable, then release the storage."""
+
+    def last_seq(self) -> int:
+        """The seq of the last durable record (0: none)."""
 
 
 _SCHEMA = """
@@ -150,6 +153,9 @@ class SQLiteJournal:
         self._unconfirmed: set[str] = set()
         """Ids appended and not yet durable: a filter rebuilt from the disk must not forget them."""
         self._ids = self._read_ids()
+        row = self._reader.execute("SELECT max(seq) FROM journal").fetchone()
+        self._last_seq = int(row[0] or 0)
+        """Written by the writer thread after each commit (an int store is atomic under the GIL)."""
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -183,6 +189,9 @@ class SQLiteJournal:
         for event_id in (*ids, *unconfirmed):
             found.add(event_id)
         return found
+
+    def last_seq(self) -> int:
+        return self._last_seq
 
     def count(self) -> int:
         return int(self._reader.execute("SELECT count(*) FROM journal").fetchone()[0])
@@ -247,7 +256,9 @@ class SQLiteJournal:
             for start in range(0, len(rows), ROWS_PER_INSERT):
                 chunk = rows[start:start + ROWS_PER_INSERT]
                 conn.execute(_insert_statement(len(chunk)), [value for row in chunk for value in row])
+            last = conn.execute("SELECT last_insert_rowid()").fetchone()[0] if rows else self._last_seq
             conn.execute("COMMIT")
+            self._last_seq = int(last)
         # ValueError/TypeError: a record that cannot be encoded (e.g. a lone surrogate) fails its
         # batch; escaping, it would end this thread and no input would ever be acknowledged again.
         except (sqlite3.Error, ValueError, TypeError) as exc:
@@ -275,3 +286,50 @@ def _resolve(futures: list[asyncio.Future[None]], error: Exception | None) -> No
             future.set_result(None)
         else:
             future.set_exception(error)
+
+
+def read_after(path: str | Path, seq: int, limit: int) -> list[tuple[int, str, str | None, str, float]]:
+    """Up to ``limit`` records after ``seq``: (seq, kind, event_id, body as stored, written_at).
+
+    For the head-office forwarder, from a thread: a connection of its own, read only (WAL lets it
+    read beside the writer without blocking it).
+    """
+    conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+    try:
+        conn.execute("PRAGMA busy_timeout=5000")
+        return [(int(r[0]), r[1], r[2], r[3], float(r[4])) for r in conn.execute(
+            "SELECT seq, kind, event_id, body, written_at FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
+            (seq, limit))]
+    finally:
+        conn.close()
+
+
+PRUNE_CHUNK = 5000
+"""Rows per DELETE: the writer waits on a prune at most this long at a time (busy_timeout covers it)."""
+
+
+def prune(path: str | Path, older_than: float, keep_from: int | None = None) -> int:
+    """Delete records written before ``older_than`` (Unix time), never one the hall or head office still needs.
+
+    Kept whatever their age: the last snapshot and everything after it (a restart rebuilds the hall
+    from them) and every record from ``keep_from`` on (those head office has not acknowledged).
+    Seqs are never reused (AUTOINCREMENT), so head office never meets a seq twice. Returns how
+    many records were deleted. A connection of its own, from a thread, beside the writer.
+    """
+    conn = sqlite3.connect(Path(path), isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout=5000")
+        last_snapshot = conn.execute("SELECT max(seq) FROM journal WHERE kind = 'snapshot'").fetchone()[0]
+        if last_snapshot is None:
+            return 0
+        first_recent = conn.execute("SELECT min(seq) FROM journal WHERE written_at >= ?", (older_than,)).fetchone()[0]
+        bound = min([int(last_snapshot), *(int(b) for b in (first_recent, keep_from) if b is not None)])
+        deleted = 0
+        while True:
+            cursor = conn.execute("DELETE FROM journal WHERE seq IN (SELECT seq FROM journal WHERE seq < ? "
+                                  "ORDER BY seq LIMIT ?)", (bound, PRUNE_CHUNK))
+            deleted += cursor.rowcount
+            if cursor.rowcount < PRUNE_CHUNK:
+                return deleted
+    finally:
+        conn.close()

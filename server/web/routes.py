@@ -16,7 +16,7 @@ from ..events import parse_json
 from ..wire import hall_state, report, ticket_status
 from .fanout import DRAIN_POLL_S, DisplayClient, StaffClient, Unsubscribe, text_frame
 from .hub import Hub, PendingReply, dumps, error_reply, replied
-from .keys import HUB, SOCKETS, TOKENS
+from .keys import FORWARDER, HUB, SOCKETS, TOKENS
 from .tokens import request_token, token_matches
 
 
@@ -264,7 +264,12 @@ def _is_ping(text: str) -> bool:
 async def get_state(request: web.Request) -> web.Response:
     if not _authorized(request, request.app[TOKENS].staff):
         return _json_error(401, "unauthorized", "missing or wrong staff token")
-    return web.json_response(hall_state(request.app[HUB].hall), dumps=dumps)
+    hub = request.app[HUB]
+    state = hall_state(hub.hall)
+    state["journal_seq"] = hub.journal.last_seq()
+    forwarder = request.app.get(FORWARDER)
+    state["hq"] = forwarder.status() if forwarder is not None else None
+    return web.json_response(state, dumps=dumps)
 
 
 @routes.get("/api/report")

@@ -1,0 +1,1 @@
+"""Head office for a chain of halls: each hall's journal stored in PostgreSQL and replayed live."""

@@ -1,0 +1,147 @@
+"""Head office and halls as real processes, on a real PostgreSQL (the embedded one, started once)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psycopg
+import pytest
+
+from server.hq.pg import EmbeddedPostgres
+
+
+REPO = Path(__file__).resolve().parents[2]
+HQ_TOKEN = "chain-secret"
+_databases = itertools.count(1)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _own_dir() -> Path:
+    # Not under pytest's tmp: run as root, PostgreSQL runs as another user and must pass through
+    # every folder above its data dir, and each pytest session (a parallel run too) takes the
+    # others' rights off /tmp/pytest-of-root again.
+    return Path(tempfile.mkdtemp(prefix="waitwell-hq-test-"))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[EmbeddedPostgres]:
+    folder = _own_dir()
+    server = EmbeddedPostgres(folder / "postgres")
+    server.start()
+    yield server
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_dir() -> Iterator[Path]:
+    """A folder for a PostgreSQL data dir of the test's own (see _own_dir)."""
+    folder = _own_dir()
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def database(postgres: EmbeddedPostgres) -> str:
+    """A fresh database of its own for one test: its DSN."""
+    name = f"hq_test_{os.getpid()}_{next(_databases)}"
+    with psycopg.connect(postgres.dsn, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    return postgres.dsn.rsplit("/", 1)[0] + "/" + name
+
+
+class Process:
+    """A ``waitwell`` subcommand as its own process, healthy before start() returns."""
+
+    def __init__(self, argv: list[str], url: str, log: Path) -> None:
+        self.argv, self.url, self.log_path = argv, url, log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    async def start(self, timeout: float = 30.0) -> None:
+        self.log = self.log_path.open("ab")
+        self.proc = subprocess.Popen([sys.executable, "-m", "server", *self.argv], cwd=REPO,
+                                     stdout=self.log, stderr=self.log)
+        async with aiohttp.ClientSession() as session:
+            for _ in range(int(timeout / 0.05)):
+                try:
+                    async with session.get(self.url + "/healthz") as resp:
+                        if resp.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                assert self.proc.poll() is None, self.log_path.read_text()
+                await asyncio.sleep(0.05)
+        raise AssertionError(f"{self.argv[0]} did not become healthy: {self.log_path.read_text()[-2000:]}")
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self.log.close()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc is not None and not self.log.closed:
+            self.log.close()
+
+
+def hq_process(data_dir: Path, port: int, *, db: str | None, config: Path | None = None) -> Process:
+    argv = ["hq", "--port", str(port), "--data-dir", str(data_dir), "--token", HQ_TOKEN, "--log-level", "INFO",
+            *(["--db", db] if db else []), *(["--config", str(config)] if config else [])]
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return Process(argv, f"http://127.0.0.1:{port}", data_dir / "hq.log")
+
+
+def hall_process(data_dir: Path, port: int, *, hq_url: str, hall_id: str, token: str = HQ_TOKEN) -> Process:
+    argv = ["serve", "--port", str(port), "--data-dir", str(data_dir), "--clock", "event", "--queue-token", "q",
+            "--staff-token", "s", "--log-level", "INFO", "--hq", hq_url, "--hall-id", hall_id, "--hq-token", token]
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return Process(argv, f"http://127.0.0.1:{port}", data_dir / "hall.log")
+
+
+async def get_json(session: aiohttp.ClientSession, url: str, token: str) -> tuple[int, Any]:
+    async with session.get(url, headers={"Authorization": f"Bearer {token}"}) as resp:
+        return resp.status, await resp.json()
+
+
+async def post_events(session: aiohttp.ClientSession, hall_url: str, events: list[dict[str, Any]]) -> None:
+    async with session.post(hall_url + "/api/events", json=events, headers={"Authorization": "Bearer q"}) as resp:
+        assert resp.status == 200
+        replies = await resp.json()
+    assert all(r["type"] == "ack" for r in replies), [r for r in replies if r["type"] != "ack"][:3]
+
+
+async def wait_for(check: Any, timeout: float = 20.0, every: float = 0.1) -> Any:
+    """Await ``check()`` until it returns something true; fail after ``timeout`` s."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not reached in {timeout} s: last {value!r}")
+        await asyncio.sleep(every)
