@@ -43,11 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--staff-token", help="token staff tablets must present")
     serve.add_argument("--clock", choices=("wall", "event"), default="wall",
                        help="wall: hall time is the real clock; event: the largest 'at' seen (replays)")
-    serve.add_argument("--hq", metavar="URL", help="head office to forward the journal to (waitwell hq)")
-    serve.add_argument("--hall-id", help="this hall's id at head office (with --hq)")
-    serve.add_argument("--hq-token", help="token head office gave this hall (with --hq; else WAITWELL_HQ_TOKEN)")
-    serve.add_argument("--keep-days", type=float, default=90.0,
-                       help="days of journal to keep (default 90); with --hq, never a record head office lacks")
+    serve.add_argument("--hq", metavar="URL", help="head office to forward the journal to (waitwell hq; "
+                                                    "else the config's hq.url)")
+    serve.add_argument("--hall-id", help="this hall's id at head office (with --hq; else hq.hall_id, else hall.id)")
+    serve.add_argument("--hq-token", help="token head office gave this hall (with --hq; else hq.token, else "
+                                          "WAITWELL_HQ_TOKEN)")
+    serve.add_argument("--keep-days", type=float,
+                       help="days of journal to keep (default: the config's keep_days, else 90); with --hq, "
+                            "never a record head office lacks")
     serve.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
     for name, (module, help_text) in _PLUGGED.items():
         sub_parser = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
@@ -86,8 +89,14 @@ def serve(args: Any) -> int:
     except ConfigError as exc:
         print(f"waitwell: {exc}", file=sys.stderr)
         return 2
-    if args.hq and not args.hall_id:
+    hq_url = args.hq or config.hq_url
+    hall_id = args.hall_id or config.hq_hall_id or (config.id if config.hq_url else None)
+    if hq_url and not hall_id:
         print("waitwell: --hq needs --hall-id (this hall's id at head office)", file=sys.stderr)
+        return 2
+    keep_days = args.keep_days if args.keep_days is not None else config.keep_days
+    if keep_days <= 0:
+        print("waitwell: --keep-days must be a positive number of days", file=sys.stderr)
         return 2
     # Listen before touching the journal: a port we cannot have is the likeliest failure, and
     # it must be one line, not aiohttp's traceback from deep inside run_app.
@@ -101,8 +110,9 @@ def serve(args: Any) -> int:
     data_dir = (args.data_dir or Path(config.data_dir or "var")).resolve()
     try:
         tokens = resolve_tokens(config, data_dir, queue=args.queue_token, staff=args.staff_token)
-        hq = HQLink(args.hq, args.hall_id, args.hq_token or os.environ.get("WAITWELL_HQ_TOKEN")) if args.hq else None
-        app = create_app(config, data_dir=data_dir, tokens=tokens, clock=args.clock, hq=hq, keep_days=args.keep_days)
+        token = args.hq_token or config.hq_token or os.environ.get("WAITWELL_HQ_TOKEN")
+        hq = HQLink(hq_url, hall_id, token) if hq_url and hall_id else None
+        app = create_app(config, data_dir=data_dir, tokens=tokens, clock=args.clock, hq=hq, keep_days=keep_days)
     except (OSError, sqlite3.Error) as exc:
         for sock in sockets:
             sock.close()
@@ -117,8 +127,8 @@ def serve(args: Any) -> int:
     print(f"  lobby screens: ws://{args.host}:{port}/ws/display")
     print(f"  staff tablets: {base}/staff?token={tokens.staff}")
     print(f"  manager:       {base}/manager?token={tokens.staff}")
-    if args.hq:
-        print(f"  head office:   {args.hq} as hall {args.hall_id}")
+    if hq is not None:
+        print(f"  head office:   {hq_url} as hall {hall_id}")
     sys.stdout.flush()
     web.run_app(app, sock=sockets, print=None, access_log=None)
     return 0

@@ -110,6 +110,12 @@ class HallConfig:
     data_dir: str | None = None
     phone_almost_at: int = 3
     """People ahead at which a phone following its ticket says "almost your turn" (not hall-shaping)."""
+    hq_url: str | None = None
+    """Head office to forward the journal to (``hq.url``; ``serve --hq`` wins). Not hall-shaping."""
+    hq_hall_id: str | None = None
+    hq_token: str | None = None
+    keep_days: float = 90.0
+    """Days of journal the hall keeps (never a record head office has not acknowledged)."""
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

@@ -44,7 +44,8 @@ _ALERT_KEYS = ("care_first_min", "care_second_min", "open_windows_per_window",
                "open_windows_clear_per_window", "care_soon_probability")
 
 KEYS: dict[str, tuple[str, ...]] = {
-    "": ("hall", "services", "windows", "alerts", "staffing", "tokens", "staff", "data_dir", "phone"),
+    "": ("hall", "services", "windows", "alerts", "staffing", "tokens", "staff", "data_dir", "phone", "hq",
+         "keep_days"),
     "hall": ("id", "name", "name_en", "timezone"),
     "services[]": ("id", "prefix", "name", "name_en", "mean_service_s", "cv"),
     "windows[]": ("id", "services", "hours"),
@@ -55,6 +56,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "tokens": ("queue", "staff", "display"),
     "staff": ("pins",),
     "phone": ("almost_at",),
+    "hq": ("url", "hall_id", "token"),
 }
 """The valid keys of each mapping of the file (``[]``: every item of that list); a new setting is added here."""
 
@@ -129,6 +131,13 @@ def parse_config(data: Any, *, source: str = "config") -> HallConfig:
     data_dir = root.get("data_dir")
     if data_dir is not None and not isinstance(data_dir, str):
         raise reader.fail("data_dir", "must be a path string", root, "data_dir")
+    hq = reader.mapping(root.get("hq", {}) or {}, "hq", root, "hq")
+    hq_url = reader.optional_string(hq, "hq.url", "url")
+    if hq_url is not None and not hq_url.startswith(("http://", "https://")):
+        raise reader.fail("hq.url", f"{hq_url!r} is not an http:// or https:// address of head office", hq, "url")
+    keep_days = reader.number(root, "keep_days", "keep_days", 90.0)
+    if keep_days <= 0:
+        raise reader.fail("keep_days", "must be a positive number of days", root, "keep_days")
 
     return HallConfig(
         id=reader.string(hall, "hall.id", "id", "hall"),
@@ -145,6 +154,10 @@ def parse_config(data: Any, *, source: str = "config") -> HallConfig:
         staff_pins=pins,
         data_dir=data_dir,
         phone_almost_at=int(almost_at),
+        hq_url=hq_url,
+        hq_hall_id=reader.optional_string(hq, "hq.hall_id", "hall_id"),
+        hq_token=reader.optional_string(hq, "hq.token", "token"),
+        keep_days=keep_days,
     )
 
 

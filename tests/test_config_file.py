@@ -294,3 +294,63 @@ def test_aliases_of_aliases_are_read_once(tmp_path):
     text = SAMPLE + "\n" + "\n".join(lines) + "\n"
     message, path = config_error(tmp_path, text)
     assert message.startswith(f"{path}:{line_of(text, 'l0:')}: unknown key 'l0' at the top level"), message
+
+
+def test_head_office_and_retention_are_read_from_the_config_with_errors_naming_the_key(tmp_path):
+    """`hq:` in hall.yaml stands for `serve --hq/--hall-id/--hq-token`, `keep_days` for `--keep-days`."""
+    text = sample_with("data_dir: ../var", "data_dir: ../var\nkeep_days: 30\n"
+                       "hq:\n  url: https://hq.example\n  hall_id: sh-001\n  token: t0k")
+    path = tmp_path / "hall.yaml"
+    path.write_text(text, encoding="utf-8")
+    config = load_config(path)
+    assert (config.hq_url, config.hq_hall_id, config.hq_token, config.keep_days) == \
+        ("https://hq.example", "sh-001", "t0k", 30.0)
+    assert load_config(DEFAULT_CONFIG_PATH).hq_url is None and load_config(DEFAULT_CONFIG_PATH).keep_days == 90.0
+    message, where = config_error(tmp_path, text.replace("https://hq.example", "hq.example"))
+    assert message == f"{where}:{line_of(text, 'url:')}: hq.url: 'hq.example' is not an http:// or https:// " \
+                      "address of head office"
+    message, where = config_error(tmp_path, text.replace("keep_days: 30", "keep_days: 0"))
+    assert message == f"{where}:{line_of(text, 'keep_days')}: keep_days: must be a positive number of days"
+    message, _ = config_error(tmp_path, text.replace("  hall_id:", "  hallid:"))
+    assert "unknown key 'hallid' in hq — did you mean 'hall_id'?" in message
+
+
+def test_serve_forwards_to_the_head_office_its_config_names(tmp_path):
+    """With `hq:` in hall.yaml and no flag, serve forwards as that hall (hall.id when hq.hall_id is not
+    given), and /api/state shows the link: here offline, as nothing listens at the address."""
+    import json
+    import threading
+    import time
+    import urllib.request
+
+    port, dead = free_port(), free_port()
+    text = sample_with("data_dir: ../var", f"data_dir: data\nhq:\n  url: http://127.0.0.1:{dead}\n  token: t0k")
+    (tmp_path / "hall.yaml").write_text(text, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "server", "serve", "--config", "hall.yaml", "--port", str(port),
+                             "--staff-token", "s"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        lines = []
+        while not any(line.startswith("  manager:") for line in lines):  # printed just before head office
+            lines.append(proc.stdout.readline())
+            assert lines[-1], (lines, proc.stderr.read() if proc.poll() is not None else "")
+        reader = threading.Thread(target=lambda: lines.append(proc.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(timeout=20)  # without head office nothing more is printed: fail, do not hang
+        hall_id = load_config(tmp_path / "hall.yaml").id
+        assert lines[-1].strip() == f"head office:   http://127.0.0.1:{dead} as hall {hall_id}", lines
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/state",
+                                         headers={"Authorization": "Bearer s"})
+        state = None
+        for _ in range(100):
+            try:
+                state = json.load(urllib.request.urlopen(request, timeout=5))
+            except OSError:
+                pass
+            if state is not None and state["hq"]["link"] == "offline":
+                break
+            time.sleep(0.1)
+        assert state is not None and state["hq"]["link"] == "offline" and state["hq"]["acknowledged_seq"] == 0, state
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
