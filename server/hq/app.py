@@ -120,10 +120,11 @@ def _access(request: web.Request, hall_id: str | None) -> web.Response | None:
 
 
 def _hall_id(request: web.Request) -> str | web.Response:
+    """The path's hall id if it is well formed and the token may act for it; else the 400, 401 or 403."""
     hall_id = request.match_info["hall_id"]
     if not HALL_ID.match(hall_id):
         return _error(400, "bad_hall_id", "a hall id is 1-64 letters, digits, '_', '.' or '-'")
-    return hall_id
+    return _access(request, hall_id) or hall_id
 
 
 @routes.get("/healthz")
@@ -152,9 +153,6 @@ async def _post_journal(request: web.Request) -> web.Response:
     hall_id = _hall_id(request)
     if isinstance(hall_id, web.Response):
         return hall_id
-    refused = _access(request, hall_id)
-    if refused is not None:
-        return refused
     try:
         data = json.loads(await request.read())
         records = parse_batch(data)
@@ -194,9 +192,6 @@ async def get_hall_state(request: web.Request) -> web.Response:
     hall_id = _hall_id(request)
     if isinstance(hall_id, web.Response):
         return hall_id
-    refused = _access(request, hall_id)
-    if refused is not None:
-        return refused
     chain = request.app[CHAIN]
     try:
         replica = await chain.replica(hall_id)
@@ -212,9 +207,6 @@ async def get_nearby(request: web.Request) -> web.Response:
     hall_id = _hall_id(request)
     if isinstance(hall_id, web.Response):
         return hall_id
-    refused = _access(request, hall_id)
-    if refused is not None:
-        return refused
     try:
         nearby = await request.app[CHAIN].nearby(hall_id, request.app[CLOCK]())
     except psycopg.Error:
