@@ -47,3 +47,17 @@ def qminder(kind: str, **changes: object) -> dict[str, object]:
 
 
 CALLED = {"date": "2020-05-15T00:20:04Z", "caller": 14267, "desk": 3}
+
+
+def event_schema_check(event: dict[str, object]) -> None:
+    """Validate a translated event against the ``event`` JSON Schema published in docs/protocol.md."""
+    import json
+    import re
+    from pathlib import Path
+
+    import jsonschema
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text(encoding="utf-8")
+    body = re.search(r"```json schema:event\n(.*?)\n```", doc, re.S)
+    assert body is not None
+    jsonschema.Draft202012Validator(json.loads(body.group(1))).validate(event)

@@ -10,7 +10,7 @@ from server.adapters.core import AdapterError
 from server.adapters.generic import GenericConfig, translate
 from server.events import parse_event
 
-from tests.adapters.payloads import GENERIC_YAML, dispenser
+from tests.adapters.payloads import event_schema_check, GENERIC_YAML, dispenser
 
 
 NOW = "2026-12-07T09:30:00+08:00"
@@ -28,6 +28,7 @@ def wire(obj: dict[str, object], config: GenericConfig) -> dict[str, object]:
     event = translate(obj, config, NOW)
     again = parse_event(event.to_json())
     assert again == event
+    event_schema_check(event.to_json())
     return event.to_json()
 
 

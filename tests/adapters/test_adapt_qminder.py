@@ -14,7 +14,7 @@ from server.adapters.core import AdapterError
 from server.adapters.qminder import QminderConfig, QminderState, signature_ok, translate
 from server.events import parse_event
 
-from tests.adapters.payloads import CALLED, QMINDER_YAML, qminder
+from tests.adapters.payloads import event_schema_check, CALLED, QMINDER_YAML, qminder
 
 
 NOW = "2020-05-15T03:30:00+03:00"
@@ -31,6 +31,7 @@ def one(body, config, state=None):
     events = translate(body, config, state if state is not None else QminderState(), NOW)
     assert len(events) == 1
     assert parse_event(events[0].to_json()) == events[0]
+    event_schema_check(events[0].to_json())
     return events[0].to_json()
 
 
