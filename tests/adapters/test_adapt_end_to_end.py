@@ -162,6 +162,8 @@ async def test_while_the_server_is_down_events_are_spooled_and_delivered_in_orde
     finally:
         adapter.stop()
         server.stop()
+    assert adapter.proc is not None and adapter.proc.returncode == 0, "SIGTERM is a clean stop"
+    assert "cannot reach the server" in (tmp_path / "adapt-generic.log").read_text()
 
 
 async def test_qminder_webhooks_need_their_signature(tmp_path):
