@@ -37,8 +37,9 @@ class GenericConfig:
 def translate(obj: Any, config: GenericConfig, now: str) -> QueueEvent:
     """One posted object as a WaitWell event.
 
-    ``now`` (ISO with offset) is the time when the config maps no ``at``. Without an ``id``
-    path the id is derived from the object, so a redelivered POST is a duplicate.
+    ``now`` (ISO with offset) is the time when the config maps no ``at``. The id is
+    ``generic:<date of at>:<id value>``; without an ``id`` path it is derived from the
+    object, so a redelivered POST is a duplicate.
 
     Raises:
         AdapterError: naming the source field or value that is wrong.
@@ -65,7 +66,9 @@ def translate(obj: Any, config: GenericConfig, now: str) -> QueueEvent:
         raw_id = lookup(obj, paths["id"])
         if raw_id is None or isinstance(raw_id, (bool, dict, list)):
             raise AdapterError("missing_field", f"the id field {paths['id']!r} is missing or not a value")
-        event_id = f"generic:{raw_id}"
+        # Dispensers restart their sequence each morning, and the server keeps ids for good:
+        # the day makes yesterday's "seq 17" a different event from today's.
+        event_id = f"generic:{at[:10]}:{raw_id}"
     else:
         event_id = content_id("generic", obj)
     values: dict[str, Any] = {}

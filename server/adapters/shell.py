@@ -150,7 +150,7 @@ def create_adapter_app(kind: str, config: Any, forwarder: Forwarder) -> web.Appl
     once = _Once()
     state = qminder.QminderState()
 
-    def translate(body: bytes, request: web.Request) -> list[QueueEvent]:
+    def translate(body: bytes) -> list[QueueEvent]:
         obj = parse_json(body)
         if kind == "qminder":
             return qminder.translate(obj, config, state, _now())
@@ -173,7 +173,7 @@ def create_adapter_app(kind: str, config: Any, forwarder: Forwarder) -> web.Appl
                 log.warning("refused a webhook with a bad or missing X-Qminder-Signature")
                 return _error(401, "bad_signature", "X-Qminder-Signature is missing or does not match")
         try:
-            events = translate(body, request)
+            events = translate(body)
         except InvalidEvent as exc:
             return _error(400, exc.code, exc.message)
         except AdapterError as exc:

@@ -35,7 +35,7 @@ def wire(obj: dict[str, object], config: GenericConfig) -> dict[str, object]:
 def test_a_take_is_an_issued_ticket_in_the_halls_zone(config):
     out = wire(dispenser("TAKE", 17, number="A001", biz="01", counter="9"), config)
     # The kiosk's counter 9 is not mapped, and a ticket.issued does not carry a window: no error.
-    assert out == {"id": "generic:17", "type": "ticket.issued", "at": "2026-12-07T09:00:00+08:00",
+    assert out == {"id": "generic:2026-12-07:17", "type": "ticket.issued", "at": "2026-12-07T09:00:00+08:00",
                    "ticket": "A001", "service": "quick"}
 
 
@@ -54,7 +54,7 @@ def test_each_ticket_type_maps_and_carries_only_its_fields(config, event, wanted
 def test_windows_open_and_close(config):
     assert wire(dispenser("OPEN", 1, counter="3"), config)["type"] == "window.opened"
     assert wire(dispenser("CLOSE", 2, counter="3"), config) == {
-        "id": "generic:2", "type": "window.closed", "at": "2026-12-07T09:00:00+08:00", "window": "3"}
+        "id": "generic:2026-12-07:2", "type": "window.closed", "at": "2026-12-07T09:00:00+08:00", "window": "3"}
 
 
 def test_a_time_with_an_offset_keeps_it(config):
@@ -109,3 +109,9 @@ def test_without_maps_the_sources_ids_are_the_halls():
     assert isinstance(cfg, GenericConfig)
     out = translate({"t": "C", "n": "B7", "w": 12}, cfg, NOW)
     assert (out.ticket, out.window) == ("B7", "12")
+
+
+def test_a_sequence_restarted_the_next_day_is_a_new_event(config):
+    today = translate(dispenser("TAKE", 1, number="A001", biz="01"), config, NOW)
+    tomorrow = dispenser("TAKE", 1, number="A001", biz="01", time="2026-12-08 08:30:00")
+    assert translate(tomorrow, config, NOW).id != today.id
