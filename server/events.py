@@ -17,6 +17,7 @@ __all__ = [
     "EventType",
     "QueueEvent",
     "parse_event",
+    "fields_of",
     "parse_json",
     "text_problem",
     "MAX_ID_LENGTH",
@@ -83,6 +84,11 @@ _FIELDS: dict[EventType, tuple[tuple[str, ...], tuple[str, ...]]] = {
     EventType.CLOCK_TICK: ((), ()),
     EventType.HALL_RESET: ((), ()),
 }
+
+
+def fields_of(event_type: EventType) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(required, optional) fields of ``event_type`` beyond id/type/at: what an adapter must fill."""
+    return _FIELDS[event_type]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

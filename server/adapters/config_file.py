@@ -1,0 +1,109 @@
+"""ADAPTER.yaml: read and check it, every error naming the key."""
+
+from __future__ import annotations
+
+import os
+import zoneinfo
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import ConfigError
+from ..events import EventType
+from .core import SourceMap
+from .generic import FIELD_NAMES, GenericConfig
+from .qminder import QminderConfig
+
+
+__all__ = ["load_adapter_config", "parse_adapter_config", "KINDS", "SECRET_ENV"]
+
+KINDS = ("generic", "qminder")
+SECRET_ENV = "WAITWELL_QMINDER_SECRET"
+"""Where the Qminder webhook secret may come from instead of the file."""
+
+_KEYS = {
+    "generic": ("timezone", "fields", "types", "services", "windows"),
+    "qminder": ("timezone", "secret", "webhook_url", "services", "windows"),
+}
+
+
+def load_adapter_config(kind: str, path: str | Path) -> GenericConfig | QminderConfig:
+    """Read ``path`` for an adapter of ``kind``.
+
+    Raises:
+        ConfigError: one line naming the file and the key that is wrong.
+    """
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the adapter config: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
+    return parse_adapter_config(kind, data, source=str(path), env=os.environ)
+
+
+def parse_adapter_config(kind: str, data: Any, *, source: str = "ADAPTER.yaml",
+                         env: Any = None) -> GenericConfig | QminderConfig:
+    """Build the config of ``kind`` from decoded YAML; ``env`` may hold the Qminder secret."""
+    def fail(key: str, why: str) -> ConfigError:
+        return ConfigError(f"{source}: {key}: {why}")
+
+    if kind not in KINDS:
+        raise ConfigError(f"{source}: unknown adapter kind {kind!r} (known: {', '.join(KINDS)})")
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the adapter config must be a mapping of keys")
+    for key in data:
+        if key not in _KEYS[kind]:
+            raise fail(str(key), f"unknown key for a {kind} adapter (known: {', '.join(_KEYS[kind])})")
+    zone = data.get("timezone", "Asia/Shanghai")
+    try:
+        zoneinfo.ZoneInfo(str(zone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise fail("timezone", f"unknown time zone {zone!r} — use an IANA name such as 'Asia/Shanghai'") from None
+    tables = {name: _table(data.get(name), name, fail) for name in ("services", "windows")}
+    mapping = SourceMap(timezone=str(zone), services=tables["services"], windows=tables["windows"])
+    if kind == "qminder":
+        secret = data.get("secret") or (env or {}).get(SECRET_ENV)
+        if not isinstance(secret, str) or not secret:
+            raise fail("secret", f"missing: the webhook secret Qminder shows when the webhook is created "
+                       f"(or set {SECRET_ENV})")
+        url = data.get("webhook_url")
+        if url is not None and not isinstance(url, str):
+            raise fail("webhook_url", "must be the URL registered at Qminder")
+        return QminderConfig(secret=secret, source=mapping, webhook_url=url)
+    fields = data.get("fields")
+    if not isinstance(fields, dict):
+        raise fail("fields", "missing: a mapping of WaitWell field -> dotted path in the posted object")
+    for name, path in fields.items():
+        if name not in FIELD_NAMES:
+            raise fail(f"fields.{name}", f"unknown field (known: {', '.join(FIELD_NAMES)})")
+        if not isinstance(path, str) or not path.strip():
+            raise fail(f"fields.{name}", "must be a dotted path such as data.number")
+    if "type" not in fields:
+        raise fail("fields.type", "missing: the path of the event's type value")
+    types = data.get("types")
+    if not isinstance(types, dict) or not types:
+        raise fail("types", "missing: a mapping of source type value -> WaitWell event type")
+    known = {str(t) for t in EventType}
+    for value, target in types.items():
+        if str(target) not in known:
+            raise fail(f"types.{value}", f"{target!r} is not a WaitWell event type (known: {', '.join(sorted(known))})")
+    return GenericConfig(fields={k: v.strip() for k, v in fields.items()},
+                         types={str(k): EventType(str(v)) for k, v in types.items()}, source=mapping)
+
+
+def _table(raw: Any, key: str, fail: Any) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise fail(key, "must be a mapping of source id -> hall id")
+    out: dict[str, str] = {}
+    for k, v in raw.items():
+        if isinstance(v, (dict, list)) or v is None or str(v).strip() == "":
+            raise fail(f"{key}.{k}", "must map to the hall's id (a string)")
+        out[str(k)] = str(v)
+    return out

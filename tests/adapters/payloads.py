@@ -1,0 +1,63 @@
+"""Recorded payloads, written by hand from each system's documented format (not captured from a
+live installation): the generic dispenser from the issue's ADAPTER.yaml example, Qminder from
+developer.qminder.com ("Webhooks overview", "Tickets"), whose ticket_called sample this copies."""
+
+from __future__ import annotations
+
+GENERIC_YAML = """\
+timezone: Asia/Shanghai
+fields:
+  type: event
+  ticket: data.number
+  service: data.biz
+  window: data.counter
+  at: data.time
+  id: data.seq
+types: {TAKE: ticket.issued, CALL: ticket.called, RECALL: ticket.recalled, DONE: ticket.served,
+        PASS: ticket.no_show, CANCEL: ticket.cancelled, OPEN: window.opened, CLOSE: window.closed}
+services: {"01": quick, "02": standard}
+windows: {"3": "3"}
+"""
+
+
+def dispenser(event: str, seq: int, **data: object) -> dict[str, object]:
+    """One message of a local ticket dispenser, as the issue's example maps it."""
+    return {"event": event, "data": {"seq": seq, "time": "2026-12-07 09:00:00", **data}}
+
+
+QMINDER_YAML = """\
+timezone: Europe/Tallinn
+secret: whsec-test-1234
+webhook_url: https://hall.example.com/qminder
+services: {"37338": quick, "37339": standard}
+windows: {"3": "3", "4": "4"}
+"""
+
+_TICKET = {
+    "id": "123456789", "status": "NEW", "source": "MANUAL", "line": 37338, "publicId": "A-42",
+    "firstName": "Jane", "lastName": "Eyre", "phoneNumber": 12125551234, "email": "jane@example.com",
+    "languageCode": "en", "created": {"date": "2020-05-15T00:15:24Z"},
+    "extra": [{"title": "Account", "value": "EE12 3456"}],
+}
+
+
+def qminder(kind: str, **changes: object) -> dict[str, object]:
+    """A Qminder webhook body of ``kind`` for the ticket above, with ``changes`` to its data."""
+    return {"type": kind, "data": {**_TICKET, **changes}}
+
+
+CALLED = {"date": "2020-05-15T00:20:04Z", "caller": 14267, "desk": 3}
+
+
+def event_schema_check(event: dict[str, object]) -> None:
+    """Validate a translated event against the ``event`` JSON Schema published in docs/protocol.md."""
+    import json
+    import re
+    from pathlib import Path
+
+    import jsonschema
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text(encoding="utf-8")
+    body = re.search(r"```json schema:event\n(.*?)\n```", doc, re.S)
+    assert body is not None
+    jsonschema.Draft202012Validator(json.loads(body.group(1))).validate(event)
