@@ -44,8 +44,10 @@ async def test_board_lists_halls_worst_first_in_both_languages_and_opens_a_hall(
                                                   raw("clock.tick", at(31))])
 
             async def forwarded():
+                # Every event, not only a first batch (the config record alone gives last_seq > 0).
                 _, halls = await get_json(session, hq.url + "/api/halls", HQ_TOKEN)
-                return sum(1 for h in halls["halls"] if h["last_seq"] > 0) == 2
+                waiting = {h["hall_id"]: h["waiting_total"] for h in halls["halls"] if h["last_seq"] > 0}
+                return waiting == {"calm": 1, "busy": 2}
             await wait_for(forwarded)
             # The busy hall's nearby halls, live: the calm one with its expected waits, the other never seen.
             status, nearby = await get_json(session, hq.url + "/api/halls/busy/nearby", HQ_TOKEN)
