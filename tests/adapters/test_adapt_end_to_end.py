@@ -4,9 +4,6 @@ hall, a redelivery is a duplicate, an outage is spooled and delivered in order a
 from __future__ import annotations
 
 import asyncio
-import socket
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,60 +13,21 @@ import pytest
 from server.adapters.qminder import signature
 
 from tests.adapters.payloads import CALLED, GENERIC_YAML, QMINDER_YAML, dispenser, qminder
+from tests.processes import Process, free_port
 
 
-REPO = Path(__file__).resolve().parents[2]
+def serve(tmp: Path, port: int) -> Process:
+    return Process(["serve", "--port", str(port), "--data-dir", str(tmp / "hall"), "--clock", "event",
+                 "--queue-token", "q", "--staff-token", "s", "--log-level", "WARNING"], f"http://127.0.0.1:{port}", tmp / "server.log")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Proc:
-    """One ``python -m server ...`` process, ready once ``/healthz`` answers 200."""
-
-    def __init__(self, args: list[str], port: int, log: Path) -> None:
-        self.args, self.url, self.log_path = args, f"http://127.0.0.1:{port}", log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    async def start(self) -> None:
-        self.log = self.log_path.open("ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "server", *self.args], cwd=REPO,
-                                     stdout=subprocess.DEVNULL, stderr=self.log)
-        async with aiohttp.ClientSession() as session:
-            for _ in range(400):
-                try:
-                    async with session.get(self.url + "/healthz") as resp:
-                        if resp.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                assert self.proc.poll() is None, self.log_path.read_text()
-                await asyncio.sleep(0.05)
-        raise AssertionError(f"not healthy: {self.log_path.read_text()}")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-        if not self.log.closed:
-            self.log.close()
-
-
-def serve(tmp: Path, port: int) -> Proc:
-    return Proc(["serve", "--port", str(port), "--data-dir", str(tmp / "hall"), "--clock", "event",
-                 "--queue-token", "q", "--staff-token", "s", "--log-level", "WARNING"], port, tmp / "server.log")
-
-
-def adapt(tmp: Path, kind: str, yaml_text: str, server_port: int) -> Proc:
+def adapt(tmp: Path, kind: str, yaml_text: str, server_port: int) -> Process:
     config = tmp / f"{kind}.yaml"
     config.write_text(yaml_text)
     port = free_port()
-    return Proc(["adapt", kind, "--config", str(config), "--server", f"http://127.0.0.1:{server_port}",
+    return Process(["adapt", kind, "--config", str(config), "--server", f"http://127.0.0.1:{server_port}",
                  "--queue-token", "q", "--listen", f"127.0.0.1:{port}", "--spool", str(tmp / f"{kind}.spool"),
-                 "--retry-seconds", "0.2"], port, tmp / f"adapt-{kind}.log")
+                 "--retry-seconds", "0.2"], f"http://127.0.0.1:{port}", tmp / f"adapt-{kind}.log")
 
 
 async def post(session: aiohttp.ClientSession, url: str, body: Any, **kw: Any) -> tuple[int, dict[str, Any]]:
@@ -77,18 +35,18 @@ async def post(session: aiohttp.ClientSession, url: str, body: Any, **kw: Any) -
         return resp.status, await resp.json()
 
 
-async def ticket(session: aiohttp.ClientSession, server: Proc, label: str) -> dict[str, Any] | None:
+async def ticket(session: aiohttp.ClientSession, server: Process, label: str) -> dict[str, Any] | None:
     async with session.get(f"{server.url}/api/tickets/{label}?token=q") as resp:
         return await resp.json() if resp.status == 200 else None
 
 
-async def state(session: aiohttp.ClientSession, server: Proc) -> dict[str, Any]:
+async def state(session: aiohttp.ClientSession, server: Process) -> dict[str, Any]:
     async with session.get(f"{server.url}/api/state?token=s") as resp:
         assert resp.status == 200
         return await resp.json()
 
 
-async def spooled(session: aiohttp.ClientSession, adapter: Proc) -> int:
+async def spooled(session: aiohttp.ClientSession, adapter: Process) -> int:
     async with session.get(adapter.url + "/healthz") as resp:
         return int((await resp.json())["spooled"])
 

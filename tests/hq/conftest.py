@@ -6,10 +6,6 @@ import asyncio
 import itertools
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,16 +17,11 @@ import pytest
 
 from server.hq.pg import EmbeddedPostgres
 
+from tests.processes import REPO, Process, free_port  # noqa: F401 - the hq tests import them from here
 
-REPO = Path(__file__).resolve().parents[2]
+
 HQ_TOKEN = "chain-secret"
 _databases = itertools.count(1)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _own_dir() -> Path:
@@ -66,47 +57,6 @@ def database(postgres: EmbeddedPostgres) -> str:
         conn.execute(f"DROP DATABASE IF EXISTS {name}")
         conn.execute(f"CREATE DATABASE {name}")
     return postgres.dsn.rsplit("/", 1)[0] + "/" + name
-
-
-class Process:
-    """A ``waitwell`` subcommand as its own process, healthy before start() returns."""
-
-    def __init__(self, argv: list[str], url: str, log: Path) -> None:
-        self.argv, self.url, self.log_path = argv, url, log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    async def start(self, timeout: float = 30.0) -> None:
-        self.log = self.log_path.open("ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "server", *self.argv], cwd=REPO,
-                                     stdout=self.log, stderr=self.log)
-        async with aiohttp.ClientSession() as session:
-            for _ in range(int(timeout / 0.05)):
-                try:
-                    async with session.get(self.url + "/healthz") as resp:
-                        if resp.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                assert self.proc.poll() is None, self.log_path.read_text()
-                await asyncio.sleep(0.05)
-        raise AssertionError(f"{self.argv[0]} did not become healthy: {self.log_path.read_text()[-2000:]}")
-
-    def kill9(self) -> None:
-        assert self.proc is not None
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-        self.log.close()
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc is not None and not self.log.closed:
-            self.log.close()
 
 
 def hq_process(data_dir: Path, port: int, *, db: str | None, config: Path | None = None) -> Process:

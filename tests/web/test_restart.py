@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -20,62 +15,31 @@ from server.hall import Hall
 from server.simulator.day import simulate_day
 from server.wire import hall_state
 
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.processes import REPO, Process, free_port  # noqa: F401 - other tests import them from here
 
 
-class ServerProcess:
+
+
+class ServerProcess(Process):
     """``waitwell serve`` as its own process, on the event clock or (``clock="wall"``) the real one."""
 
     def __init__(self, data_dir: Path, port: int, clock: str = "event", config: Path | None = None) -> None:
-        self.data_dir, self.port, self.clock, self.config = data_dir, port, clock, config
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc: subprocess.Popen | None = None
+        super().__init__(["serve", "--port", str(port), "--data-dir", str(data_dir), "--clock", clock,
+                          "--queue-token", "q", "--staff-token", "s", "--log-level", "WARNING",
+                          *(["--config", str(config)] if config else [])],
+                         f"http://127.0.0.1:{port}", data_dir / "server.log")
+        self.data_dir, self.port = data_dir, port
 
-    async def start(self) -> None:
-        self.log = (self.data_dir / "server.log").open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir),
-             "--clock", self.clock, "--queue-token", "q", "--staff-token", "s", "--log-level", "WARNING",
-             *(["--config", str(self.config)] if self.config else [])],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=self.log)
-        async with aiohttp.ClientSession() as session:
-            for _ in range(300):
-                try:
-                    async with session.get(self.url + "/healthz") as resp:
-                        if resp.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                assert self.proc.poll() is None, (self.data_dir / "server.log").read_text()
-                await asyncio.sleep(0.05)
-        raise AssertionError("server did not become healthy")
-
-    def kill9(self) -> None:
-        assert self.proc is not None
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-        self.log.close()
+    def use_config(self, config: Path) -> None:
+        """Start next time with ``config`` (a hall.yaml edited between two runs)."""
+        self.argv[self.argv.index("--config") + 1] = str(config)
 
     def terminate(self) -> None:
         """SIGTERM, as systemd or Ctrl-C stops a server, and wait for it to exit."""
         assert self.proc is not None
         self.proc.terminate()
-        assert self.proc.wait(10) == 0, (self.data_dir / "server.log").read_text()
+        assert self.proc.wait(10) == 0, self.log_path.read_text()
         self.log.close()
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-        if not self.log.closed:
-            self.log.close()
 
 
 @pytest.fixture
@@ -324,7 +288,7 @@ async def test_wall_clock_late_batch_acknowledged_apology_survives_sigterm_and_r
             changed = tmp_path / "hall-changed.yaml"
             assert restart_edit[0] in config.read_text(encoding="utf-8")
             changed.write_text(config.read_text(encoding="utf-8").replace(*restart_edit), encoding="utf-8")
-            server.config = changed
+            server.use_config(changed)
         await server.start()
         async with aiohttp.ClientSession() as session:
             async with session.get(server.url + "/api/report?token=s") as resp:
