@@ -294,15 +294,11 @@ class WindowPlan:
         a ticket, so a window open at closing is expected to stay open while its queue lasts
         (without this, a ticket taken at 16:58 was told the queue would wait for tomorrow).
         The plan counts as far as it is believed (:meth:`trust`; pass it if already asked).
+        Queue models ask :meth:`outlook` for every window at once, which keeps its answers.
         """
-        memo = self._memo_for(now_s)
-        key = (window, is_open)
-        known = memo.get(key)
-        if known is None or known[0] != starts:
-            if trust is None:
-                trust = self.trust(window, is_open, now_s)
-            known = memo[key] = (list(starts), self._availability(window, is_open, now_s, starts, trust))
-        return list(known[1])
+        if trust is None:
+            trust = self.trust(window, is_open, now_s)
+        return list(self._availability(window, is_open, now_s, starts, trust))
 
     def outlook(self, windows: Sequence[tuple[str, bool]], now_s: float,
                 starts: list[float]) -> tuple[list[float], list[list[float]]]:
@@ -355,7 +351,7 @@ class WindowPlan:
             closed_at = self._closed_at.get(window)
             if closed_at is not None and now_s - closed_at < BREAK_S:
                 back_at = closed_at + BREAK_S - now_s
-        # List passes over slots shared by every window: estimates ask this ~25 times per event.
+        # List passes over slots shared by every window: an outlook asks this of each window.
         times, slots = self._slots(now_s, starts)
         spans = self._configured.get(window)
         if spans is None and back_at is None:
