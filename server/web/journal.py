@@ -118,21 +118,34 @@ class IdFilter:
 
     def add(self, event_id: str) -> None:
         self.count += 1
-        for position in self._positions(event_id):
-            self._bits[position >> 3] |= 1 << (position & 7)
+        bits, size = self._bits, self._size
+        h1, h2 = _two_hashes(event_id)
+        for i in range(self.HASHES):
+            position = (h1 + i * h2) % size
+            bits[position >> 3] |= 1 << (position & 7)
 
     def might_contain(self, event_id: str) -> bool:
-        return all(self._bits[p >> 3] & (1 << (p & 7)) for p in self._positions(event_id))
+        bits, size = self._bits, self._size
+        h1, h2 = _two_hashes(event_id)
+        for i in range(self.HASHES):
+            position = (h1 + i * h2) % size
+            if not bits[position >> 3] & (1 << (position & 7)):
+                return False
+        return True
 
     @property
     def full(self) -> bool:
         return self.count > self.capacity
 
-    def _positions(self, event_id: str) -> list[int]:
-        # Double hashing: HASHES positions from two hashes of the id.
-        h1 = hash(event_id)
-        h2 = hash(event_id + "\x00") | 1
-        return [(h1 + i * h2) % self._size for i in range(self.HASHES)]
+
+def _two_hashes(event_id: str) -> tuple[int, int]:
+    """Double hashing (Kirsch and Mitzenmacher): the positions from the two halves of one hash.
+
+    A str keeps its hash once computed, so the id the hub checks and then adds is hashed once;
+    a second hash of ``id + suffix`` hashed a new string every time (~10% of the server's work).
+    """
+    h = hash(event_id)
+    return h & 0xFFFFFFFF, ((h >> 32) & 0xFFFFFFFF) | 1
 
 
 class SQLiteJournal:
