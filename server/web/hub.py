@@ -183,6 +183,9 @@ class Hub:
         self._event_counters: dict[str, Any] = {}
         self._alert_counters: dict[tuple[str, str], Any] = {}
         """Labelled metric children, looked up once: a label lookup takes a lock and a tuple each time."""
+        self.day_ending: list[Callable[[Hall], None]] = []
+        """Called with the hall just before a new business day (or a hall.reset) replaces its tickets:
+        what learns from finished days reads the day there, whether or not it looked before."""
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -271,6 +274,11 @@ class Hub:
         A hall still on the settings an earlier day began with (hall.yaml changed since) is replaced
         by one on the new settings restored from the snapshot, as a replay of the journal builds it.
         """
+        for listener in self.day_ending:
+            try:
+                listener(self.hall)
+            except Exception:  # noqa: BLE001 - a listener's bug must not cost the day's first event
+                log.exception("a day-end listener failed")
         snapshot = self.hall.export_snapshot()
         current = hall_settings(self.config)
         if self._day_settings is not None and self._day_settings != current:

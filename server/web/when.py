@@ -2,9 +2,11 @@
 
 The history (server/forecast.py) learns from each finished business day. The hall forgets a
 day's tickets when the next day starts, so the keeper copies the day's waits as it goes (each
-look, at least once a minute) and teaches the history when the day turns; the history is kept
-in ``DATA_DIR/forecast.json``. A server down across a day turn loses that day's lesson (at most
-the last minute of it otherwise): the forecast then rests on one day fewer, and says how many.
+look, at least once a minute, and from the day's hall just before the hub turns the day) and
+teaches the history when the day turns. The history is kept in ``DATA_DIR/forecast.json``, and
+with it, written at the turn, the day just copied until it is taught: a server down across a day
+turn rebuilds the day before from its journal, so the keeper still sees it turn, and one stopped
+right after the turn finds the day in the file.
 """
 
 from __future__ import annotations
@@ -48,28 +50,39 @@ class ForecastKeeper:
         self.path = data_dir / FORECAST_FILE
         long_s = hub.config.alerts.care_first_min * 60
         self.history = WaitHistory(long_s)
-        if self.path.exists():
-            try:
-                self.history = WaitHistory.restore(json.loads(self.path.read_text(encoding="utf-8")))
-            except (ValueError, TypeError, KeyError) as exc:
-                log.warning("forecast: %s is unreadable (%s); learning again from today", self.path, exc)
         self._day: date | None = None
         self._waits: dict[str, tuple[float, float]] = {}
+        if self.path.exists():
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                self.history = WaitHistory.restore(data)
+                pending = data.get("pending")
+                if pending:
+                    self._day = date.fromisoformat(pending["day"])
+                    self._waits = {label: (float(at_s), float(wait_s)) for label, at_s, wait_s in pending["waits"]}
+            except (ValueError, TypeError, KeyError) as exc:
+                log.warning("forecast: %s is unreadable (%s); learning again from today", self.path, exc)
         self._quiet: tuple[object, list[QuietRun]] = (None, [])
         self._lobby: tuple[object, dict[str, Any]] = (None, {})
         """The lobby's fields and what they were worked out for: they change with the half hour."""
 
-    def look(self) -> None:
-        """Copy today's waits from the hall; teach the history the day before when the day turned."""
-        hall = self.hub.hall
+    def look(self, hall: Hall | None = None) -> None:
+        """Copy the day's waits from ``hall`` (the hub's); teach the history the day before when the day turned."""
+        hall = hall or self.hub.hall
         if hall.day != self._day:
-            if self._day is not None and self._waits:
-                self.history.add_day(self._day, self._waits.values())
-                self._save()
+            finished, waits = self._day, self._waits
             self._day, self._waits = hall.day, {}
+            if finished is not None and waits:
+                self.history.add_day(finished, waits.values())
+                self._save()
         for ticket in hall.tickets.values():
             if ticket.first_wait_s is not None and ticket.issued_at is not None:
                 self._waits[ticket.label] = (local_seconds(ticket.issued_at, hall.tz), ticket.first_wait_s)
+
+    def day_ending(self, hall: Hall) -> None:
+        """The hub is about to turn the day (or reset it): copy the day's waits and keep them on disk."""
+        self.look(hall)
+        self._save()
 
     def now(self) -> datetime:
         """The hall's local time: its clock, or the server's before the hall has seen an event."""
@@ -113,7 +126,11 @@ class ForecastKeeper:
 
     def _save(self) -> None:
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.history.export()), encoding="utf-8")
+        data = self.history.export()
+        if self._day is not None and self._waits:
+            data["pending"] = {"day": self._day.isoformat(),
+                               "waits": [[label, at_s, wait_s] for label, (at_s, wait_s) in self._waits.items()]}
+        tmp.write_text(json.dumps(data), encoding="utf-8")
         os.replace(tmp, self.path)
 
 
@@ -135,6 +152,7 @@ def setup_when(app: web.Application, data_dir: Path) -> None:
     keeper = ForecastKeeper(app[HUB], data_dir)
     app[FORECAST] = keeper
     app[HUB].display.extras = keeper.lobby_fields
+    app[HUB].day_ending.append(keeper.day_ending)
 
     async def keep_looking(app: web.Application) -> AsyncIterator[None]:
         async def loop() -> None:

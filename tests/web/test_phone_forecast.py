@@ -89,3 +89,28 @@ async def test_a_short_wait_gets_no_come_back(server):
         url = (await resp.json())["url"]
     async with server.session.get(server.url + url + "/status") as resp:
         assert (await resp.json())["come_back"] is None
+
+
+async def test_a_day_is_learned_even_when_nobody_looked_before_it_turned(tmp_path):
+    """The keeper looks once a minute; a day whose last minute (or all of it) passed unseen, or a
+    server down across the day's turn, is still learned: the hub shows the keeper the day's hall
+    before the next day replaces it."""
+    server = await start_server(tmp_path)
+    try:
+        await server.post(day_events("2026-11-16"))  # nobody asks /api/forecast: the keeper never looked
+    finally:
+        await stop_server(server)
+    # Down over the night; back on Monday the 23rd, the queue system sends the new day's first event.
+    again = await start_server(tmp_path)
+    try:
+        await again.post([raw("window.opened", datetime(2026, 11, 23, 9, 0, tzinfo=CST), window="1")])
+    finally:
+        await stop_server(again)  # before the keeper's next look: the turned day was kept on disk at the turn
+    third = await start_server(tmp_path)
+    try:
+        learned = await forecast(third)
+        assert learned["days"] == 1
+        cells = {(c["weekday"], c["hour"]): c for c in learned["cells"]}
+        assert cells[(0, 9)]["typical_wait_s"] == 25 * 60
+    finally:
+        await stop_server(third)
