@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--keep-days", type=float,
                        help="days of journal to keep (default: the config's keep_days, else 90); with --hq, "
                             "never a record head office lacks")
+    serve.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDR",
+                       help="a reverse proxy in front (e.g. 127.0.0.1 for nginx on this box), repeatable: "
+                            "requests from it count the client in X-Forwarded-For for the rate limits")
     serve.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
     for name, (module, help_text) in _PLUGGED.items():
         sub_parser = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
@@ -82,6 +85,7 @@ def serve(args: Any) -> int:
 
     from .web.app import create_app
     from .web.forwarder import HQLink
+    from .web.clients import parse_proxies
     from .web.tokens import resolve_tokens
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -99,6 +103,11 @@ def serve(args: Any) -> int:
     if keep_days <= 0:
         print("waitwell: --keep-days must be a positive number of days", file=sys.stderr)
         return 2
+    try:
+        proxies = parse_proxies(args.trusted_proxy)
+    except ValueError as exc:
+        print(f"waitwell: {exc}", file=sys.stderr)
+        return 2
     # Listen before touching the journal: a port we cannot have is the likeliest failure, and
     # it must be one line, not aiohttp's traceback from deep inside run_app.
     try:
@@ -113,7 +122,8 @@ def serve(args: Any) -> int:
         tokens = resolve_tokens(config, data_dir, queue=args.queue_token, staff=args.staff_token)
         token = args.hq_token or config.hq_token or os.environ.get("WAITWELL_HQ_TOKEN")
         hq = HQLink(hq_url, hall_id, token) if hq_url and hall_id else None
-        app = create_app(config, data_dir=data_dir, tokens=tokens, clock=args.clock, hq=hq, keep_days=keep_days)
+        app = create_app(config, data_dir=data_dir, tokens=tokens, clock=args.clock, hq=hq, keep_days=keep_days,
+                         trusted_proxies=proxies)
     except (OSError, sqlite3.Error) as exc:
         for sock in sockets:
             sock.close()

@@ -35,6 +35,7 @@ from ..hall import Hall
 from ..ticket_view import day_end, ticket_view
 from ..waits import TicketWait
 from ..wire import hall_time
+from .clients import client_address
 from .hub import Hub, dumps
 from .keys import HUB
 from .pages import STATIC_DIR
@@ -226,7 +227,7 @@ def _error(status: int, code: str, message: str) -> web.Response:
 def _check(request: web.Request) -> tuple[date, int, str] | web.Response:
     """The ticket behind the request's token, or the answer: 429, 404 (tells nothing) or 410."""
     phone = request.app[PHONE]
-    remote = request.remote or "unknown"
+    remote = client_address(request)
     refused = phone.limits.refusal(remote)
     if refused is not None:
         log.warning("phone page request from %s refused: rate limit (/t/…)", remote)
