@@ -80,8 +80,11 @@ def serve(args: Any) -> int:
     """Run the server until interrupted."""
     from aiohttp import web
 
+    from signage.sd_notify import Notifier
+
     from .web.app import create_app
     from .web.forwarder import HQLink
+    from .web.systemd import systemd_notify
     from .web.tokens import resolve_tokens
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -131,6 +134,7 @@ def serve(args: Any) -> int:
     if hq is not None:
         print(f"  head office:   {hq_url} as hall {hall_id}")
     sys.stdout.flush()
+    app.cleanup_ctx.append(systemd_notify(Notifier.from_env()))
     web.run_app(app, sock=sockets, print=None, access_log=None)
     return 0
 
