@@ -86,7 +86,7 @@ def serve(args: Any) -> int:
     from .web.app import create_app
     from .web.forwarder import HQLink
     from .web.systemd import systemd_notify
-    from .web.tokens import resolve_tokens
+    from .web.tokens import TOKENS_FILE, resolve_tokens
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -124,14 +124,19 @@ def serve(args: Any) -> int:
         print(f"waitwell: cannot use --data-dir {data_dir}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
         return 2
     base = f"http://{args.host}:{port}"
+    # Tokens only to a person at a terminal: under systemd, stdout is the journal, which anyone
+    # in group adm (or with a copy of the logs) can read.
+    shown = sys.stdout.isatty()
+    link = f"?token={tokens.staff}" if shown else ""
     print(f"WaitWell serving {config.name} / {config.name_en} ({args.clock} clock), data in {data_dir}")
     print(f"  hall config:   {(args.config or DEFAULT_CONFIG_PATH).resolve()}")
     for name in tokens.generated:
-        print(f"  generated {name} token (kept in {data_dir / 'tokens.json'}): {getattr(tokens, name)}")
+        kept = f"generated {name} token (kept in {data_dir / TOKENS_FILE})"
+        print(f"  {kept}: {getattr(tokens, name)}" if shown else f"  {kept}, shown only on a terminal")
     print(f"  queue events:  ws://{args.host}:{port}/ws/queue   (queue token)")
     print(f"  lobby screens: ws://{args.host}:{port}/ws/display")
-    print(f"  staff tablets: {base}/staff?token={tokens.staff}")
-    print(f"  manager:       {base}/manager?token={tokens.staff}")
+    print(f"  staff tablets: {base}/staff{link}")
+    print(f"  manager:       {base}/manager{link}")
     if hq is not None:
         print(f"  head office:   {hq_url} as hall {hall_id}")
     sys.stdout.flush()
