@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--keep-days", type=float,
                        help="days of journal to keep (default: the config's keep_days, else 90); with --hq, "
                             "never a record head office lacks")
+    serve.add_argument("--tls-cert", type=Path, metavar="FILE",
+                       help="serve HTTPS and WSS with this PEM certificate (chain after it); with --tls-key")
+    serve.add_argument("--tls-key", type=Path, metavar="FILE", help="the certificate's PEM private key")
     serve.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
     for name, (module, help_text) in _PLUGGED.items():
         sub_parser = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
@@ -86,6 +89,7 @@ def serve(args: Any) -> int:
     from .web.app import create_app
     from .web.forwarder import HQLink
     from .web.systemd import systemd_notify
+    from .web.tls import TLSError, server_context
     from .web.tokens import TOKENS_FILE, resolve_tokens
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -99,6 +103,16 @@ def serve(args: Any) -> int:
     if hq_url and not hall_id:
         print("waitwell: --hq needs --hall-id (this hall's id at head office)", file=sys.stderr)
         return 2
+    if (args.tls_cert is None) != (args.tls_key is None):
+        print("waitwell: --tls-cert and --tls-key go together", file=sys.stderr)
+        return 2
+    ssl_context = None
+    if args.tls_cert is not None:
+        try:
+            ssl_context = server_context(args.tls_cert, args.tls_key)
+        except TLSError as exc:
+            print(f"waitwell: {exc}", file=sys.stderr)
+            return 2
     keep_days = args.keep_days if args.keep_days is not None else config.keep_days
     if keep_days <= 0:
         print("waitwell: --keep-days must be a positive number of days", file=sys.stderr)
@@ -123,7 +137,8 @@ def serve(args: Any) -> int:
             sock.close()
         print(f"waitwell: cannot use --data-dir {data_dir}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
         return 2
-    base = f"http://{args.host}:{port}"
+    http, ws = ("https", "wss") if ssl_context is not None else ("http", "ws")
+    base = f"{http}://{args.host}:{port}"
     # Tokens only to a person at a terminal: under systemd, stdout is the journal, which anyone
     # in group adm (or with a copy of the logs) can read.
     shown = sys.stdout.isatty()
@@ -133,15 +148,15 @@ def serve(args: Any) -> int:
     for name in tokens.generated:
         kept = f"generated {name} token (kept in {data_dir / TOKENS_FILE})"
         print(f"  {kept}: {getattr(tokens, name)}" if shown else f"  {kept}, shown only on a terminal")
-    print(f"  queue events:  ws://{args.host}:{port}/ws/queue   (queue token)")
-    print(f"  lobby screens: ws://{args.host}:{port}/ws/display")
+    print(f"  queue events:  {ws}://{args.host}:{port}/ws/queue   (queue token)")
+    print(f"  lobby screens: {ws}://{args.host}:{port}/ws/display")
     print(f"  staff tablets: {base}/staff{link}")
     print(f"  manager:       {base}/manager{link}")
     if hq is not None:
         print(f"  head office:   {hq_url} as hall {hall_id}")
     sys.stdout.flush()
     app.cleanup_ctx.append(systemd_notify(Notifier.from_env()))
-    web.run_app(app, sock=sockets, print=None, access_log=None)
+    web.run_app(app, sock=sockets, print=None, access_log=None, ssl_context=ssl_context)
     return 0
 
 
