@@ -86,33 +86,19 @@ async def test_plain_http_to_a_lan_name_refuses_to_send_the_pin(hall_browser: An
         await runner.cleanup()
 
 
-async def test_plain_http_on_a_trusted_network_signs_in(hall_browser: Any, tmp_path: Path) -> None:
-    runner, port = await start_hall(tmp_path / "data", trusted=True)
+@pytest.mark.parametrize("scheme, host, trusted", [
+    ("http", "hall.test", True),     # hall.yaml: trusted_network: true
+    ("http", "127.0.0.1", False),    # the tablet page on the server box itself
+    ("https", "hall.test", False),   # serve --tls-cert/--tls-key: the live feed runs over wss
+])
+async def test_the_pin_is_sent_where_it_is_safe(hall_browser: Any, tmp_path: Path, scheme: str, host: str,
+                                               trusted: bool) -> None:
+    tls = server_context(*self_signed(tmp_path)) if scheme == "https" else None
+    runner, port = await start_hall(tmp_path / "data", trusted=trusted, tls=tls)
     try:
-        page, logins = await try_pin(hall_browser, f"http://hall.test:{port}/staff")
+        page, logins = await try_pin(hall_browser, f"{scheme}://{host}:{port}/staff")
         await page.wait_for_selector("#status[data-state='live']", timeout=WAIT_MS)
-        assert logins == [f"http://hall.test:{port}/api/staff/login"]
-    finally:
-        await runner.cleanup()
-
-
-async def test_plain_http_to_localhost_signs_in(hall_browser: Any, tmp_path: Path) -> None:
-    runner, port = await start_hall(tmp_path / "data", trusted=False)
-    try:
-        page, logins = await try_pin(hall_browser, f"http://127.0.0.1:{port}/staff")
-        await page.wait_for_selector("#status[data-state='live']", timeout=WAIT_MS)
-        assert len(logins) == 1
-    finally:
-        await runner.cleanup()
-
-
-async def test_https_signs_in_and_the_live_feed_runs_over_wss(hall_browser: Any, tmp_path: Path) -> None:
-    cert, key = self_signed(tmp_path)
-    runner, port = await start_hall(tmp_path / "data", trusted=False, tls=server_context(cert, key))
-    try:
-        page, logins = await try_pin(hall_browser, f"https://hall.test:{port}/staff")
-        await page.wait_for_selector("#status[data-state='live']", timeout=WAIT_MS)
-        assert logins == [f"https://hall.test:{port}/api/staff/login"]
+        assert logins == [f"{scheme}://{host}:{port}/api/staff/login"]
         assert "王芳" in await page.inner_text("#who")
     finally:
         await runner.cleanup()
