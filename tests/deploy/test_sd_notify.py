@@ -135,3 +135,75 @@ def test_abstract_notify_socket(tmp_path: Path) -> None:
         sock.settimeout(5)
         assert Notifier.from_env({"NOTIFY_SOCKET": "@" + name}).ready()
         assert sock.recv(100) == b"READY=1"
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_a_screen_whose_drawing_hangs_stops_pinging(notify_socket: NotifySocket, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The screen's pings come from its frame loop: while a frame is stuck (a wedged driver), none
+    go out, so systemd's watchdog restarts it; once frames flow again, so do the pings."""
+    import asyncio
+    import threading
+
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
+    from signage.display.app import DisplayApp, Screen
+
+    frozen, release, stop = threading.Event(), threading.Event(), threading.Event()
+    frames = 0
+    draw = Screen.frame
+
+    def frame(self: Screen, mono: float, wall: object) -> object:
+        nonlocal frames
+        frames += 1
+        if frames == 3:
+            frozen.set()
+            assert release.wait(60)
+        if stop.is_set():
+            raise _Stop
+        return draw(self, mono, wall)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Screen, "frame", frame)
+    app = DisplayApp(url=f"ws://127.0.0.1:{free_port()}/ws/display", content_dir=REPO / "content", size=(320, 240),
+                     fullscreen=False, notifier=Notifier(str(notify_socket.path), watchdog_s=0.2))
+    errors: list[BaseException] = []
+
+    def screen() -> None:
+        try:
+            asyncio.run(app.run())
+        except _Stop:
+            pass
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            errors.append(exc)
+
+    thread = threading.Thread(target=screen, daemon=True)
+    thread.start()
+    try:
+        notify_socket.wait_for("READY=1")
+        assert frozen.wait(60), errors
+        # Pings sent before the hang are already in the socket (a send returns once queued): take them.
+        notify_socket.sock.setblocking(False)
+        try:
+            while True:
+                notify_socket.heard.append(notify_socket.sock.recv(4096).decode())
+        except BlockingIOError:
+            pass
+        notify_socket.sock.setblocking(True)
+        pinged = notify_socket.heard.count("WATCHDOG=1")
+        assert pinged >= 1  # the frames before the hang pinged
+        # Ten ping intervals with the frame stuck: nothing.
+        notify_socket.sock.settimeout(1.0)
+        with pytest.raises(TimeoutError):
+            while True:
+                message = notify_socket.sock.recv(4096).decode()
+                notify_socket.heard.append(message)
+                assert message != "WATCHDOG=1", "pinged while the frame was stuck"
+        release.set()
+        notify_socket.wait_for("WATCHDOG=1", times=pinged + 1, timeout=30)
+    finally:
+        release.set()
+        stop.set()
+        thread.join(30)
+    assert not errors, errors
