@@ -100,7 +100,12 @@ async def run_hall(session: aiohttp.ClientSession, url: str, hall_id: str, recor
     sent = 0
     while sent < len(records):
         now = time.monotonic() - t0
-        due = [r for r in records[sent:] if r["_t"] / speed <= now][:500]
+        # Records are in hall-time order: walk from the last sent (a scan of all of them, 500 halls
+        # twice a second, cost the client a tenth of a core that head office's machine needs).
+        end = sent
+        while end < len(records) and end - sent < 500 and records[end]["_t"] / speed <= now:
+            end += 1
+        due = records[sent:end]
         if due:
             body = json.dumps({"records": [{k: v for k, v in r.items() if k != "_t"} for r in due]})
             try:
