@@ -26,7 +26,7 @@ _PLUGGED = {
     "demo": ("server.demo", "run the sample hall: server, simulated day, a lobby screen"),
     "voice": ("signage.voice.cli", "check a voice bank, or render a spoken call to a WAV file"),
     "hq": ("server.hq.cli", "run head office for a chain of halls (PostgreSQL)"),
-    "adapt": ("server.adapters.cli", "forward a queue system's events (generic JSON, Qminder) to the hall"),
+    "adapt": ("server.adapters.cli", "forward a queue system's events (generic JSON, Qminder, Orchestra, Novo SGA) to the hall"),
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..listen import ListenError, open_listeners, port_number
+from .config_file import KINDS
 
 
 __all__ = ["add_arguments", "run"]
@@ -24,8 +25,7 @@ def _listen(text: str) -> tuple[str, int]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("kind", choices=("generic", "qminder"),
-                        help="the queue system (orchestra and novosga are not built yet)")
+    parser.add_argument("kind", choices=KINDS, help="the queue system")
     parser.add_argument("--config", type=Path, required=True, help="ADAPTER.yaml (see docs/adapters.md)")
     parser.add_argument("--server", required=True, metavar="URL", help="the hall server, e.g. http://127.0.0.1:8080")
     parser.add_argument("--queue-token", help="the server's queue token (else WAITWELL_QUEUE_TOKEN)")

@@ -13,22 +13,31 @@ from ..errors import ConfigError
 from ..events import EventType
 from .core import SourceMap
 from .generic import FIELD_NAMES, GenericConfig
+from .orchestra import OrchestraConfig
 from .qminder import QminderConfig
 
 
-__all__ = ["load_adapter_config", "parse_adapter_config", "KINDS", "SECRET_ENV"]
+__all__ = ["load_adapter_config", "parse_adapter_config", "AdapterConfig", "KINDS", "SECRET_ENV",
+           "SECRET_ENVS"]
 
-KINDS = ("generic", "qminder")
-SECRET_ENV = "WAITWELL_QMINDER_SECRET"
-"""Where the Qminder webhook secret may come from instead of the file."""
+KINDS = ("generic", "qminder", "orchestra")
+SECRET_ENVS = {"qminder": "WAITWELL_QMINDER_SECRET", "orchestra": "WAITWELL_ORCHESTRA_SECRET"}
+"""Where each kind's secret may come from instead of the file (kept out of a world-readable config)."""
+SECRET_ENV = SECRET_ENVS["qminder"]
+
+_SECRET_WHAT = {"qminder": "the webhook secret Qminder shows when the webhook is created",
+                "orchestra": "a long random string, also put in the webhook URL registered at qp-events"}
 
 _KEYS = {
     "generic": ("timezone", "fields", "types", "services", "windows"),
     "qminder": ("timezone", "secret", "webhook_url", "services", "windows"),
+    "orchestra": ("timezone", "secret", "branch", "services", "windows"),
 }
 
+AdapterConfig = GenericConfig | QminderConfig | OrchestraConfig
 
-def load_adapter_config(kind: str, path: str | Path) -> GenericConfig | QminderConfig:
+
+def load_adapter_config(kind: str, path: str | Path) -> AdapterConfig:
     """Read ``path`` for an adapter of ``kind``.
 
     Raises:
@@ -47,8 +56,8 @@ def load_adapter_config(kind: str, path: str | Path) -> GenericConfig | QminderC
 
 
 def parse_adapter_config(kind: str, data: Any, *, source: str = "ADAPTER.yaml",
-                         env: Any = None) -> GenericConfig | QminderConfig:
-    """Build the config of ``kind`` from decoded YAML; ``env`` may hold the Qminder secret."""
+                         env: Any = None) -> AdapterConfig:
+    """Build the config of ``kind`` from decoded YAML; ``env`` may hold the kind's secret."""
     def fail(key: str, why: str) -> ConfigError:
         return ConfigError(f"{source}: {key}: {why}")
 
@@ -66,11 +75,18 @@ def parse_adapter_config(kind: str, data: Any, *, source: str = "ADAPTER.yaml",
         raise fail("timezone", f"unknown time zone {zone!r} — use an IANA name such as 'Asia/Shanghai'") from None
     tables = {name: _table(data.get(name), name, fail) for name in ("services", "windows")}
     mapping = SourceMap(timezone=str(zone), services=tables["services"], windows=tables["windows"])
+    secret = ""
+    if kind in SECRET_ENVS:
+        raw_secret = data.get("secret") or (env or {}).get(SECRET_ENVS[kind])
+        if not isinstance(raw_secret, str) or not raw_secret:
+            raise fail("secret", f"missing: {_SECRET_WHAT[kind]} (or set {SECRET_ENVS[kind]})")
+        secret = raw_secret
+    if kind == "orchestra":
+        branch = data.get("branch")
+        if branch is not None and (isinstance(branch, (bool, dict, list)) or str(branch).strip() == ""):
+            raise fail("branch", "must be the Orchestra branchId whose events this hall shows")
+        return OrchestraConfig(secret=secret, source=mapping, branch=None if branch is None else str(branch))
     if kind == "qminder":
-        secret = data.get("secret") or (env or {}).get(SECRET_ENV)
-        if not isinstance(secret, str) or not secret:
-            raise fail("secret", f"missing: the webhook secret Qminder shows when the webhook is created "
-                       f"(or set {SECRET_ENV})")
         url = data.get("webhook_url")
         if url is not None and not isinstance(url, str):
             raise fail("webhook_url", "must be the URL registered at Qminder")

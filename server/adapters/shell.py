@@ -2,7 +2,8 @@
 
 The source is answered 200 only once its events are acknowledged by the WaitWell server or
 fsynced to the spool; 400 for what cannot be translated (nothing forwarded for that POST);
-401 for a Qminder webhook with a bad or missing signature; 422 when the server refused it.
+401 for a Qminder webhook with a bad or missing signature or an Orchestra POST without the shared
+secret; 422 when the server refused it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from aiohttp import web
 
 from ..errors import InvalidEvent
 from ..events import QueueEvent, parse_json
-from . import generic, qminder
+from . import generic, orchestra, qminder
 from .core import AdapterError
 from .spool import Spool
 
@@ -146,7 +147,7 @@ def _error(status: int, code: str, message: str) -> web.Response:
 
 
 def create_adapter_app(kind: str, config: Any, forwarder: Forwarder) -> web.Application:
-    """The webhook receiver of ``kind`` (``generic`` or ``qminder``): POST on any path."""
+    """The webhook receiver of ``kind`` (``generic``, ``qminder`` or ``orchestra``): POST on any path."""
     once = _Once()
     state = qminder.QminderState()
 
@@ -154,6 +155,8 @@ def create_adapter_app(kind: str, config: Any, forwarder: Forwarder) -> web.Appl
         obj = parse_json(body)
         if kind == "qminder":
             return qminder.translate(obj, config, state, _now())
+        if kind == "orchestra":
+            return orchestra.translate(obj, config, _now())
         items = obj if isinstance(obj, list) else [obj]
         events = []
         for i, item in enumerate(items):
@@ -172,6 +175,12 @@ def create_adapter_app(kind: str, config: Any, forwarder: Forwarder) -> web.Appl
             if not qminder.signature_ok(config.secret, url, body, request.headers.get("X-Qminder-Signature")):
                 log.warning("refused a webhook with a bad or missing X-Qminder-Signature")
                 return _error(401, "bad_signature", "X-Qminder-Signature is missing or does not match")
+        if kind == "orchestra" and not orchestra.secret_ok(
+                config.secret, request.headers.get("Authorization"),
+                request.headers.get(orchestra.SECRET_HEADER), request.query.get("secret")):
+            log.warning("refused a POST without the shared secret")
+            return _error(401, "bad_secret", "the shared secret (Basic auth password, "
+                          f"{orchestra.SECRET_HEADER} or ?secret=) is missing or wrong")
         try:
             events = translate(body)
         except InvalidEvent as exc:

@@ -61,3 +61,24 @@ def event_schema_check(event: dict[str, object]) -> None:
     body = re.search(r"```json schema:event\n(.*?)\n```", doc, re.S)
     assert body is not None
     jsonschema.Draft202012Validator(json.loads(body.group(1))).validate(event)
+
+
+ORCHESTRA_YAML = """\
+timezone: Europe/Stockholm
+secret: orch-secret-5678
+branch: 1
+services: {"3": quick, "4": standard}
+windows: {"12": "3", "13": "4"}
+"""
+
+
+def orchestra(name: str, time: str = "2026-12-07T08:00:00.000+0000", **parameters: object) -> dict[str, object]:
+    """One event as qp-events publishes it (the envelope of QPEvent.java, its README's sample shape),
+    for visit 4711 of branch 1 unless ``parameters`` say otherwise; the customer's personal data
+    rides along in custom visit parameters, as Orchestra allows."""
+    base: dict[str, object] = {"branchId": 1, "branchName": "Centrum", "visitId": 4711, "ticket": "A012",
+                               "queueId": 3, "queueName": "Kassa", "firstName": "Astrid",
+                               "lastName": "Lindgren", "phoneNumber": "+46701234567",
+                               "email": "astrid@example.se"}
+    return {"eventName": name, "eventTime": time, "eventType": "PUBLIC", "unitId": None,
+            "parameters": {**base, **parameters}}
