@@ -21,6 +21,8 @@ from ..errors import InvalidEvent
 from ..events import QueueEvent, parse_json
 from . import generic, orchestra, qminder
 from .core import AdapterError
+from .memory import StateFile
+from .novosga_feed import NovoSGAFeed
 from .spool import Spool
 
 
@@ -29,6 +31,7 @@ __all__ = ["Forwarder", "create_adapter_app"]
 log = logging.getLogger("waitwell.adapt")
 
 _RETRIES = web.AppKey("retries", asyncio.Task)
+_FEED = web.AppKey("feed", asyncio.Task)
 
 _RESEND = ("storage_error", "storage_unavailable")
 """Server replies that mean "send again later", not "this event is wrong"."""
@@ -147,8 +150,11 @@ def _error(status: int, code: str, message: str) -> web.Response:
 
 
 def create_adapter_app(kind: str, config: Any, forwarder: Forwarder) -> web.Application:
-    """The webhook receiver of ``kind`` (``generic``, ``qminder`` or ``orchestra``): POST on any path."""
+    """The adapter of ``kind``: for ``generic``, ``qminder`` and ``orchestra`` a webhook receiver
+    (POST on any path); for ``novosga`` a subscriber to its Mercure hub. ``GET /healthz`` in each."""
     once = _Once()
+    feed = NovoSGAFeed(config, forwarder, StateFile.beside(forwarder.spool.path, "novosga"), once.error,
+                       _now) if kind == "novosga" else None
     state = qminder.QminderState()
 
     def translate(body: bytes) -> list[QueueEvent]:
@@ -199,19 +205,27 @@ def create_adapter_app(kind: str, config: Any, forwarder: Forwarder) -> web.Appl
         return web.json_response({outcome: len(events), "ids": [e.id for e in events]})
 
     async def health(request: web.Request) -> web.Response:
-        return web.json_response({"kind": kind, "spooled": len(forwarder.spool)})
+        out: dict[str, Any] = {"kind": kind, "spooled": len(forwarder.spool)}
+        if feed is not None:
+            out["hub"] = {"connected": feed.subscriber.connected, "last_event_id": feed.subscriber.last_id}
+        return web.json_response(out)
 
     async def on_startup(app: web.Application) -> None:
         await forwarder.start()
         app[_RETRIES] = asyncio.create_task(forwarder.run_retries())
+        if feed is not None:
+            app[_FEED] = asyncio.create_task(feed.run())
 
     async def on_cleanup(app: web.Application) -> None:
         app[_RETRIES].cancel()
+        if feed is not None:
+            app[_FEED].cancel()
         await forwarder.close()
 
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_get("/healthz", health)
-    app.router.add_post("/{tail:.*}", receive)
+    if feed is None:
+        app.router.add_post("/{tail:.*}", receive)
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
     return app

@@ -82,3 +82,28 @@ def orchestra(name: str, time: str = "2026-12-07T08:00:00.000+0000", **parameter
                                "email": "astrid@example.se"}
     return {"eventName": name, "eventTime": time, "eventType": "PUBLIC", "unitId": None,
             "parameters": {**base, **parameters}}
+
+
+NOVOSGA_YAML_TEMPLATE = """\
+timezone: America/Sao_Paulo
+hub_url: {hub}/.well-known/mercure
+api_url: {hub}/api
+token: sga-oauth-token
+unidade: 1
+services: {{"1": quick, "2": standard}}
+windows: {{"3": "3", "4": "4"}}
+"""
+
+
+def atendimento(ident: int, status: str, **changes: object) -> dict[str, object]:
+    """An attendance record as Novo SGA's REST API returns it (the fields AbstractAtendimento
+    serialises), with the client's name and document that must never leave the adapter."""
+    record: dict[str, object] = {
+        "id": ident, "senha": {"sigla": "A", "numero": 7}, "servico": {"id": 1, "nome": "Caixa"},
+        "unidade": {"id": 1, "nome": "Centro"}, "prioridade": {"id": 1, "nome": "Normal", "peso": 0},
+        "status": status, "resolucao": None, "numeroLocal": None,
+        "dataChegada": "2026-12-07T09:00:00", "dataChamada": None, "dataInicio": None, "dataFim": None,
+        "tempoEspera": None, "cliente": {"nome": "Maria da Silva", "documento": "123.456.789-00"},
+        "triagem": "triagem", "usuario": None,
+    }
+    return {**record, **changes}
