@@ -155,12 +155,20 @@ def create_adapter_app(kind: str, config: Any, forwarder: Forwarder) -> web.Appl
     once = _Once()
     feed = NovoSGAFeed(config, forwarder, StateFile.beside(forwarder.spool.path, "novosga"), once.error,
                        _now) if kind == "novosga" else None
-    state = qminder.QminderState()
+    memory = StateFile.beside(forwarder.spool.path, "qminder")
+    remembered = memory.load().get("lines") if kind == "qminder" else None
+    state = qminder.QminderState(lines={str(k): str(v) for k, v in remembered.items()}
+                                 if isinstance(remembered, dict) else {})
 
     def translate(body: bytes) -> list[QueueEvent]:
         obj = parse_json(body)
         if kind == "qminder":
-            return qminder.translate(obj, config, state, _now())
+            before = dict(state.lines)
+            events = qminder.translate(obj, config, state, _now())
+            if state.lines != before:
+                # Durable before Qminder is answered: a restart right after still sees the line.
+                memory.save({"lines": state.lines})
+            return events
         if kind == "orchestra":
             return orchestra.translate(obj, config, _now())
         items = obj if isinstance(obj, list) else [obj]
