@@ -4,6 +4,7 @@ hall, a redelivery is a duplicate, an outage is spooled and delivered in order a
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +166,35 @@ async def test_qminder_webhooks_need_their_signature(tmp_path):
         adapter.stop()
         server.stop()
     assert "Jane" not in (tmp_path / "adapt-qminder.log").read_text()
+
+
+async def test_a_qminder_line_change_after_an_adapter_restart_moves_the_ticket(tmp_path):
+    server_port = free_port()
+    server = serve(tmp_path, server_port)
+    url = "https://hall.example.com/qminder"
+
+    async def send(adapter: Process, session: aiohttp.ClientSession, body: dict[str, Any]) -> int:
+        raw = __import__("json").dumps(body).encode()
+        async with session.post(adapter.url + "/qminder", data=raw, headers={
+                "X-Qminder-Signature": signature("whsec-test-1234", url, raw),
+                "Content-Type": "application/json"}) as resp:
+            return resp.status
+
+    first = adapt(tmp_path, "qminder", QMINDER_YAML, server_port)
+    second = adapt(tmp_path, "qminder", QMINDER_YAML, server_port)
+    try:
+        await server.start()
+        await first.start()
+        async with aiohttp.ClientSession() as session:
+            # A ticket_changed has no time of its own (the receive time is used): issue it today.
+            today = datetime.now(timezone.utc).isoformat()
+            assert await send(first, session, qminder("ticket_created", created={"date": today})) == 200
+            first.stop()
+            await second.start()  # the same spool, so the same memory beside it
+            assert await send(second, session, qminder("ticket_changed", line=37339)) == 200
+            moved = await ticket(session, server, "A-42")
+            assert moved is not None and moved["service"] == "standard"
+    finally:
+        first.stop()
+        second.stop()
+        server.stop()
