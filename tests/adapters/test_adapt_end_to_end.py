@@ -4,6 +4,8 @@ hall, a redelivery is a duplicate, an outage is spooled and delivered in order a
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,18 @@ def adapt(tmp: Path, kind: str, yaml_text: str, server_port: int) -> Process:
                  "--retry-seconds", "0.2"], f"http://127.0.0.1:{port}", tmp / f"adapt-{kind}.log")
 
 
+@contextlib.contextmanager
+def hall(tmp: Path, kind: str, yaml_text: str) -> Iterator[tuple[Process, Process]]:
+    """A server and an adapter of ``kind`` forwarding to it, stopped afterwards; the test starts them."""
+    server_port = free_port()
+    server, adapter = serve(tmp, server_port), adapt(tmp, kind, yaml_text, server_port)
+    try:
+        yield server, adapter
+    finally:
+        adapter.stop()
+        server.stop()
+
+
 async def post(session: aiohttp.ClientSession, url: str, body: Any, **kw: Any) -> tuple[int, dict[str, Any]]:
     async with session.post(url, json=body, **kw) as resp:
         return resp.status, await resp.json()
@@ -50,6 +64,15 @@ async def state(session: aiohttp.ClientSession, server: Process) -> dict[str, An
 async def spooled(session: aiohttp.ClientSession, adapter: Process) -> int:
     async with session.get(adapter.url + "/healthz") as resp:
         return int((await resp.json())["spooled"])
+
+
+async def drained(session: aiohttp.ClientSession, adapter: Process) -> None:
+    """Returns once the adapter's spool is empty (delivered); fails after 10 s."""
+    for _ in range(200):
+        if await spooled(session, adapter) == 0:
+            return
+        await asyncio.sleep(0.05)
+    assert await spooled(session, adapter) == 0
 
 
 async def test_a_dispensers_take_call_done_reach_the_hall_and_a_redelivery_is_a_duplicate(tmp_path):
@@ -108,11 +131,7 @@ async def test_while_the_server_is_down_events_are_spooled_and_delivered_in_orde
                 assert status == 200 and reply["spooled"] == 1
             assert await spooled(session, adapter) == 2
             await server.start()
-            for _ in range(200):
-                if await spooled(session, adapter) == 0:
-                    break
-                await asyncio.sleep(0.05)
-            assert await spooled(session, adapter) == 0
+            await drained(session, adapter)
             # A cancel delivered before its ticket would have been refused: the order held.
             assert (await ticket(session, server, "B001"))["status"] == "cancelled"  # type: ignore[index]
             take2 = dispenser("TAKE", 3, number="B002", biz="02")

@@ -6,8 +6,10 @@ documented source (AtendimentoService.php publishes ``{"id"}`` / ``{"originalId"
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -16,7 +18,7 @@ from aiohttp.test_utils import TestServer
 
 from tests.adapters.payloads import NOVOSGA_YAML_TEMPLATE, atendimento
 from tests.adapters.test_adapt_end_to_end import adapt, serve, spooled, state, ticket
-from tests.processes import free_port
+from tests.processes import Process, free_port
 
 
 class StandInSGA:
@@ -87,12 +89,9 @@ async def until(check: Callable[[], Any], what: str) -> None:
     raise AssertionError(f"never happened: {what}")
 
 
-async def hub_connected(session: aiohttp.ClientSession, adapter: Any) -> bool:
-    async with session.get(adapter.url + "/healthz") as resp:
-        return bool((await resp.json())["hub"]["connected"])
-
-
-async def test_novosga_changes_reach_the_hall_once_across_a_dropped_stream(tmp_path):
+@contextlib.asynccontextmanager
+async def novosga_hall(tmp_path: Path) -> AsyncIterator[tuple[StandInSGA, Process, Process]]:
+    """The stand-in running; a server and an adapter subscribed to it, for the test to start."""
     sga = StandInSGA()
     hub = TestServer(sga.app(), host="127.0.0.1", port=free_port())
     await hub.start_server()
@@ -101,6 +100,20 @@ async def test_novosga_changes_reach_the_hall_once_across_a_dropped_stream(tmp_p
     adapter = adapt(tmp_path, "novosga", NOVOSGA_YAML_TEMPLATE.format(hub=str(hub.make_url("")).rstrip("/")),
                     server_port)
     try:
+        yield sga, server, adapter
+    finally:
+        adapter.stop()
+        server.stop()
+        await hub.close()
+
+
+async def hub_connected(session: aiohttp.ClientSession, adapter: Any) -> bool:
+    async with session.get(adapter.url + "/healthz") as resp:
+        return bool((await resp.json())["hub"]["connected"])
+
+
+async def test_novosga_changes_reach_the_hall_once_across_a_dropped_stream(tmp_path):
+    async with novosga_hall(tmp_path) as (sga, server, adapter):
         await server.start()
         await adapter.start()
         async with aiohttp.ClientSession() as session:
@@ -136,24 +149,13 @@ async def test_novosga_changes_reach_the_hall_once_across_a_dropped_stream(tmp_p
                 return now is not None and now["service"] == "standard"
             await until(moved, "A007 transferred by the redirect")
             assert await ticket(session, server, "A008") is None
-    finally:
-        adapter.stop()
-        server.stop()
-        await hub.close()
     log = (tmp_path / "adapt-novosga.log").read_text()
     assert log.count("'9' is not in the adapter config") == 1
     assert "Maria" not in log and "123.456" not in log and "sga-oauth-token" not in log
 
 
 async def test_novosga_changes_while_the_server_is_down_are_spooled_and_delivered_in_order(tmp_path):
-    sga = StandInSGA()
-    hub = TestServer(sga.app(), host="127.0.0.1", port=free_port())
-    await hub.start_server()
-    server_port = free_port()
-    server = serve(tmp_path, server_port)
-    adapter = adapt(tmp_path, "novosga", NOVOSGA_YAML_TEMPLATE.format(hub=str(hub.make_url("")).rstrip("/")),
-                    server_port)
-    try:
+    async with novosga_hall(tmp_path) as (sga, server, adapter):
         await adapter.start()
         async with aiohttp.ClientSession() as session:
             await until(lambda: hub_connected(session, adapter), "the adapter subscribed")
@@ -173,7 +175,3 @@ async def test_novosga_changes_while_the_server_is_down_are_spooled_and_delivere
             await until(drained, "the spool delivered")
             done = await ticket(session, server, "B001")
             assert done is not None and done["status"] == "cancelled"
-    finally:
-        adapter.stop()
-        server.stop()
-        await hub.close()

@@ -3,23 +3,19 @@ qp-events would POST (written from its documented envelope, not captured from a 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 
 import aiohttp
 
 from tests.adapters.payloads import ORCHESTRA_YAML, orchestra
-from tests.adapters.test_adapt_end_to_end import adapt, post, serve, spooled, state, ticket
-from tests.processes import free_port
+from tests.adapters.test_adapt_end_to_end import drained, hall, post, state, ticket
 
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"qp-events:orch-secret-5678").decode()}
 
 
 async def test_orchestra_events_reach_the_hall_only_with_the_secret(tmp_path):
-    server_port = free_port()
-    server, adapter = serve(tmp_path, server_port), adapt(tmp_path, "orchestra", ORCHESTRA_YAML, server_port)
-    try:
+    with hall(tmp_path, "orchestra", ORCHESTRA_YAML) as (server, adapter):
         await server.start()
         await adapter.start()
         async with aiohttp.ClientSession() as session:
@@ -49,9 +45,6 @@ async def test_orchestra_events_reach_the_hall_only_with_the_secret(tmp_path):
             assert (await post(session, adapter.url + "/orchestra", call, headers=AUTH))[0] == 200
             called = await ticket(session, server, "A012")
             assert called is not None and (called["status"], called["window"]) == ("called", "3")
-    finally:
-        adapter.stop()
-        server.stop()
     log = (tmp_path / "adapt-orchestra.log").read_text()
     assert log.count("'99' is not in the adapter config") == 1
     for personal in ("Astrid", "Lindgren", "+46701234567", "orch-secret-5678"):
@@ -59,9 +52,7 @@ async def test_orchestra_events_reach_the_hall_only_with_the_secret(tmp_path):
 
 
 async def test_orchestra_events_spooled_while_the_server_is_down_arrive_in_order(tmp_path):
-    server_port = free_port()
-    server, adapter = serve(tmp_path, server_port), adapt(tmp_path, "orchestra", ORCHESTRA_YAML, server_port)
-    try:
+    with hall(tmp_path, "orchestra", ORCHESTRA_YAML) as (server, adapter):
         await adapter.start()
         async with aiohttp.ClientSession() as session:
             for body in (orchestra("VISIT_CREATE", visitId=5, ticket="B007", queueId=4),
@@ -71,14 +62,7 @@ async def test_orchestra_events_spooled_while_the_server_is_down_arrive_in_order
                 status, reply = await post(session, adapter.url + "/", body, headers=AUTH)
                 assert status == 200 and reply["spooled"] == 1
             await server.start()
-            for _ in range(200):
-                if await spooled(session, adapter) == 0:
-                    break
-                await asyncio.sleep(0.05)
-            assert await spooled(session, adapter) == 0
+            await drained(session, adapter)
             # A transfer or removal delivered before its ticket would be refused: the order held.
             done = await ticket(session, server, "B007")
             assert done is not None and (done["status"], done["service"]) == ("cancelled", "quick")
-    finally:
-        adapter.stop()
-        server.stop()
