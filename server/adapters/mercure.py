@@ -86,8 +86,14 @@ class Subscriber:
                 try:
                     await self._read(session)
                     self._note("the hub closed the stream")
-                except (aiohttp.ClientError, asyncio.TimeoutError, OSError, UnicodeDecodeError) as exc:
+                except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
+                    # ValueError: a line over aiohttp's limit, or not UTF-8.
                     self._note(f"the hub stream failed: {exc or type(exc).__name__}")
+                except Exception:
+                    # A bug in handling one message must not end the subscription for good
+                    # while /healthz still answers: log it and resume from the last handled id.
+                    log.exception("handling a hub event failed")
+                    self._problem = "handler"
                 if self.connected:
                     delay = self.min_delay
                 self.connected = False
