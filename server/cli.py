@@ -27,7 +27,7 @@ _PLUGGED = {
     "voice": ("signage.voice.cli", "check a voice bank, or render a spoken call to a WAV file"),
     "hq": ("server.hq.cli", "run head office for a chain of halls (PostgreSQL)"),
     "doctor": ("signage.doctor", "check a screen's machine: fonts, audio, display, server, clock, disk"),
-    "adapt": ("server.adapters.cli", "forward a queue system's events (generic JSON, Qminder) to the hall"),
+    "adapt": ("server.adapters.cli", "forward a queue system's events (generic JSON, Qminder, Orchestra, Novo SGA) to the hall"),
 }
 
 

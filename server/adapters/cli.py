@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..listen import ListenError, open_listeners, port_number
+from .config_file import KINDS
 
 
 __all__ = ["add_arguments", "run"]
@@ -24,13 +25,12 @@ def _listen(text: str) -> tuple[str, int]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("kind", choices=("generic", "qminder"),
-                        help="the queue system (orchestra and novosga are not built yet)")
+    parser.add_argument("kind", choices=KINDS, help="the queue system")
     parser.add_argument("--config", type=Path, required=True, help="ADAPTER.yaml (see docs/adapters.md)")
     parser.add_argument("--server", required=True, metavar="URL", help="the hall server, e.g. http://127.0.0.1:8080")
     parser.add_argument("--queue-token", help="the server's queue token (else WAITWELL_QUEUE_TOKEN)")
     parser.add_argument("--listen", type=_listen, default=("127.0.0.1", 8091), metavar="HOST:PORT",
-                        help="where the queue system POSTs (default 127.0.0.1:8091)")
+                        help="where the queue system POSTs, and GET /healthz (default 127.0.0.1:8091)")
     parser.add_argument("--spool", type=Path, help="file holding events while the server is down "
                         "(default var/adapt-KIND.spool.jsonl)")
     parser.add_argument("--retry-seconds", type=float, default=1.0, help="how often a spool is resent (default 1)")
@@ -64,7 +64,9 @@ def run(args: Any) -> int:
     forwarder = Forwarder(args.server, token, spool, retry_s=args.retry_seconds)
     app = create_adapter_app(args.kind, config, forwarder)
     bound = sockets[0].getsockname()[1]
-    print(f"WaitWell adapter {args.kind}: POST to http://{host}:{bound}/ -> {args.server} "
+    hub = getattr(config, "hub_url", None)
+    source = f"hub {hub}" if hub else f"POST to http://{host}:{bound}/"
+    print(f"WaitWell adapter {args.kind}: {source} -> {args.server} "
           f"(spool {spool.path}, {len(spool)} waiting)")
     sys.stdout.flush()
     web.run_app(app, sock=sockets, print=None, access_log=None)

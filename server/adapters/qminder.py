@@ -48,13 +48,23 @@ class QminderConfig:
     """The URL registered at Qminder (what it signs); None: the URL the request came to."""
 
 
+MEMORY_LIMIT = 20_000
+"""Tickets whose line is remembered: a busy hall's several days, the oldest forgotten first."""
+
+
 @dataclass
 class QminderState:
     """The line each ticket was last seen in: ``ticket_changed`` carries the whole ticket, not what
-    changed, so a transfer is told from an edit by comparing lines. Lost on restart (then a
-    line change is not seen as a transfer until the ticket's next created/changed event)."""
+    changed, so a transfer is told from an edit by comparing lines. The shell keeps it in a
+    file beside the spool, so a restart forgets nothing."""
 
     lines: dict[str, str] = field(default_factory=dict)
+
+    def remember(self, ticket: str, line: str) -> None:
+        self.lines.pop(ticket, None)
+        self.lines[ticket] = line
+        while len(self.lines) > MEMORY_LIMIT:
+            del self.lines[next(iter(self.lines))]
 
 
 def signature(secret: str, url: str, body: bytes) -> str:
@@ -111,7 +121,7 @@ def translate(obj: Any, config: QminderConfig, state: QminderState, now: str) ->
             values["service"] = src.service(line, "field 'data.line'")
         else:
             if line is not None:
-                state.lines[ticket_key] = str(line)
+                state.remember(ticket_key, str(line))
             return []
     else:
         event_type, time_paths = _SIMPLE[kind]
@@ -132,5 +142,5 @@ def translate(obj: Any, config: QminderConfig, state: QminderState, now: str) ->
     event = build_event(event_id[:128], event_type, at, values, sources)
     # Only a translated change moves the remembered line, so one refused above is seen again.
     if data.get("line") is not None and kind != "ticket_cancelled":
-        state.lines[ticket_key] = str(data["line"])
+        state.remember(ticket_key, str(data["line"]))
     return [event]

@@ -2,7 +2,8 @@
 
 The source is answered 200 only once its events are acknowledged by the WaitWell server or
 fsynced to the spool; 400 for what cannot be translated (nothing forwarded for that POST);
-401 for a Qminder webhook with a bad or missing signature; 422 when the server refused it.
+401 for a Qminder webhook with a bad or missing signature or an Orchestra POST without the shared
+secret; 422 when the server refused it.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from aiohttp import web
 
 from ..errors import InvalidEvent
 from ..events import QueueEvent, parse_json
-from . import generic, qminder
+from . import generic, orchestra, qminder
 from .core import AdapterError
+from .memory import StateFile
+from .novosga_feed import NovoSGAFeed
 from .spool import Spool
 
 
@@ -28,6 +31,7 @@ __all__ = ["Forwarder", "create_adapter_app"]
 log = logging.getLogger("waitwell.adapt")
 
 _RETRIES = web.AppKey("retries", asyncio.Task)
+_FEED = web.AppKey("feed", asyncio.Task)
 
 _RESEND = ("storage_error", "storage_unavailable")
 """Server replies that mean "send again later", not "this event is wrong"."""
@@ -146,14 +150,27 @@ def _error(status: int, code: str, message: str) -> web.Response:
 
 
 def create_adapter_app(kind: str, config: Any, forwarder: Forwarder) -> web.Application:
-    """The webhook receiver of ``kind`` (``generic`` or ``qminder``): POST on any path."""
+    """The adapter of ``kind``: for ``generic``, ``qminder`` and ``orchestra`` a webhook receiver
+    (POST on any path); for ``novosga`` a subscriber to its Mercure hub. ``GET /healthz`` in each."""
     once = _Once()
-    state = qminder.QminderState()
+    feed = NovoSGAFeed(config, forwarder, StateFile.beside(forwarder.spool.path, "novosga"), once.error,
+                       _now) if kind == "novosga" else None
+    memory = StateFile.beside(forwarder.spool.path, "qminder")
+    remembered = memory.load().get("lines") if kind == "qminder" else None
+    state = qminder.QminderState(lines={str(k): str(v) for k, v in remembered.items()}
+                                 if isinstance(remembered, dict) else {})
 
     def translate(body: bytes) -> list[QueueEvent]:
         obj = parse_json(body)
         if kind == "qminder":
-            return qminder.translate(obj, config, state, _now())
+            before = dict(state.lines)
+            events = qminder.translate(obj, config, state, _now())
+            if state.lines != before:
+                # Durable before Qminder is answered: a restart right after still sees the line.
+                memory.save({"lines": state.lines})
+            return events
+        if kind == "orchestra":
+            return orchestra.translate(obj, config, _now())
         items = obj if isinstance(obj, list) else [obj]
         events = []
         for i, item in enumerate(items):
@@ -172,6 +189,12 @@ def create_adapter_app(kind: str, config: Any, forwarder: Forwarder) -> web.Appl
             if not qminder.signature_ok(config.secret, url, body, request.headers.get("X-Qminder-Signature")):
                 log.warning("refused a webhook with a bad or missing X-Qminder-Signature")
                 return _error(401, "bad_signature", "X-Qminder-Signature is missing or does not match")
+        if kind == "orchestra" and not orchestra.secret_ok(
+                config.secret, request.headers.get("Authorization"),
+                request.headers.get(orchestra.SECRET_HEADER), request.query.get("secret")):
+            log.warning("refused a POST without the shared secret")
+            return _error(401, "bad_secret", "the shared secret (Basic auth password, "
+                          f"{orchestra.SECRET_HEADER} or ?secret=) is missing or wrong")
         try:
             events = translate(body)
         except InvalidEvent as exc:
@@ -190,19 +213,27 @@ def create_adapter_app(kind: str, config: Any, forwarder: Forwarder) -> web.Appl
         return web.json_response({outcome: len(events), "ids": [e.id for e in events]})
 
     async def health(request: web.Request) -> web.Response:
-        return web.json_response({"kind": kind, "spooled": len(forwarder.spool)})
+        out: dict[str, Any] = {"kind": kind, "spooled": len(forwarder.spool)}
+        if feed is not None:
+            out["hub"] = {"connected": feed.subscriber.connected, "last_event_id": feed.subscriber.last_id}
+        return web.json_response(out)
 
     async def on_startup(app: web.Application) -> None:
         await forwarder.start()
         app[_RETRIES] = asyncio.create_task(forwarder.run_retries())
+        if feed is not None:
+            app[_FEED] = asyncio.create_task(feed.run())
 
     async def on_cleanup(app: web.Application) -> None:
         app[_RETRIES].cancel()
+        if feed is not None:
+            app[_FEED].cancel()
         await forwarder.close()
 
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_get("/healthz", health)
-    app.router.add_post("/{tail:.*}", receive)
+    if feed is None:
+        app.router.add_post("/{tail:.*}", receive)
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
     return app

@@ -4,6 +4,9 @@ hall, a redelivery is a duplicate, an outage is spooled and delivered in order a
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,18 @@ def adapt(tmp: Path, kind: str, yaml_text: str, server_port: int) -> Process:
                  "--retry-seconds", "0.2"], f"http://127.0.0.1:{port}", tmp / f"adapt-{kind}.log")
 
 
+@contextlib.contextmanager
+def hall(tmp: Path, kind: str, yaml_text: str) -> Iterator[tuple[Process, Process]]:
+    """A server and an adapter of ``kind`` forwarding to it, stopped afterwards; the test starts them."""
+    server_port = free_port()
+    server, adapter = serve(tmp, server_port), adapt(tmp, kind, yaml_text, server_port)
+    try:
+        yield server, adapter
+    finally:
+        adapter.stop()
+        server.stop()
+
+
 async def post(session: aiohttp.ClientSession, url: str, body: Any, **kw: Any) -> tuple[int, dict[str, Any]]:
     async with session.post(url, json=body, **kw) as resp:
         return resp.status, await resp.json()
@@ -49,6 +64,15 @@ async def state(session: aiohttp.ClientSession, server: Process) -> dict[str, An
 async def spooled(session: aiohttp.ClientSession, adapter: Process) -> int:
     async with session.get(adapter.url + "/healthz") as resp:
         return int((await resp.json())["spooled"])
+
+
+async def drained(session: aiohttp.ClientSession, adapter: Process) -> None:
+    """Returns once the adapter's spool is empty (delivered); fails after 10 s."""
+    for _ in range(200):
+        if await spooled(session, adapter) == 0:
+            return
+        await asyncio.sleep(0.05)
+    assert await spooled(session, adapter) == 0
 
 
 async def test_a_dispensers_take_call_done_reach_the_hall_and_a_redelivery_is_a_duplicate(tmp_path):
@@ -107,11 +131,7 @@ async def test_while_the_server_is_down_events_are_spooled_and_delivered_in_orde
                 assert status == 200 and reply["spooled"] == 1
             assert await spooled(session, adapter) == 2
             await server.start()
-            for _ in range(200):
-                if await spooled(session, adapter) == 0:
-                    break
-                await asyncio.sleep(0.05)
-            assert await spooled(session, adapter) == 0
+            await drained(session, adapter)
             # A cancel delivered before its ticket would have been refused: the order held.
             assert (await ticket(session, server, "B001"))["status"] == "cancelled"  # type: ignore[index]
             take2 = dispenser("TAKE", 3, number="B002", biz="02")
@@ -165,3 +185,35 @@ async def test_qminder_webhooks_need_their_signature(tmp_path):
         adapter.stop()
         server.stop()
     assert "Jane" not in (tmp_path / "adapt-qminder.log").read_text()
+
+
+async def test_a_qminder_line_change_after_an_adapter_restart_moves_the_ticket(tmp_path):
+    server_port = free_port()
+    server = serve(tmp_path, server_port)
+    url = "https://hall.example.com/qminder"
+
+    async def send(adapter: Process, session: aiohttp.ClientSession, body: dict[str, Any]) -> int:
+        raw = __import__("json").dumps(body).encode()
+        async with session.post(adapter.url + "/qminder", data=raw, headers={
+                "X-Qminder-Signature": signature("whsec-test-1234", url, raw),
+                "Content-Type": "application/json"}) as resp:
+            return resp.status
+
+    first = adapt(tmp_path, "qminder", QMINDER_YAML, server_port)
+    second = adapt(tmp_path, "qminder", QMINDER_YAML, server_port)
+    try:
+        await server.start()
+        await first.start()
+        async with aiohttp.ClientSession() as session:
+            # A ticket_changed has no time of its own (the receive time is used): issue it today.
+            today = datetime.now(timezone.utc).isoformat()
+            assert await send(first, session, qminder("ticket_created", created={"date": today})) == 200
+            first.stop()
+            await second.start()  # the same spool, so the same memory beside it
+            assert await send(second, session, qminder("ticket_changed", line=37339)) == 200
+            moved = await ticket(session, server, "A-42")
+            assert moved is not None and moved["service"] == "standard"
+    finally:
+        first.stop()
+        second.stop()
+        server.stop()

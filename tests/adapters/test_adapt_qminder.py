@@ -117,3 +117,11 @@ def test_the_signature_is_hmac_sha256_over_url_then_body():
     assert not signature_ok("other", url, body, good)
     assert not signature_ok(secret, url, body, None)
     assert not signature_ok(secret, url, body, "")
+
+
+def test_the_line_memory_forgets_the_oldest_ticket_first(monkeypatch):
+    monkeypatch.setattr("server.adapters.qminder.MEMORY_LIMIT", 2)
+    state = QminderState()
+    for ticket in ("1", "2", "1", "3"):
+        state.remember(ticket, "37338")
+    assert list(state.lines) == ["1", "3"]
