@@ -220,7 +220,8 @@ class Chain:
         return max(days) if days else None
 
     async def nearby(self, hall_id: str, now: datetime) -> list[dict[str, Any]]:
-        """The halls HQ.yaml names near ``hall_id``, each as /api/halls has it, with its expected wait per service."""
+        """The halls HQ.yaml names near ``hall_id``, each as /api/halls has it, with its distance and its
+        expected wait per service."""
         entry = self.settings.halls.get(hall_id)
         out = []
         for other in entry.nearby if entry else ():
@@ -236,6 +237,7 @@ class Chain:
                                      "name_en": service.name_en if service else service_id,
                                      "expected_wait_s": estimate.expected_s if estimate else None})
             row["at"] = replica.hall.now.isoformat() if replica is not None and replica.hall.now else None
+            row["distance"] = entry.distances.get(other) if entry else None
             row["services"] = services
             out.append(row)
         return out
