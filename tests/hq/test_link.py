@@ -19,7 +19,7 @@ from server.web.forwarder import HQLink
 from server.web.tokens import Tokens
 
 from tests.halltools import at, raw
-from tests.hq.conftest import HQ_TOKEN, free_port, hq_process, wait_for
+from tests.hq.conftest import HQ_TOKEN, free_port, hq_process, start_wan, wait_for
 from tests.web.conftest import QUEUE, STAFF, FakeClock
 
 
@@ -42,16 +42,11 @@ async def test_the_link_goes_online_late_offline_and_online_again(tmp_path, data
                     "Content-Type": "application/json"}) as resp:
                 return web.Response(body=await resp.read(), status=resp.status, content_type="application/json")
 
-    wan_app = web.Application()
-    wan_app.router.add_post("/api/halls/{hall_id}/journal", wan)
-    wan_runner = web.AppRunner(wan_app)
-    await wan_runner.setup()
-    wan_port = free_port()
-    await web.TCPSite(wan_runner, "127.0.0.1", wan_port).start()
+    wan_runner, wan_url = await start_wan("/api/halls/{hall_id}/journal", wan)
 
     clock = FakeClock(datetime.now(timezone.utc))
     hall_app = create_app(load_config(), data_dir=tmp_path / "hall", tokens=Tokens(queue=QUEUE, staff=STAFF, display=None),
-                          clock="event", wall_clock=clock, hq=HQLink(f"http://127.0.0.1:{wan_port}", "h1", HQ_TOKEN))
+                          clock="event", wall_clock=clock, hq=HQLink(wan_url, "h1", HQ_TOKEN))
     hall_runner = web.AppRunner(hall_app)
     await hall_runner.setup()
     hall_port = free_port()

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
+from tests.browser.conftest import WAIT_MS
 from tests.halltools import at, raw
 from tests.hq.conftest import HQ_TOKEN, free_port, get_json, hall_process, hq_process, post_events, wait_for
 from tests.web.test_protocol_doc import check
@@ -36,18 +36,6 @@ async def next_state(ws: aiohttp.ClientWebSocketResponse, want: Any, timeout: fl
             if msg.get("type") == "display.state" and want(msg):
                 return msg  # type: ignore[no-any-return]
     return await asyncio.wait_for(read(), timeout)
-
-
-@pytest.fixture
-async def browser():
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def test_a_busy_halls_lobby_names_the_calm_nearby_hall_with_its_real_waiting_count(tmp_path, database, browser):
