@@ -116,6 +116,9 @@ class HallConfig:
     hq_token: str | None = None
     keep_days: float = 90.0
     """Days of journal the hall keeps (never a record head office has not acknowledged)."""
+    trusted_network: bool = False
+    """Staff tablets may send a PIN over plain HTTP to a host other than localhost (``trusted_network``).
+    Not hall-shaping."""
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

@@ -45,7 +45,7 @@ _ALERT_KEYS = ("care_first_min", "care_second_min", "open_windows_per_window",
 
 KEYS: dict[str, tuple[str, ...]] = {
     "": ("hall", "services", "windows", "alerts", "staffing", "tokens", "staff", "data_dir", "phone", "hq",
-         "keep_days"),
+         "keep_days", "trusted_network"),
     "hall": ("id", "name", "name_en", "timezone"),
     "services[]": ("id", "prefix", "name", "name_en", "mean_service_s", "cv"),
     "windows[]": ("id", "services", "hours"),
@@ -135,6 +135,9 @@ def parse_config(data: Any, *, source: str = "config") -> HallConfig:
     hq_url = reader.optional_string(hq, "hq.url", "url")
     if hq_url is not None and not hq_url.startswith(("http://", "https://")):
         raise reader.fail("hq.url", f"{hq_url!r} is not an http:// or https:// address of head office", hq, "url")
+    trusted_network = root.get("trusted_network", False)
+    if not isinstance(trusted_network, bool):
+        raise reader.fail("trusted_network", f"must be true or false, got {trusted_network!r}", root, "trusted_network")
     keep_days = reader.number(root, "keep_days", "keep_days", 90.0)
     if keep_days <= 0:
         raise reader.fail("keep_days", "must be a positive number of days", root, "keep_days")
@@ -158,6 +161,7 @@ def parse_config(data: Any, *, source: str = "config") -> HallConfig:
         hq_hall_id=reader.optional_string(hq, "hq.hall_id", "hall_id"),
         hq_token=reader.optional_string(hq, "hq.token", "token"),
         keep_days=keep_days,
+        trusted_network=trusted_network,
     )
 
 

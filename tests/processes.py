@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -27,8 +28,10 @@ def free_port() -> int:
 class Process:
     """A ``waitwell`` subcommand as its own process, healthy before start() returns; its output in ``log``."""
 
-    def __init__(self, argv: list[str], url: str, log: Path) -> None:
+    def __init__(self, argv: list[str], url: str, log: Path, ssl_context: ssl.SSLContext | None = None) -> None:
         self.argv, self.url, self.log_path = argv, url, log
+        self.ssl_context = ssl_context
+        """For an https ``url``: the context that trusts the process's certificate."""
         self.proc: subprocess.Popen[bytes] | None = None
 
     async def start(self, timeout: float = 30.0) -> None:
@@ -38,7 +41,7 @@ class Process:
         async with aiohttp.ClientSession() as session:
             for _ in range(int(timeout / 0.05)):
                 try:
-                    async with session.get(self.url + "/healthz") as resp:
+                    async with session.get(self.url + "/healthz", ssl=self.ssl_context or True) as resp:
                         if resp.status == 200:
                             return
                 except aiohttp.ClientError:

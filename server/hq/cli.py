@@ -42,8 +42,9 @@ def _token(args: Any, configured: str | None, data_dir: Path) -> tuple[str, bool
     token = secrets.token_urlsafe(18)
     data_dir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"token": token}), encoding="utf-8")
-    os.chmod(tmp, 0o600)
+    # Private from its first byte (write-then-chmod left it readable to all for a moment).
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as out:
+        out.write(json.dumps({"token": token}))
     os.replace(tmp, path)
     return token, True
 
@@ -76,7 +77,9 @@ def run(args: Any) -> int:
     print(f"WaitWell head office on http://{args.host}:{port}, data in {data_dir}, "
           f"{'PostgreSQL at ' + args.db if args.db else 'embedded PostgreSQL'}")
     if generated:
-        print(f"  generated token (kept in {data_dir / TOKEN_FILE}): {token}")
+        # Only to a person at a terminal: under systemd stdout is the journal, readable by group adm.
+        kept = f"generated token (kept in {data_dir / TOKEN_FILE})"
+        print(f"  {kept}: {token}" if sys.stdout.isatty() else f"  {kept}, shown only on a terminal")
     print(f"  halls:  waitwell serve ... --hq http://{args.host}:{port} --hall-id ID --hq-token TOKEN")
     sys.stdout.flush()
     import psycopg

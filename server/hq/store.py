@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import psycopg
 
@@ -47,17 +47,62 @@ class StoredRecord:
     written_at: float | None = None
 
 
+Q = TypeVar("Q")
+A = TypeVar("A")
+
+
+class _GroupCommit(Generic[Q, A]):
+    """Calls from many halls' batches, run together: what arrives while one run is under way
+    waits for the next, which takes all of it (group commit, as the hall's own journal does).
+
+    500 halls forwarding every half second are ~1,000 calls a second; each alone took a
+    connection, a BEGIN and a COMMIT, and psycopg's round trips were ~40% of head office's work.
+    """
+
+    def __init__(self, run: Callable[[list[Q]], Awaitable[list[A]]]) -> None:
+        self._run = run
+        self._waiting: list[tuple[Q, asyncio.Future[A]]] = []
+        self._running = False
+
+    async def __call__(self, question: Q) -> A:
+        future: asyncio.Future[A] = asyncio.get_running_loop().create_future()
+        self._waiting.append((question, future))
+        if not self._running:
+            self._running = True
+            asyncio.get_running_loop().create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._waiting:
+                taken, self._waiting = self._waiting, []
+                try:
+                    answers = await self._run([q for q, _ in taken])
+                except Exception as exc:  # noqa: BLE001 - every caller of the group gets the error
+                    for _, future in taken:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), answer in zip(taken, answers):
+                    if not future.done():
+                        future.set_result(answer)
+        finally:
+            self._running = False
+
+
 class Store:
-    """A few connections to PostgreSQL, each call on one of them in its own transaction. Halls'
-    batches run concurrently, each on its own connection (one connection runs one transaction at
-    a time). A broken connection (the server restarted) is replaced when it is next taken, and the
-    call that found it broken raises psycopg's error."""
+    """A few connections to PostgreSQL, each call on one of them in its own transaction. A broken
+    connection (the server restarted) is replaced when it is next taken, and the call that found it
+    broken raises psycopg's error. The two calls every batch makes (its hall's last seq, then its
+    insert) are each grouped across halls: one query, one transaction for all that came meanwhile."""
 
     def __init__(self, dsn: str, connections: int = 4) -> None:
         self.dsn = dsn
         self._idle: asyncio.Queue[psycopg.AsyncConnection[Any] | None] = asyncio.Queue()
         for _ in range(connections):
             self._idle.put_nowait(None)
+        self._last_seqs: _GroupCommit[str, int] = _GroupCommit(self._last_seqs_of)
+        self._inserts: _GroupCommit[tuple[str, Sequence[StoredRecord]], None] = _GroupCommit(self._insert_all)
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
@@ -84,10 +129,14 @@ class Store:
                 await conn.close()
 
     async def last_seq(self, hall_id: str) -> int:
+        return await self._last_seqs(hall_id)
+
+    async def _last_seqs_of(self, hall_ids: list[str]) -> list[int]:
         async with self._connection() as conn:
-            cur = await conn.execute("SELECT coalesce(max(seq), 0) FROM hall_records WHERE hall_id = %s", (hall_id,))
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+            cur = await conn.execute("SELECT hall_id, max(seq) FROM hall_records WHERE hall_id = ANY(%s) "
+                                     "GROUP BY hall_id", (sorted(set(hall_ids)),))
+            found = {hall_id: int(seq) for hall_id, seq in await cur.fetchall()}
+        return [found.get(hall_id, 0) for hall_id in hall_ids]
 
     async def bodies(self, hall_id: str, first: int, last: int) -> dict[int, StoredRecord]:
         async with self._connection() as conn:
@@ -98,13 +147,19 @@ class Store:
         return {int(seq): StoredRecord(int(seq), kind, event_id, body) for seq, kind, event_id, body in rows}
 
     async def insert(self, hall_id: str, records: Sequence[StoredRecord]) -> None:
-        """Store ``records`` in one transaction; a seq already stored is left as it is."""
+        """Store ``records`` (with other halls' batches of the moment) in one transaction; a seq
+        already stored is left as it is."""
+        await self._inserts((hall_id, records))
+
+    async def _insert_all(self, batches: list[tuple[str, Sequence[StoredRecord]]]) -> list[None]:
         async with self._connection() as conn:
             async with conn.cursor() as cur:
                 await cur.executemany(
                     "INSERT INTO hall_records (hall_id, seq, kind, event_id, body, written_at) "
                     "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (hall_id, seq) DO NOTHING",
-                    [(hall_id, r.seq, r.kind, r.event_id, r.body, r.written_at) for r in records])
+                    [(hall_id, r.seq, r.kind, r.event_id, r.body, r.written_at)
+                     for hall_id, records in batches for r in records])
+        return [None] * len(batches)
 
     async def load(self, hall_id: str) -> tuple[dict[str, Any] | None, list[StoredRecord]]:
         """The hall's last snapshot and every record after it, in order (as the hall's own journal loads)."""

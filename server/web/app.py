@@ -13,6 +13,7 @@ from aiohttp import web
 
 from ..config import HallConfig
 from .hub import ClockMode, Hub, utcnow
+from .clients import TRUSTED_PROXIES
 from .forwarder import Forwarder, HQLink
 from .journal import SQLiteJournal
 from .keys import FORWARDER, HUB, SOCKETS, TOKENS
@@ -36,11 +37,12 @@ MAX_POST_BYTES = 16 * 1024 * 1024
 
 def create_app(config: HallConfig, *, data_dir: Path, tokens: Tokens, clock: ClockMode = "wall",
                wall_clock: Callable[[], datetime] = utcnow, hq: HQLink | None = None,
-               keep_days: float = DEFAULT_KEEP_DAYS) -> web.Application:
+               keep_days: float = DEFAULT_KEEP_DAYS, trusted_proxies: frozenset[str] = frozenset()) -> web.Application:
     """Return the application; the hall is rebuilt from ``data_dir`` when it starts.
 
     With ``hq``, the journal is forwarded to head office from a task beside the hub. Records older
-    than ``keep_days`` are pruned (never those head office has not acknowledged).
+    than ``keep_days`` are pruned (never those head office has not acknowledged). Requests from
+    ``trusted_proxies`` count the client they forward for (web/clients.py).
     """
     app = web.Application(client_max_size=MAX_POST_BYTES)
     metrics = Metrics()
@@ -49,6 +51,7 @@ def create_app(config: HallConfig, *, data_dir: Path, tokens: Tokens, clock: Clo
     app[HUB] = hub
     app[TOKENS] = tokens
     app[SOCKETS] = weakref.WeakSet()
+    app[TRUSTED_PROXIES] = trusted_proxies
 
     forwarder = nearby = None
     if hq is not None:

@@ -35,13 +35,20 @@ def setup_pages(app: web.Application) -> None:
         app.router.add_static("/static/", STATIC_DIR)
 
 
+TRUSTED_META = '<meta name="waitwell-trusted-network" content="">'
+"""Filled with "true" or "false" from the config's trusted_network: whether the staff page may send a
+PIN over plain HTTP to a host other than localhost (staff.js, mayCarrySecrets)."""
+
+
 def _page(file: Path) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handler(request: web.Request) -> web.StreamResponse:
         text = file.read_text(encoding="utf-8")
-        if ZONE_META in text:
-            zone = request.app[HUB].hall.tz.key
-            return web.Response(text=text.replace(ZONE_META, ZONE_META.replace('""', f'"{html.escape(zone)}"')),
-                                content_type="text/html", headers={"Cache-Control": "no-cache"})
+        hub = request.app[HUB]
+        fills = {ZONE_META: hub.hall.tz.key, TRUSTED_META: "true" if hub.config.trusted_network else "false"}
+        if any(meta in text for meta in fills):
+            for meta, value in fills.items():
+                text = text.replace(meta, meta.replace('""', f'"{html.escape(value)}"'))
+            return web.Response(text=text, content_type="text/html", headers={"Cache-Control": "no-cache"})
         return web.FileResponse(file, headers={"Cache-Control": "no-cache"})
 
     return handler

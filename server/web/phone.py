@@ -30,10 +30,12 @@ from typing import Any
 
 from aiohttp import web
 
+from ..events import text_problem
 from ..hall import Hall
 from ..ticket_view import day_end, ticket_view
 from ..waits import TicketWait
 from ..wire import hall_time
+from .clients import client_address
 from .hub import Hub, dumps
 from .keys import HUB
 from .pages import STATIC_DIR
@@ -90,27 +92,40 @@ class LinkKey:
             os.replace(tmp, path)
         return cls(hall_id, path.read_bytes())
 
-    def _mac(self, day: date, label: str) -> bytes:
-        message = f"{self.hall_id}|{day.isoformat()}|{label}".encode()
+    def _mac(self, day: date, resets: int, label: str) -> bytes:
+        # The business day as the hall names it (2026-11-30, 2026-11-30r1 after a hall.reset).
+        day_id = day.isoformat() if resets == 0 else f"{day.isoformat()}r{resets}"
+        message = f"{self.hall_id}|{day_id}|{label}".encode()
         return hmac.new(self._secret, message, hashlib.sha256).digest()[:MAC_BYTES]
 
-    def token(self, day: date, label: str) -> str:
-        raw = self._mac(day, label) + day.toordinal().to_bytes(3, "big") + label.encode()
+    def token(self, day: date, label: str, resets: int = 0) -> str:
+        """The link of ``label`` on the business day ``day`` after ``resets`` hall.resets.
+
+        After a reset the labels start again (A001 …): the reset count is part of the day, so a
+        morning link never opens the afternoon's ticket of the same label. It rides after the
+        label behind a NUL (no label holds one); links of a day with no reset keep their form.
+        """
+        part = label if resets == 0 else f"{label}\x00{resets}"
+        raw = self._mac(day, resets, label) + day.toordinal().to_bytes(3, "big") + part.encode()
         return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
-    def open(self, token: str) -> tuple[date, str] | None:
-        """The day and label of a genuine token; ``None`` for anything else."""
+    def open(self, token: str) -> tuple[date, int, str] | None:
+        """The day, the resets before it and the label of a genuine token; ``None`` for anything else."""
         if not 0 < len(token) <= 128:
             return None
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-            mac, day_bytes, label = raw[:MAC_BYTES], raw[MAC_BYTES:MAC_BYTES + 3], raw[MAC_BYTES + 3:].decode()
+            mac, day_bytes, part = raw[:MAC_BYTES], raw[MAC_BYTES:MAC_BYTES + 3], raw[MAC_BYTES + 3:].decode()
             day = date.fromordinal(int.from_bytes(day_bytes, "big"))
+            label, _, reset_text = part.partition("\x00")
+            resets = int(reset_text) if reset_text else 0
+            if reset_text and str(resets) != reset_text:  # one spelling per link: "1", never "01" or "+1"
+                return None
         except (binascii.Error, ValueError, UnicodeDecodeError, OverflowError):
             return None
-        if not label or not hmac.compare_digest(mac, self._mac(day, label)):
+        if not label or resets < 0 or not hmac.compare_digest(mac, self._mac(day, resets, label)):
             return None
-        return day, label
+        return day, resets, label
 
 
 class Outlooks:
@@ -178,9 +193,10 @@ PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Rob
 """The token is in the URL: no cache keeps the page, no Referer carries it to another site."""
 
 
-def _business_day(hub: Hub) -> date:
+def _business_day(hub: Hub) -> tuple[date, int]:
+    """The hall's business day and the hall.resets within it (a reset starts the labels again)."""
     hall = hub.hall
-    return hall.day or hub.now().astimezone(hall.tz).date()
+    return (hall.day, hall.resets) if hall.day else (hub.now().astimezone(hall.tz).date(), 0)
 
 
 def _expires_at(hub: Hub, day: date) -> str | None:
@@ -194,9 +210,12 @@ async def ticket_link(request: web.Request) -> web.Response:
     label = request.match_info["label"]
     if not label.strip() or len(label) > MAX_LABEL:
         return _error(400, "invalid_label", f"a ticket label is 1 to {MAX_LABEL} characters")
+    problem = text_problem(label)
+    if problem is not None:  # the queue system would have had it refused as an event's ticket too
+        return _error(400, "invalid_label", f"the ticket label {problem}")
     hub = request.app[HUB]
-    day = _business_day(hub)
-    token = request.app[PHONE].key.token(day, label)
+    day, resets = _business_day(hub)
+    token = request.app[PHONE].key.token(day, label, resets)
     return web.json_response({"url": f"/t/{token}", "expires_at": _expires_at(hub, day)}, dumps=dumps)
 
 
@@ -205,10 +224,10 @@ def _error(status: int, code: str, message: str) -> web.Response:
                              headers=PRIVATE)
 
 
-def _check(request: web.Request) -> tuple[date, str] | web.Response:
+def _check(request: web.Request) -> tuple[date, int, str] | web.Response:
     """The ticket behind the request's token, or the answer: 429, 404 (tells nothing) or 410."""
     phone = request.app[PHONE]
-    remote = request.remote or "unknown"
+    remote = client_address(request)
     refused = phone.limits.refusal(remote)
     if refused is not None:
         log.warning("phone page request from %s refused: rate limit (/t/…)", remote)
@@ -217,8 +236,8 @@ def _check(request: web.Request) -> tuple[date, str] | web.Response:
     if opened is None:
         phone.limits.misses.failed(remote)
         raise web.HTTPNotFound()
-    day, label = opened
-    if day < _business_day(request.app[HUB]):
+    day, resets, label = opened
+    if (day, resets) < _business_day(request.app[HUB]):
         return web.json_response({"error": {"code": "expired", "message": "this ticket link was for an "
                                              "earlier business day"}, "expired": True}, status=410,
                                  dumps=dumps, headers=PRIVATE)
@@ -251,7 +270,7 @@ async def phone_status(request: web.Request) -> web.Response:
     checked = _check(request)
     if isinstance(checked, web.Response):
         return checked
-    day, label = checked
+    day, _, label = checked
     return web.json_response(_view(request, label, day), dumps=dumps, headers=PRIVATE)
 
 
@@ -263,7 +282,7 @@ async def phone_events(request: web.Request) -> web.StreamResponse:
     checked = _check(request)
     if isinstance(checked, web.Response):
         return checked
-    day, label = checked
+    day, resets, label = checked
     hub = request.app[HUB]
     closing = request.app[PHONE].closing
     response = web.StreamResponse(headers={**PRIVATE, "Content-Type": "text/event-stream",
@@ -275,7 +294,7 @@ async def phone_events(request: web.Request) -> web.StreamResponse:
     with contextlib.suppress(ConnectionError):
         await response.write(b"retry: 3000\n\n")
         while not closing.is_set():
-            if day < _business_day(hub):
+            if (day, resets) < _business_day(hub):
                 await response.write(b"event: expired\ndata: {}\n\n")
                 break
             key = (id(hub.hall), hub.hall.version, hub.hall.now)

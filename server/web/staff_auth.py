@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from .clients import client_address
 from .hub import dumps
 from .keys import HUB, TOKENS
 from .tokens import request_token, token_matches
@@ -88,7 +89,7 @@ def _match_pin(pins: dict[str, str], given: str) -> str | None:
 async def staff_login(request: web.Request) -> web.Response:
     """``POST /api/staff/login`` ``{"pin": "2468"}`` -> ``{"token", "name"}``."""
     limiter = request.app[LIMITER]
-    remote = request.remote or "unknown"
+    remote = client_address(request)
     wait = limiter.retry_after(remote)
     if wait is not None:
         return _error(429, "too_many_attempts",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from ..config import HallConfig
 __all__ = ["Tokens", "resolve_tokens", "request_token", "token_matches"]
 
 TOKENS_FILE = "tokens.json"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,9 @@ def resolve_tokens(config: HallConfig, data_dir: Path, *, queue: str | None = No
     stored: dict[str, str] = {}
     if stored_path.exists():
         stored = json.loads(stored_path.read_text(encoding="utf-8"))
+        if stored_path.stat().st_mode & 0o077:  # copied or restored with the wrong mode
+            log.warning("%s was readable by other users: made private (0600)", stored_path)
+            os.chmod(stored_path, 0o600)
     chosen: dict[str, str] = {}
     generated = []
     for name, cli, env, configured in (
@@ -54,8 +60,11 @@ def resolve_tokens(config: HallConfig, data_dir: Path, *, queue: str | None = No
     if generated:
         data_dir.mkdir(parents=True, exist_ok=True)
         tmp = stored_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(stored, indent=2), encoding="utf-8")
-        os.chmod(tmp, 0o600)
+        # Created 0600: never readable by others, not even between a write and a chmod.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # a leftover .tmp keeps its old mode through O_CREAT
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(json.dumps(stored, indent=2))
         os.replace(tmp, stored_path)
     display = os.environ.get("WAITWELL_DISPLAY_TOKEN") or config.display_token
     return Tokens(queue=chosen["queue"], staff=chosen["staff"], display=display, generated=tuple(generated))

@@ -75,9 +75,11 @@ class ForecastKeeper:
             if finished is not None and waits:
                 self.history.add_day(finished, waits.values())
                 self._save()
+        # Keyed by the day id too: after a hall.reset the labels start again (A001 …) within the date.
         for ticket in hall.tickets.values():
             if ticket.first_wait_s is not None and ticket.issued_at is not None:
-                self._waits[ticket.label] = (local_seconds(ticket.issued_at, hall.tz), ticket.first_wait_s)
+                self._waits[f"{hall.day_id}/{ticket.label}"] = (local_seconds(ticket.issued_at, hall.tz),
+                                                                ticket.first_wait_s)
 
     def day_ending(self, hall: Hall) -> None:
         """The hub is about to turn the day (or reset it): copy the day's waits and keep them on disk."""

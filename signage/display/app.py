@@ -21,6 +21,7 @@ from signage.display.chime import Chime
 from signage.display.text import TextRenderer, cache_bytes_for
 from signage.display.zones import ZONES, Layout, Painter, layout
 from signage.feed import Feed
+from signage.sd_notify import Notifier
 from signage.state import DisplayState
 from signage.view import View, build_view
 
@@ -238,6 +239,7 @@ class DisplayApp:
         voice: VoiceBank | None = None,
         voice_lang: str = "both",
         voice_max_age_s: float | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         self.url = url
         self.content_dir = content_dir
@@ -251,6 +253,7 @@ class DisplayApp:
         self.voice = voice
         self.voice_lang = voice_lang
         self.voice_max_age_s = voice_max_age_s
+        self.notifier = notifier if notifier is not None else Notifier.from_env()
         self._wake = asyncio.Event()
         self._pending_trace: int | None = None
         self.screen: Screen | None = None
@@ -306,6 +309,7 @@ class DisplayApp:
         started = self.monotonic()
         next_poll = started + CONTENT_POLL_S
         first_state_at: float | None = None
+        first_frame = True
         try:
             while True:
                 for event in pygame.event.get():
@@ -331,6 +335,12 @@ class DisplayApp:
                 screen.speak(mono, wall)
                 if dirty:
                     pygame.display.update(dirty)
+                # Pinged from the frame loop itself, after the frame: a screen stuck drawing (a
+                # wedged driver, a hung update) stops pinging and systemd restarts it.
+                if first_frame:
+                    first_frame = False
+                    self.notifier.ready()
+                self.notifier.ping(mono)
                 if pending is not None and self.trace is not None:
                     self.trace.write(f"{pending} {time.monotonic():.6f}\n")
                     self.trace.flush()

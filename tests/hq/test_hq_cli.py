@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import stat
 import subprocess
 import sys
 
@@ -28,3 +30,15 @@ def test_a_postgresql_it_cannot_reach_is_one_line_and_exit_1(tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip().startswith("waitwell hq: cannot use PostgreSQL: ")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_generated_token_goes_to_a_private_file_and_never_into_a_log(tmp_path):
+    """Under systemd stdout is the journal: the token head office made is printed only to a terminal."""
+    data_dir = tmp_path / "hq"
+    done = run_hq("--db", f"postgresql://postgres@127.0.0.1:{free_port()}/none", "--data-dir", str(data_dir),
+                  "--log-level", "CRITICAL")
+    token_file = data_dir / "hq-token.json"
+    token = json.loads(token_file.read_text())["token"]
+    assert token not in done.stdout and token not in done.stderr
+    assert "shown only on a terminal" in done.stdout
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import os
@@ -44,7 +45,7 @@ def test_a_token_opens_to_its_day_and_label_and_nothing_else(tmp_path):
     """A token carries its day and label under the MAC; altering any byte, or another key, voids it."""
     key = LinkKey.load("hall-1", tmp_path)
     token = key.token(date(2026, 11, 30), "A023")
-    assert key.open(token) == (date(2026, 11, 30), "A023")
+    assert key.open(token) == (date(2026, 11, 30), 0, "A023")
     assert len(token) >= 80 // 6  # at least 80 bits of MAC, in base64
     for i in range(len(token)):
         altered = token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1:]
@@ -164,6 +165,32 @@ async def test_a_link_of_an_earlier_day_is_410_expired(server):
     assert status == 410 and json.loads(text)["error"]["code"] == "expired"
     _, today = await link(server, "A001")
     assert today["url"] != body["url"] and (await get(server, today["url"] + "/status"))[0] == 200
+
+
+async def test_a_link_from_before_a_hall_reset_never_shows_the_new_ticket_of_its_label(server):
+    """A reset starts the labels again: the morning's A001 link is 410, not the afternoon's A001."""
+    await open_hall(server, 1)
+    _, morning = await link(server, "A001")
+    await server.post([raw("hall.reset", at(60)),
+                       raw("window.opened", at(61), window="1"),
+                       raw("ticket.issued", at(62), ticket="A001", service="quick")])
+    status, text, _ = await get(server, morning["url"] + "/status")
+    assert status == 410 and json.loads(text)["error"]["code"] == "expired"
+    _, afternoon = await link(server, "A001")
+    assert afternoon["url"] != morning["url"] and (await get(server, afternoon["url"] + "/status"))[0] == 200
+
+
+def test_a_token_carries_the_resets_of_its_day_and_a_day_without_one_keeps_its_old_form(tmp_path):
+    """Links printed before resets counted (none in them) still open, as the day's first part;
+    one after two resets opens as such, in one spelling only."""
+    key = LinkKey.load("hall-1", tmp_path)
+    plain = key.token(date(2026, 11, 30), "A023")
+    assert key.open(plain) == (date(2026, 11, 30), 0, "A023")
+    after = key.token(date(2026, 11, 30), "A023", resets=2)
+    assert after != plain and key.open(after) == (date(2026, 11, 30), 2, "A023")
+    raw_after = base64.urlsafe_b64decode(after + "=" * (-len(after) % 4))
+    respelled = base64.urlsafe_b64encode(raw_after[:-1] + b"02").rstrip(b"=").decode()
+    assert key.open(respelled) is None
 
 
 async def test_the_event_stream_sends_each_change_and_says_expired_at_the_day_turn(server):

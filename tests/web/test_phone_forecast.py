@@ -114,3 +114,26 @@ async def test_a_day_is_learned_even_when_nobody_looked_before_it_turned(tmp_pat
         assert cells[(0, 9)]["typical_wait_s"] == 25 * 60
     finally:
         await stop_server(third)
+
+
+async def test_a_reset_day_teaches_the_waits_before_and_after_it(server):
+    """A hall.reset mid-morning starts the labels again (A001 …): the day's lesson keeps both parts."""
+    def t(hhmm: str) -> datetime:
+        return datetime.fromisoformat(f"2026-11-16T{hhmm}:00").replace(tzinfo=CST)
+
+    def visits(pairs):
+        events = [raw("window.opened", t(pairs[0][0]), window="1")]
+        for n, (taken, called) in enumerate(pairs, start=1):
+            events += [raw("ticket.issued", t(taken), ticket=f"A{n:03}", service="quick"),
+                       raw("ticket.called", t(called), ticket=f"A{n:03}", window="1"),
+                       raw("ticket.served", t(called) + timedelta(seconds=30), ticket=f"A{n:03}", window="1")]
+        return sorted(events, key=lambda e: e["at"])
+
+    await server.post(visits([("09:00", "09:10"), ("09:05", "09:20")]))
+    await server.post([raw("hall.reset", t("09:40"))])
+    await server.post(visits([("10:00", "10:05"), ("10:02", "10:06")]))
+    await server.post([raw("window.opened", datetime(2026, 11, 17, 9, 0, tzinfo=CST), window="1")])
+    learned = await forecast(server)
+    assert learned["days"] == 1
+    cells = {(c["weekday"], c["hour"]): c for c in learned["cells"]}
+    assert cells[(0, 9)]["tickets"] == 2 and cells[(0, 10)]["tickets"] == 2

@@ -31,6 +31,8 @@
     too_many: { zh: "错误次数过多，请稍后再试。", en: "Too many wrong PINs: try again in a minute." },
     need_name: { zh: "请填写你的名字，确认提醒时会显示。", en: "Please enter your name: it is shown when you take an alert." },
     net_error: { zh: "无法连接服务器，请检查网络。", en: "Cannot reach the server: check the network." },
+    insecure: { zh: "连接未加密：PIN 和令牌不会以明文发送。请使用 https:// 地址（或由管理员在 hall.yaml 中设置 trusted_network）。",
+                en: "This connection is not encrypted: the PIN and token are not sent in clear text. Use the https:// address (or the administrator sets trusted_network in hall.yaml)." },
     ack: { zh: "我来处理", en: "I'm on it" },
     ack_sending: { zh: "提交中…", en: "Sending…" },
     taken_by: { zh: "{name} 已接手", en: "{name} is on it" },
@@ -149,11 +151,26 @@
     showSignIn(null);
   }
 
+  /* A PIN or token typed here must not cross the hall's Wi-Fi in clear text: over plain HTTP it
+   * goes only to this device itself, or where the hall config says the network is trusted (the
+   * server fills the meta tag from trusted_network). */
+  function mayCarrySecrets() {
+    if (window.location.protocol === "https:") return true;
+    const host = window.location.hostname;
+    if (host === "localhost" || host.endsWith(".localhost") || host === "[::1]" || /^127\./.test(host)) return true;
+    const meta = document.querySelector('meta[name="waitwell-trusted-network"]');
+    return !!meta && meta.getAttribute("content") === "true";
+  }
+
   $("pin-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     unlockAudio();
     const pin = $("pin").value.trim();
     if (!pin) return;
+    if (!mayCarrySecrets()) {
+      $("pin").value = "";
+      return showSignIn("insecure");
+    }
     let result;
     try {
       result = await W.postJSON("/api/staff/login", { pin: pin });
@@ -175,6 +192,10 @@
     const name = $("name").value.trim();
     if (!token) return;
     if (!name) return showSignIn("need_name");
+    if (!mayCarrySecrets()) {
+      $("token").value = "";
+      return showSignIn("insecure");
+    }
     try {
       await W.getJSON("/api/staff/hall", token);
     } catch (e) {
@@ -697,6 +718,6 @@
   } else {
     const stored = W.loadStaff();
     if (stored && stored.name) signIn(stored);
-    else showSignIn(null);
+    else showSignIn(mayCarrySecrets() ? null : "insecure");
   }
 })();
