@@ -25,7 +25,6 @@ from tests.web.conftest import QUEUE, STAFF, FakeClock
 
 async def test_the_link_goes_online_late_offline_and_online_again(tmp_path, database):
     hq = hq_process(tmp_path / "hq", free_port(), db=database)
-    await hq.start()
     mode = "pass"
 
     async def wan(request: web.Request) -> web.StreamResponse:
@@ -42,17 +41,22 @@ async def test_the_link_goes_online_late_offline_and_online_again(tmp_path, data
                     "Content-Type": "application/json"}) as resp:
                 return web.Response(body=await resp.read(), status=resp.status, content_type="application/json")
 
-    wan_runner, wan_url = await start_wan("/api/halls/{hall_id}/journal", wan)
-
-    clock = FakeClock(datetime.now(timezone.utc))
-    hall_app = create_app(load_config(), data_dir=tmp_path / "hall", tokens=Tokens(queue=QUEUE, staff=STAFF, display=None),
-                          clock="event", wall_clock=clock, hq=HQLink(wan_url, "h1", HQ_TOKEN))
-    hall_runner = web.AppRunner(hall_app)
-    await hall_runner.setup()
-    hall_port = free_port()
-    await web.TCPSite(hall_runner, "127.0.0.1", hall_port).start()
-    hall = f"http://127.0.0.1:{hall_port}"
+    runners: list[web.AppRunner] = []  # cleaned up last to first
     try:
+        await hq.start()
+        wan_runner, wan_url = await start_wan("/api/halls/{hall_id}/journal", wan)
+        runners.append(wan_runner)
+
+        clock = FakeClock(datetime.now(timezone.utc))
+        hall_app = create_app(load_config(), data_dir=tmp_path / "hall",
+                              tokens=Tokens(queue=QUEUE, staff=STAFF, display=None), clock="event",
+                              wall_clock=clock, hq=HQLink(wan_url, "h1", HQ_TOKEN))
+        hall_runner = web.AppRunner(hall_app)
+        await hall_runner.setup()
+        runners.insert(0, hall_runner)
+        hall_port = free_port()
+        await web.TCPSite(hall_runner, "127.0.0.1", hall_port).start()
+        hall = f"http://127.0.0.1:{hall_port}"
         async with aiohttp.ClientSession() as session:
             async def hq_state() -> dict:
                 async with session.get(hall + "/api/state", headers={"Authorization": f"Bearer {STAFF}"}) as resp:
@@ -84,6 +88,6 @@ async def test_the_link_goes_online_late_offline_and_online_again(tmp_path, data
             online = await wait_for(lambda: link_is("online"), timeout=20)
             assert online["acknowledged_seq"] > acknowledged
     finally:
-        await hall_runner.cleanup()
-        await wan_runner.cleanup()
+        for runner in runners:
+            await runner.cleanup()
         hq.stop()
