@@ -13,6 +13,7 @@ from .hall import Hall, TicketStatus
 __all__ = [
     "alert_json",
     "alert_message",
+    "busy",
     "display_state",
     "hall_state",
     "hall_time",
@@ -57,6 +58,15 @@ def snapshot_message(hall: Hall) -> dict[str, Any]:
             "at": hall_time(hall.now, hall.tz), "timezone": hall.config.timezone}
 
 
+def busy(hall: Hall) -> bool:
+    """The lobby's busy notice is up: staff are asked to open windows (an open_windows alert is active).
+
+    The one rule for ``alerts.open_windows`` of display.state and for asking head office which
+    nearby halls are calmer (server/web/nearby.py).
+    """
+    return any(a.kind is AlertKind.OPEN_WINDOWS for a in hall.active_alerts())
+
+
 def display_state(hall: Hall, seq: int, now: datetime) -> dict[str, Any]:
     """Return the lobby screens' ``display.state``: no personal data, calls newest first.
 
@@ -92,7 +102,7 @@ def display_state(hall: Hall, seq: int, now: datetime) -> dict[str, Any]:
         "services": services,
         "waiting_total": len(hall.waiting),
         "open_windows": hall.open_window_count(),
-        "alerts": {"open_windows": any(a.kind is AlertKind.OPEN_WINDOWS for a in hall.active_alerts())},
+        "alerts": {"open_windows": busy(hall)},
         "care_first_min": hall.config.alerts.care_first_min,
     }
 

@@ -10,7 +10,7 @@ from typing import Any
 from signage.errors import InvalidState
 
 
-__all__ = ["Call", "Service", "HallInfo", "DisplayState", "parse_message", "parse_state", "STATE_TYPE", "CARE_FIRST_MIN"]
+__all__ = ["Call", "Service", "HallInfo", "NearbyHall", "DisplayState", "parse_message", "parse_state", "STATE_TYPE", "CARE_FIRST_MIN"]
 
 STATE_TYPE = "display.state"
 # A server from before the field existed: the hall config's default threshold.
@@ -59,6 +59,19 @@ class HallInfo:
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class NearbyHall:
+    """A calmer nearby hall, live from head office (display.state ``nearby``)."""
+
+    name: str
+    name_en: str
+    distance: str
+    waiting: int
+    expected_wait_s: float
+    as_of: datetime
+    """When head office last heard from it, in this hall's offset."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class DisplayState:
     """A full display.state: everything a lobby screen shows from the server."""
 
@@ -74,6 +87,8 @@ class DisplayState:
     """The hall's care threshold: a wait past it is "over" (coloured as such)."""
     quiet_hours: tuple[str, str] | None = None
     """The next quiet hours, as words ("明天 14:00–16:00", "tomorrow 14:00–16:00"), for the ticker."""
+    nearby: tuple[NearbyHall, ...] | None = None
+    """Calmer nearby halls while busy; None: no live list, the content's static nearby halls are shown."""
 
 
 def _get(d: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
@@ -178,6 +193,7 @@ def parse_state(msg: Mapping[str, Any]) -> DisplayState:
         busy=isinstance(alerts, dict) and alerts.get("open_windows") is True,
         care_first_min=float(care),
         quiet_hours=_quiet_hours(msg.get("quiet_hours")),
+        nearby=_nearby(msg.get("nearby")),
     )
 
 
@@ -186,6 +202,29 @@ def _quiet_hours(value: Any) -> tuple[str, str] | None:
     if isinstance(value, dict) and isinstance(value.get("zh"), str) and isinstance(value.get("en"), str):
         return value["zh"], value["en"]
     return None
+
+
+def _nearby(value: Any) -> tuple[NearbyHall, ...] | None:
+    """Optional: not a list is no live list; an off-contract hall in it is left out (the page's rule too)."""
+    if not isinstance(value, list):
+        return None
+    out = []
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or type(item.get("waiting")) is not int:
+            continue
+        wait, raw = item.get("expected_wait_s"), item.get("as_of")
+        try:
+            as_of = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+        except ValueError:
+            continue
+        if as_of is None:
+            continue
+        if isinstance(wait, bool) or not isinstance(wait, (int, float)) or as_of.tzinfo is None:
+            continue
+        out.append(NearbyHall(name=item["name"], name_en=str(item.get("name_en") or item["name"]),
+                              distance=str(item.get("distance") or ""), waiting=item["waiting"],
+                              expected_wait_s=float(wait), as_of=as_of))
+    return tuple(out)
 
 
 def parse_message(msg: Any) -> DisplayState | None:

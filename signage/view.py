@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from signage.calls import Banner
 from signage.content import ScreenConfig
 from signage.playlist import Slide, SlideAt
-from signage.state import Call, DisplayState
+from signage.state import Call, DisplayState, NearbyHall
 
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "window_text",
     "hall_now",
     "ticker_items",
+    "nearby_text",
     "build_view",
 ]
 
@@ -258,15 +259,21 @@ def _dates(t: datetime) -> tuple[str, str]:
     )
 
 
-def ticker_items(screen: ScreenConfig, busy: bool,
-                 quiet_hours: tuple[str, str] | None = None) -> list[tuple[str, str]]:
-    """Return the ticker pages: tips, or the busy-hall suggestions while busy; and the next quiet hours."""
+def ticker_items(screen: ScreenConfig, busy: bool, quiet_hours: tuple[str, str] | None = None,
+                 nearby: tuple[NearbyHall, ...] | None = None) -> list[tuple[str, str]]:
+    """Return the ticker pages: tips, or the busy-hall suggestions while busy; and the next quiet hours.
+
+    While busy, ``nearby`` (live from head office) replaces the content's static nearby halls;
+    None (no head office, or its answer too old) leaves them.
+    """
     quiet = [(f"{quiet_hours[0]} 等候较少", f"Shorter waits {quiet_hours[1]}")] if quiet_hours else []
     if not busy:
         return ([(t.zh, t.en) for t in screen.tips] or [("欢迎光临", "Welcome")]) + quiet
     items = [("当前办理人数较多，请耐心等候，或使用以下方式快速办理", "We are very busy — these may be quicker for you:")]
     items += quiet
     items += [(t.zh, t.en) for t in screen.self_service]
+    if nearby is not None:
+        return items + [nearby_text(n) for n in nearby]
     for b in screen.nearby:
         zh = f"附近营业厅：{b.name}　{b.address}"
         en = f"Nearby: {b.name_en or b.name}, {b.address_en or b.address}"
@@ -278,6 +285,15 @@ def ticker_items(screen: ScreenConfig, busy: bool,
             en += f", tel. {b.phone}"
         items.append((zh, en))
     return items
+
+
+def nearby_text(n: NearbyHall) -> tuple[str, str]:
+    """A live nearby hall's ticker page: name, distance, how many wait, the wait and as of when."""
+    wait = format_wait(n.waiting, n.expected_wait_s, None) or ("", "")
+    where_zh, where_en = (f"（{n.distance}）", f" ({n.distance})") if n.distance else ("", "")
+    as_of = f"{n.as_of.hour:02d}:{n.as_of.minute:02d}"
+    return (f"附近营业厅：{n.name}{where_zh}　{n.waiting} 人等候 · {wait[0]} · 截至 {as_of}",
+            f"Nearby: {n.name_en}{where_en}: {n.waiting} waiting · {wait[1]} · as of {as_of}")
 
 
 def build_view(
@@ -370,7 +386,8 @@ def build_view(
     )
 
     busy = state.busy if state is not None else False
-    items = ticker_items(screen, busy, state.quiet_hours if state is not None else None)
+    items = ticker_items(screen, busy, state.quiet_hours if state is not None else None,
+                         state.nearby if state is not None else None)
     page = int(mono_now // screen.ticker_page_seconds) % len(items)
     ticker = TickerView(items[page][0], items[page][1], busy, page, len(items))
 

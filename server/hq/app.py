@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 
 from ..web.hub import dumps, utcnow
 from ..web.tokens import request_token
-from .chain import BadBatch, Chain, Refused, parse_batch
+from .chain import BadBatch, Chain, Refused, parse_batch, parse_start
 from .report import Day, to_csv
 from .pg import EmbeddedPostgres
 from .settings import HALL_ID, HQSettings
@@ -156,6 +156,7 @@ async def _post_journal(request: web.Request) -> web.Response:
     try:
         data = json.loads(await request.read())
         records = parse_batch(data)
+        start = parse_start(data)
     except web.HTTPRequestEntityTooLarge:
         return _error(413, "body_too_large", f"the batch is over {MAX_POST_BYTES} bytes; send fewer records")
     except (ValueError, RecursionError):
@@ -164,7 +165,7 @@ async def _post_journal(request: web.Request) -> web.Response:
         return _error(400, "bad_batch", str(exc))
     chain = request.app[CHAIN]
     try:
-        stored, new = await chain.receive(hall_id, records, request.app[CLOCK]())
+        stored, new = await chain.receive(hall_id, records, request.app[CLOCK](), start=start)
     except Refused as exc:
         log.warning("hall %s: batch refused (%s): stored %d, sent %d", hall_id, exc.code, exc.stored_seq, exc.sent_seq)
         return _error(409, exc.code, exc.message, stored_seq=exc.stored_seq, sent_seq=exc.sent_seq)

@@ -4,6 +4,8 @@ What a batch must be (else :class:`BadBatch`, nothing stored): records with cons
 1 up, each a known kind with an object body. What it must fit (else :class:`Refused`, 409, nothing
 stored): its first seq at most one past the last stored (no gap), and every seq already stored
 holding the same record (a hall restored from an old backup writes new records under old seqs).
+One gap is taken: a batch marked ``start`` to a head office that holds nothing for the hall (a
+hall that pruned its journal before it joined sends from its oldest kept record).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from .settings import HQSettings
 from .store import Store, StoredRecord, canonical
 
 
-__all__ = ["Chain", "BadBatch", "Refused", "parse_batch", "link_of", "KINDS"]
+__all__ = ["Chain", "BadBatch", "Refused", "parse_batch", "parse_start", "link_of", "KINDS"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,14 @@ def parse_batch(data: Any) -> list[StoredRecord]:
     return out
 
 
+def parse_start(data: Any) -> bool:
+    """The batch's ``start`` mark: the hall's journal holds nothing before its first record (pruned)."""
+    start = data.get("start", False) if isinstance(data, dict) else False
+    if not isinstance(start, bool):
+        raise BadBatch("'start' must be true or false")
+    return start
+
+
 def link_of(last_seen: datetime | None, now: datetime) -> str:
     if last_seen is None:
         return "offline"
@@ -116,8 +126,12 @@ class Chain:
             self._replicas[hall_id] = replica
         return replica
 
-    async def receive(self, hall_id: str, records: list[StoredRecord], now: datetime) -> tuple[int, int]:
-        """Store and replay a batch; return the highest seq stored for the hall and how many were new."""
+    async def receive(self, hall_id: str, records: list[StoredRecord], now: datetime, *,
+                      start: bool = False) -> tuple[int, int]:
+        """Store and replay a batch; return the highest seq stored for the hall and how many were new.
+
+        ``start``: the hall has nothing before the batch; taken past seq 1 only while nothing is stored.
+        """
         async with self._lock(hall_id):
             replica = await self._replica(hall_id)
             stored = await self.store.last_seq(hall_id)
@@ -125,7 +139,8 @@ class Chain:
             if not records:
                 return stored, 0
             first = records[0].seq
-            if first > stored + 1:
+            joining = start and stored == 0 and first > 1
+            if first > stored + 1 and not joining:
                 raise Refused("gap", f"head office holds this hall's records up to seq {stored}; the batch "
                               f"starts at {first}: send from {stored + 1}", stored, first)
             old = [r for r in records if r.seq <= stored]
@@ -141,6 +156,9 @@ class Chain:
             new = [r for r in records if r.seq > stored]
             if new:
                 await self.store.insert(hall_id, new)
+                if joining:
+                    log.info("hall %s joins from seq %d (it holds nothing before)", hall_id, first)
+                    replica.partial = replica.last_seq == 0
                 if replica.last_seq != stored:  # another process wrote the store: read it again
                     del self._replicas[hall_id]
                     replica = await self._replica(hall_id)
@@ -220,7 +238,8 @@ class Chain:
         return max(days) if days else None
 
     async def nearby(self, hall_id: str, now: datetime) -> list[dict[str, Any]]:
-        """The halls HQ.yaml names near ``hall_id``, each as /api/halls has it, with its expected wait per service."""
+        """The halls HQ.yaml names near ``hall_id``, each as /api/halls has it, with its distance and its
+        expected wait per service."""
         entry = self.settings.halls.get(hall_id)
         out = []
         for other in entry.nearby if entry else ():
@@ -236,6 +255,7 @@ class Chain:
                                      "name_en": service.name_en if service else service_id,
                                      "expected_wait_s": estimate.expected_s if estimate else None})
             row["at"] = replica.hall.now.isoformat() if replica is not None and replica.hall.now else None
+            row["distance"] = entry.distances.get(other) if entry else None
             row["services"] = services
             out.append(row)
         return out

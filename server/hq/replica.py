@@ -5,7 +5,9 @@ wrote them: a snapshot is the base a new day's hall is built from (the live hall
 the snapshot is its own export); a config record after it names the settings the day runs on,
 and a hall on other settings is rebuilt from that snapshot under them. A replica rebuilt from
 the store is built as the hall rebuilds itself from its journal: the last snapshot, the first
-config record after it, then the rest.
+config record after it, then the rest. A hall that joined with a pruned journal (its first record
+past seq 1) is replayed from mid-stream, so its first day is partial: its first snapshot record
+then replaces the replica's hall, as the hall's own restart would build it.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class HallReplica:
         self.last_seq = 0
         self.last_seen_at: datetime | None = None
         self._applied_since_snapshot = 0
+        self.partial = False
+        """Built from a stream that starts past seq 1 with no snapshot yet: not yet the hall's own."""
 
     def rebuild(self, snapshot: dict[str, Any] | None, records: list[StoredRecord]) -> None:
         decoded = [(r.seq, _record(r)) for r in records]
@@ -50,6 +54,7 @@ class HallReplica:
         if snapshot is not None:
             self.hall.restore_snapshot(snapshot)
         self._applied_since_snapshot = 0
+        self.partial = snapshot is None and bool(records) and records[0].seq > 1
         for seq, record in decoded:
             if record.kind != "config":
                 self._apply(record)
@@ -61,6 +66,11 @@ class HallReplica:
         if decoded.kind == "snapshot":
             self.snapshot = decoded.body
             self._applied_since_snapshot = 0
+            if self.partial:
+                # What came before was part of a day: from here on, the hall as it rebuilds itself.
+                self.hall = Hall(self._config_with(self.settings))
+                self.hall.restore_snapshot(decoded.body)
+                self.partial = False
         elif decoded.kind == "config":
             self._configure(decoded.body.get("settings"))
         else:

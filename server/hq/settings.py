@@ -8,7 +8,7 @@ halls:
     name: 上海南京路营业厅
     name_en: Shanghai Nanjing Rd
     region: east
-    nearby: [sh-002]
+    nearby: [sh-002, {id: sh-003, distance: 约800米}]   # a hall id, or one with its distance as shown
 ```
 """
 
@@ -37,6 +37,8 @@ class HallEntry:
     name_en: str | None = None
     region: str | None = None
     nearby: tuple[str, ...] = ()
+    distances: dict[str, str] = field(default_factory=dict)
+    """Per nearby hall id, its distance as the lobby shows it ("约800米"), when HQ.yaml gives one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +79,33 @@ def load_settings(path: Path | None) -> HQSettings:
         strings = {key: item.get(key) for key in ("name", "name_en", "region")}
         if any(v is not None and not isinstance(v, str) for v in strings.values()):
             raise ConfigError(f"{where}: name, name_en and region are strings")
-        nearby = item.get("nearby") or []
-        if not isinstance(nearby, list) or not all(isinstance(x, str) for x in nearby):
-            raise ConfigError(f"{where}: 'nearby' is a list of hall ids")
+        nearby, distances = _nearby(item.get("nearby") or [], where)
         if token:
             tokens.add(token)
         halls[hall_id] = HallEntry(hall_id, token, strings["name"], strings["name_en"], strings["region"],
-                                   tuple(nearby))
+                                   nearby, distances)
     token = data.get("token")
     if token is not None and not isinstance(token, str):
         raise ConfigError(f"{path}: 'token' must be a string (quote it)")
     return HQSettings(token=token, halls=halls)
+
+
+def _nearby(value: Any, where: str) -> tuple[tuple[str, ...], dict[str, str]]:
+    """``nearby``: hall ids, each bare or as ``{id, distance}``."""
+    ids: list[str] = []
+    distances: dict[str, str] = {}
+    problem = f"{where}: 'nearby' is a list of hall ids, or of {{id: ..., distance: ...}} with strings"
+    if not isinstance(value, list):
+        raise ConfigError(problem)
+    for item in value:
+        if isinstance(item, dict):
+            if set(item) - {"id", "distance"} or not isinstance(item.get("id"), str) \
+                    or not isinstance(item.get("distance", ""), str):
+                raise ConfigError(problem)
+            if item.get("distance"):
+                distances[item["id"]] = item["distance"]
+            item = item["id"]
+        if not isinstance(item, str):
+            raise ConfigError(problem)
+        ids.append(item)
+    return tuple(ids), distances

@@ -18,6 +18,7 @@ from .forwarder import Forwarder, HQLink
 from .journal import SQLiteJournal
 from .keys import FORWARDER, HUB, SOCKETS, TOKENS
 from .metrics import Metrics
+from .nearby import NearbyHalls
 from .pages import setup_pages
 from .phone import setup_phone
 from .when import setup_when
@@ -52,10 +53,11 @@ def create_app(config: HallConfig, *, data_dir: Path, tokens: Tokens, clock: Clo
     app[SOCKETS] = weakref.WeakSet()
     app[TRUSTED_PROXIES] = trusted_proxies
 
-    forwarder = None
+    forwarder = nearby = None
     if hq is not None:
         forwarder = app[FORWARDER] = Forwarder(hq, data_dir / JOURNAL_FILE, data_dir, journal.last_seq,
                                                wall_clock=wall_clock)
+        nearby = NearbyHalls(hq, hub, wall_clock)
 
     async def run_hub(app: web.Application) -> AsyncIterator[None]:
         await hub.start()
@@ -64,6 +66,8 @@ def create_app(config: HallConfig, *, data_dir: Path, tokens: Tokens, clock: Clo
             (lambda: forwarder.acknowledged_seq) if forwarder is not None else None), name="journal-retention")]
         if forwarder is not None:
             tasks.append(asyncio.create_task(forwarder.run(), name="hq-forwarder"))
+        if nearby is not None:
+            tasks.append(asyncio.create_task(nearby.run(), name="hq-nearby"))
         yield
         for task in tasks:
             task.cancel()
@@ -76,5 +80,9 @@ def create_app(config: HallConfig, *, data_dir: Path, tokens: Tokens, clock: Clo
     app.add_routes(routes)
     setup_pages(app)
     setup_when(app, data_dir)
+    if nearby is not None:
+        # Beside the quiet hours that setup_when put there: both go into every display.state.
+        quiet, live = hub.display.extras, nearby.fields
+        hub.display.extras = (lambda: {**quiet(), **live()}) if quiet is not None else live
     setup_phone(app, data_dir, config.id)
     return app

@@ -125,7 +125,10 @@ class Forwarder:
         except Exception as exc:  # noqa: BLE001 - a journal we cannot read now may be readable later
             raise _Retry(f"cannot read the journal: {exc}") from None
         # The bodies go out as the journal holds them: no decoding and encoding of each record.
-        body = '{"records":[' + ",".join(
+        # The journal holds nothing between the acknowledged seq and its first record (pruned before
+        # this hall joined head office): say so, and a head office that holds nothing takes it.
+        start = '"start":true,' if rows and rows[0][0] > after + 1 else ""
+        body = '{' + start + '"records":[' + ",".join(
             f'{{"seq":{seq},"kind":{json.dumps(kind)},"event_id":{json.dumps(event_id)},'
             f'"body":{text},"written_at":{written_at!r}}}' for seq, kind, event_id, text, written_at in rows) + "]}"
         try:

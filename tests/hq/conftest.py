@@ -17,6 +17,9 @@ import pytest
 
 from server.hq.pg import EmbeddedPostgres
 
+from aiohttp import web
+
+from tests.browser.conftest import browser  # noqa: F401 - the fixture, for the hq tests that open a page
 from tests.processes import REPO, Process, free_port  # noqa: F401 - the hq tests import them from here
 
 
@@ -95,3 +98,14 @@ async def wait_for(check: Any, timeout: float = 20.0, every: float = 0.1) -> Any
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"not reached in {timeout} s: last {value!r}")
         await asyncio.sleep(every)
+
+
+async def start_wan(path: str, handler: Any) -> tuple[web.AppRunner, str]:
+    """A WAN between a hall and head office that the test controls: ``handler`` answers POSTs to ``path``."""
+    wan = web.Application()
+    wan.router.add_post(path, handler)
+    runner = web.AppRunner(wan)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, f"http://127.0.0.1:{port}"

@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 import aiohttp
-import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
+from tests.browser.conftest import WAIT_MS
 from tests.halltools import at, raw
 from tests.hq.conftest import HQ_TOKEN, free_port, get_json, hall_process, hq_process, post_events, wait_for
-
-
-@pytest.fixture
-async def browser():
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def test_board_lists_halls_worst_first_in_both_languages_and_opens_a_hall(tmp_path, database, browser):

@@ -9,7 +9,8 @@ from aiohttp import web
 
 from server.hq.pg import EmbeddedPostgres
 
-from tests.hq.conftest import HQ_TOKEN, free_port, get_json, hall_process, hq_process, post_events, wait_for
+from tests.hq.conftest import (HQ_TOKEN, free_port, get_json, hall_process, hq_process, post_events, start_wan,
+                               wait_for)
 from tests.hq.test_chain import day_events, stored_seqs
 
 
@@ -76,13 +77,8 @@ async def test_a_wan_that_loses_every_third_answer_still_delivers_everything_onc
             return web.Response()
         return web.Response(body=answer, status=status, content_type="application/json")
 
-    wan = web.Application()
-    wan.router.add_post("/api/halls/{hall_id}/journal", lossy)
-    runner = web.AppRunner(wan)
-    await runner.setup()
-    wan_port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", wan_port).start()
-    hall = hall_process(tmp_path / "hall", free_port(), hq_url=f"http://127.0.0.1:{wan_port}", hall_id="h1")
+    runner, wan_url = await start_wan("/api/halls/{hall_id}/journal", lossy)
+    hall = hall_process(tmp_path / "hall", free_port(), hq_url=wan_url, hall_id="h1")
     try:
         await hall.start()
         async with aiohttp.ClientSession() as session:

@@ -603,6 +603,12 @@ def test_display_js_sections_name_the_python_modules_they_port() -> None:
 
 
 
+NEARBY = [{"name": "平静厅", "name_en": "Calm Hall", "distance": "约800米", "waiting": 3, "expected_wait_s": 250,
+           "as_of": "2026-11-30T10:41:07+08:00"},
+          {"name": "空厅", "distance": "", "waiting": 0, "expected_wait_s": 0, "as_of": "2026-11-30T10:40:00.5+08:00"}]
+BASE_STATE = {"type": "display.state", "seq": 1, "at": None, "hall": {}, "calls": [], "services": []}
+
+
 async def test_js_rules_equal_the_python_rules(browser: Any, live: LiveServer) -> None:
     """format_wait, window_text, ticker pages, backoff, defaults and the promotion schedule: same answers."""
     screen = await open_screen(browser, live)
@@ -639,6 +645,19 @@ async def test_js_rules_equal_the_python_rules(browser: Any, live: LiveServer) -
         js_items = await page.evaluate("([c, b, q]) => WaitWellDisplay.tickerItems(c, b, q)", [content, busy, quiet])
         assert js_items == [list(i) for i in ticker_items(SCREEN, busy, tuple(quiet))]
         assert ["明天 14:00–16:00 等候较少", "Shorter waits tomorrow 14:00–16:00"] in js_items
+        # Live nearby halls (head office) in place of the content's static ones; [] is a live "none calmer".
+        for nearby in (NEARBY, []):
+            js_items = await page.evaluate("([c, b, q, n]) => WaitWellDisplay.tickerItems(c, b, q, "
+                                           "WaitWellDisplay.parseState(n).nearby)",
+                                           [content, busy, quiet, {**BASE_STATE, "nearby": nearby}])
+            py_nearby = parse_state({**BASE_STATE, "nearby": nearby}).nearby
+            assert js_items == [list(i) for i in ticker_items(SCREEN, busy, tuple(quiet), py_nearby)]
+    busy_live = ticker_items(SCREEN, True, None, parse_state({**BASE_STATE, "nearby": NEARBY}).nearby)
+    assert busy_live[-2:] == [("附近营业厅：平静厅（约800米）　3 人等候 · 约 4 分钟 · 截至 10:41",
+                               "Nearby: Calm Hall (约800米): 3 waiting · about 4 min · as of 10:41"),
+                              ("附近营业厅：空厅　0 人等候 · 无需等待 · 截至 10:40",
+                               "Nearby: 空厅: 0 waiting · no wait · as of 10:40")]
+    assert not any("建设路" in zh for zh, _ in busy_live)
 
     class Fixed:
         def __init__(self, value: float) -> None:
@@ -724,6 +743,8 @@ def _py_state(msg: Any) -> Any:
     if s is None:
         return None
     return {"seq": s.seq, "at": s.at.timestamp() * 1000 if s.at else None,
+            "nearby": None if s.nearby is None else [[n.name, n.name_en, n.distance, n.waiting, n.expected_wait_s,
+                                                      n.as_of.strftime("%H:%M")] for n in s.nearby],
             "hall": {"name": s.hall.name, "name_en": s.hall.name_en, "timezone": s.hall.timezone},
             "calls": [{"ticket": c.ticket, "window": c.window, "called_at": c.called_at.timestamp() * 1000,
                        "recall": c.recall, "service": c.service} for c in s.calls],
@@ -738,6 +759,7 @@ JS_STATE = """msgs => msgs.map(m => {
     try {
         const s = WaitWellDisplay.parseMessage(m);
         return s && {seq: s.seq, at: s.at, hall: s.hall, services: s.services, waiting_total: s.waiting_total,
+            nearby: s.nearby && s.nearby.map(n => [n.name, n.name_en, n.distance, n.waiting, n.expected_wait_s, n.as_of]),
             open_windows: s.open_windows, busy: s.busy, calls: s.calls.map(c => ({ticket: c.ticket, window: c.window,
             called_at: c.calledAtMs, recall: c.recall, service: c.service}))};
     } catch (e) {
@@ -760,6 +782,11 @@ STATE_CHANGES = [
     (("calls", 0, "called_at"), "soon"), (("services", 0, "id"), DELETE), (("services", 0, "waiting"), 1.5),
     (("services", 0, "waiting"), True), (("services", 0, "expected_wait_s"), "x"),
     (("services", 0, "expected_wait_range_s"), [1]), (("at",), "soon"), (("services",), None),
+    # Live nearby halls: read alike; an off-contract hall is left out, not the state.
+    (("nearby",), NEARBY), (("nearby",), []), (("nearby",), "x"),
+    (("nearby",), [*NEARBY, {"name": "x", "waiting": 1.5, "expected_wait_s": 1, "as_of": "2026-11-30T10:00:00+08:00"},
+                   {"name": "x", "waiting": 1, "expected_wait_s": True, "as_of": "2026-11-30T10:00:00+08:00"},
+                   {"name": "x", "waiting": 1, "expected_wait_s": 1, "as_of": "2026-11-30T10:00:00"}, 5]),
     # Not a display.state.
     (("type",), "staff.alert"), ((), []), ((), "display.state"),
 ]

@@ -8,7 +8,8 @@
  *   signage/content.py           ScreenConfig
  *   signage/state.py             CARE_FIRST_MIN, parse_state, parse_message
  *   signage/calls.py             HOLD_S, MAX_LAG_S, MAX_ROWS, schedule, banner_at, next_change, state_banner
- *   signage/view.py              window_text, format_wait, LONG_SHARE, wait_level, hall_now, ticker_items, build_view
+ *   signage/view.py              window_text, format_wait, LONG_SHARE, wait_level, hall_now, ticker_items,
+ *                                nearby_text, build_view
  *   signage/feed.py              backoff_delays, Feed._went_offline, Feed.run, Feed._decode
  *   signage/content_files.py     ContentWatcher.poll
  *   signage/display/zones.py     Painter.header, Painter.calls, Painter.banner, Painter.waiting, Painter.promo,
@@ -160,7 +161,19 @@
       care_first_min: typeof msg.care_first_min === "number" && msg.care_first_min > 0 ? msg.care_first_min : CARE_FIRST_MIN,
       quiet_hours: isObject(msg.quiet_hours) && typeof msg.quiet_hours.zh === "string" && typeof msg.quiet_hours.en === "string"
         ? [msg.quiet_hours.zh, msg.quiet_hours.en] : null,
+      nearby: parseNearby(msg.nearby),
     };
+  }
+
+  /** Optional: not a list is no live list; an off-contract hall in it is left out (signage/state.py's _nearby). */
+  function parseNearby(value) {
+    if (!Array.isArray(value)) return null;
+    return value.filter((n) => isObject(n) && typeof n.name === "string" && Number.isInteger(n.waiting)
+        && typeof n.expected_wait_s === "number" && isFinite(n.expected_wait_s) && !isNaN(parseTime(n.as_of)))
+      .map((n) => ({ name: n.name, name_en: String(n.name_en || n.name), distance: String(n.distance || ""),
+        waiting: n.waiting, expected_wait_s: n.expected_wait_s,
+        // The hall's wall time: as_of is written in the hall's offset.
+        as_of: n.as_of.slice(11, 16) }));
   }
 
   /** The state in a decoded message, null for any other message type; throws on a malformed state. */
@@ -222,7 +235,7 @@
     return bannerAt(state.calls, nowMs, holdS);
   }
 
-  /* ---- signage/view.py: window_text, format_wait, LONG_SHARE, wait_level, hall_now, ticker_items, build_view ---- */
+  /* ---- signage/view.py: window_text, format_wait, LONG_SHARE, wait_level, hall_now, ticker_items, nearby_text, build_view ---- */
 
   const WEEKDAYS_ZH = "一二三四五六日";
   const WEEKDAYS_EN = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
@@ -289,8 +302,9 @@
       WEEKDAYS_EN[p.wd] + " " + p.d + " " + MONTHS_EN[p.mo - 1] + " " + p.y];
   }
 
-  /** The ticker pages: tips, or the busy-hall suggestions while busy; and the next quiet hours. */
-  function tickerItems(content, busy, quietHours) {
+  /** The ticker pages: tips, or the busy-hall suggestions while busy; and the next quiet hours.
+   *  While busy, live nearby halls (head office) replace the content's static ones; null leaves them. */
+  function tickerItems(content, busy, quietHours, nearby) {
     const quiet = quietHours ? [[quietHours[0] + " 等候较少", "Shorter waits " + quietHours[1]]] : [];
     if (!busy) {
       const tips = content.tips.map((t) => [t.zh, t.en]);
@@ -298,6 +312,7 @@
     }
     const items = [["当前办理人数较多，请耐心等候，或使用以下方式快速办理", "We are very busy — these may be quicker for you:"]].concat(quiet);
     content.self_service.forEach((t) => items.push([t.zh, t.en]));
+    if (nearby) return items.concat(nearby.map(nearbyText));
     content.nearby.forEach((b) => {
       let zh = "附近营业厅：" + b.name + "　" + b.address;
       let en = "Nearby: " + (b.name_en || b.name) + ", " + (b.address_en || b.address);
@@ -306,6 +321,15 @@
       items.push([zh, en]);
     });
     return items;
+  }
+
+  /** A live nearby hall's ticker page: name, distance, how many wait, the wait and as of when. */
+  function nearbyText(n) {
+    const wait = formatWait(n.waiting, n.expected_wait_s, null) || ["", ""];
+    const whereZh = n.distance ? "（" + n.distance + "）" : "";
+    const whereEn = n.distance ? " (" + n.distance + ")" : "";
+    return ["附近营业厅：" + n.name + whereZh + "　" + n.waiting + " 人等候 · " + wait[0] + " · 截至 " + n.as_of,
+      "Nearby: " + n.name_en + whereEn + ": " + n.waiting + " waiting · " + wait[1] + " · as of " + n.as_of];
   }
 
   /** Every zone's data at one instant, as view.build_view builds it.
@@ -364,7 +388,7 @@
       fallback: [(state && state.hall.name) || "欢迎光临", (state && state.hall.name_en) || "Welcome"],
     };
     const busy = state ? state.busy : false;
-    const items = tickerItems(v.screen, busy, state ? state.quiet_hours : null);
+    const items = tickerItems(v.screen, busy, state ? state.quiet_hours : null, state ? state.nearby : null);
     const page = Math.floor(v.monoNowMs / 1000 / v.screen.ticker_page_seconds) % items.length;
     const ticker = { text: items[page][0], text_en: items[page][1], busy: busy, page: page, pages: items.length };
     return { seq: state ? state.seq : null, header, calls: callsView, banner: bannerView, waiting, promo, ticker };
@@ -870,7 +894,7 @@
 
   // The pure rules, for tests that compare them with the Python screen.
   window.WaitWellDisplay = { parseState, parseMessage, schedule, bannerAt, nextChange, stateBanner, backoffDelays,
-    formatWait, waitLevel, windowText, tickerItems, hallNow, buildView, scheduleActive, playlistActive, playlistSlideAt,
+    formatWait, waitLevel, windowText, tickerItems, nearbyText, hallNow, buildView, scheduleActive, playlistActive, playlistSlideAt,
     localParts, ScreenConfig, PAGE_TIMEZONE, Chime, HOLD_S, MAX_LAG_S, MAX_ROWS, CARE_FIRST_MIN, LONG_SHARE,
     BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, OPEN_TIMEOUT_MS };
 
