@@ -59,11 +59,25 @@ class ServiceTimes:
     OUTLIER_FACTOR = 3.0
     MIN_SERVICE_S = 10.0
     """Shorter 'services' are mis-clicks."""
+    SPREAD_PRIOR = 2.0
+    """The prior mean of (duration / mean)^2: exponential services (squared variation 1), the
+    queue model's assumption before the hall has shown otherwise."""
+    SPREAD_PRIOR_WEIGHT = 20.0
+    SPREAD_DRIFT = 0.01
 
     def __init__(self, priors: Mapping[str, float], default_s: float) -> None:
         self._priors = dict(priors)
         self._default_s = default_s
         self._means: dict[str, _Mean] = {}
+        self._square = _Mean(self.SPREAD_PRIOR)
+
+    @property
+    def variation2(self) -> float:
+        """Squared coefficient of variation of a service (all services pooled), within 0..1.
+
+        Above 1 (a long tail) the queue model keeps the exponential's 1: the residual rule in
+        waits.py is only measured for services less variable than that."""
+        return min(1.0, max(0.0, self._square.value - 1.0))
 
     def mean(self, service: str) -> float:
         """Return the current mean service time of ``service`` in seconds."""
@@ -82,11 +96,15 @@ class ServiceTimes:
         x = min(duration_s / speed_factor, self.OUTLIER_FACTOR * current)
         learned = self._means.setdefault(service, _Mean(current))
         learned.add(x, self.PRIOR_WEIGHT, self.DRIFT)
+        self._square.add((x / current) ** 2, self.SPREAD_PRIOR_WEIGHT, self.SPREAD_DRIFT)
 
     def export(self) -> dict[str, Any]:
-        return {"means": _export(self._means)}
+        return {"means": _export(self._means), "spread2": [self._square.value, self._square.count]}
 
     def restore(self, data: Mapping[str, Any]) -> None:
+        spread = data.get("spread2")
+        self._square = (_Mean(float(spread[0]), int(spread[1])) if isinstance(spread, list) and len(spread) == 2
+                        else _Mean(self.SPREAD_PRIOR))
         if "means" in data:
             self._means = _restore(data["means"])
             return

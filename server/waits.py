@@ -172,8 +172,12 @@ class QueueModel:
                         free += 1
                     else:
                         busy_costs.append(self.cost(w.serving))
-            # Until a window frees up: the mean of what the busy windows are doing.
-            residual = sum(busy_costs) / len(busy_costs) if busy_costs else self.cost(service)
+            # Until a window frees up: the mean of what the busy windows are doing, over the
+            # capacity. Exact for exponential services; less variable ones free up sooner (the
+            # first of b busy windows: m/(b+1) for fixed services, m/b for exponential ones).
+            busy = len(busy_costs)
+            residual = (sum(busy_costs) / (busy + 1.0 - self.learned.service_times.variation2) if busy_costs
+                        else self.cost(service))
             info = self._service_info[service] = (base, others, free, residual)
         return info
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -27,6 +28,24 @@ def test_service_mean_divides_out_the_window_speed():
     for _ in range(300):
         times.observe("quick", 300.0, speed_factor=1.5)
     assert times.mean("quick") == pytest.approx(200.0, abs=3)
+
+
+def test_service_variation_starts_exponential_and_learns_steadier_services():
+    """Before any service the variation is the exponential's (1); lognormal services with a
+    coefficient of variation of 0.4 teach 0.16 (within the drift's noise); a snapshot keeps it."""
+    times = ServiceTimes({"quick": 180.0, "standard": 480.0}, default_s=330.0)
+    assert times.variation2 == 1.0
+    rng = random.Random(3)
+    sigma = math.sqrt(math.log(1 + 0.4 ** 2))  # a lognormal of mean 1 and coefficient of variation 0.4
+    for n in range(3000):
+        service, mean = ("quick", 180.0) if n % 3 else ("standard", 480.0)
+        times.observe(service, mean * rng.lognormvariate(-sigma * sigma / 2, sigma))
+    assert times.variation2 == pytest.approx(0.16, abs=0.06)
+    copy = ServiceTimes({"quick": 180.0, "standard": 480.0}, default_s=330.0)
+    copy.restore(times.export())
+    assert copy.variation2 == times.variation2
+    copy.restore({"means": {}})  # a snapshot from before the variation was learned
+    assert copy.variation2 == 1.0
 
 
 def test_old_snapshots_with_sums_and_counts_still_restore():
