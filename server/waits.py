@@ -207,7 +207,16 @@ class QueueModel:
         estimate = estimate_wait(work, queued + 1, curve, spread)
         # Head-of-line evidence: the longest wait ahead is about what this ticket's whole wait will be.
         estimate, scale = lean_on_today(estimate, ahead.oldest_s - waited_s, self.trust)
-        return TicketWait(position, estimate, work, queued + 1, curve, scale, spread)
+        given_up = 1.0
+        if queued:
+            # Those ahead will have waited about as long as this ticket when called: the longer,
+            # the more of them are gone (learned per band of wait), and each costs a minute, not a service.
+            queued_work = ahead.work * share
+            ratio = self.learned.absent_ratio(queued_work / queued, estimate.expected_s + waited_s)
+            given_up = (queued_work * ratio + residual) / work
+            estimate = Estimate(int(round(estimate.expected_s * given_up)), int(round(estimate.low_s * given_up)),
+                                int(round(estimate.high_s * given_up)))
+        return TicketWait(position, estimate, work, queued + 1, curve, scale * given_up, spread)
 
     def _base_curve(self, service: str, base: list[float]) -> CapacityCurve:
         """The capacity of the windows serving ``service`` alone: the same for all its tickets."""

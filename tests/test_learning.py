@@ -113,3 +113,30 @@ def test_care_soon_level_starts_shifted_and_balances_false_alarms_against_misses
     for _ in range(4000):
         cal.observe(flagged=rng.random() < 0.5, late=rng.random() < 0.5)
     assert abs(cal.shift - 2.0) < 1.0
+
+
+def test_no_shows_are_learned_per_band_of_wait_and_shorten_the_work_of_long_queues():
+    """Holders absent for 2% of calls under 5 min of wait and 30% after 25 min: both shares are
+    learned, and a ticket ahead that will have waited 25 min costs less window time than the
+    hall-wide share says; one called at once, a little more. Before any evidence, nothing changes."""
+    learned = Learned(ServiceTimes({"quick": 300.0}, 330.0), NoShows(), WindowSpeeds())
+    cost = learned.window_cost_s("quick")
+    assert learned.absent_ratio(cost, 25 * 60.0) == pytest.approx(1.0)
+    rng = random.Random(2)
+    for n in range(4000):
+        waited, share = (60.0, 0.02) if n % 2 else (25 * 60.0, 0.30)
+        if rng.random() < share:
+            learned.absent(60.0, waited)
+        else:
+            learned.served("quick", None, 300.0, waited)
+    assert learned.no_shows.share_after(60.0) == pytest.approx(0.02, abs=0.02)
+    assert learned.no_shows.share_after(25 * 60.0) == pytest.approx(0.30, abs=0.07)
+    cost = learned.window_cost_s("quick")
+    p = learned.no_shows.share
+    q = learned.no_shows.share_after(25 * 60.0)
+    assert learned.absent_ratio(cost, 25 * 60.0) == pytest.approx(((1 - q) * 300 + q * 60) / cost, rel=0.01)
+    assert learned.absent_ratio(cost, 25 * 60.0) < 0.9 < 1.0 < learned.absent_ratio(cost, 60.0)
+    copy = Learned(ServiceTimes({"quick": 300.0}, 330.0), NoShows(), WindowSpeeds())
+    copy.restore(learned.export())
+    assert copy.no_shows.share_after(25 * 60.0) == q
+    assert p > 0.1

@@ -129,3 +129,27 @@ def test_steady_services_free_a_busy_window_sooner_than_exponential_ones():
     hall._model = None  # what was learned changed outside an event
     assert hall.learned.service_times.variation2 == pytest.approx(0.0, abs=0.01)
     assert expected() == pytest.approx(hall.learned.window_cost_s("quick") / 5, abs=1)
+
+
+def test_a_hall_that_loses_holders_in_long_waits_tells_a_long_queue_less():
+    """Twelve waiting for one busy window (about half an hour): a hall where a third of those
+    called after a long wait were gone (a minute each, not a service) tells the last less than one
+    that saw the same services and nobody absent."""
+    def queue():
+        hall = make_hall(windows=1)
+        for n in range(13):
+            issue(hall, f"A{n:03}")
+        hall.receive(ev("ticket.called", T0, ticket="A000", window="1"))
+        return hall
+
+    plain, wise = queue(), queue()
+    for n in range(3000):
+        waited = 40 * 60.0 if n % 2 else 60.0
+        plain.learned.served("quick", None, 180.0, waited)
+        if waited > 60.0 and n % 3 == 0:
+            wise.learned.absent(60.0, waited)
+        else:
+            wise.learned.served("quick", None, 180.0, waited)
+    plain._model = wise._model = None  # what was learned changed outside an event
+    assert wise.learned.no_shows.share_after(40 * 60.0) > 0.25
+    assert wise.estimates()["A012"][1].expected_s < 0.85 * plain.estimates()["A012"][1].expected_s
