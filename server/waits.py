@@ -50,7 +50,8 @@ class TicketWait(NamedTuple):
     departures: int
     curve: CapacityCurve
     scale: float = 1.0
-    """The estimate over the queue model's: below 1 where today's head-of-line evidence pulled it down."""
+    """The estimate over the queue model's: below 1 where today's head-of-line evidence pulled it
+    down or holders are expected to have given up."""
     spread: float = 1.0
     """The hall's learned range spread: the same calibration for the chance of a late call."""
 
