@@ -7,6 +7,7 @@ odd afternoon. Everything here is JSON-exportable so it survives restarts and da
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 import math
 from dataclasses import dataclass, field
@@ -59,11 +60,25 @@ class ServiceTimes:
     OUTLIER_FACTOR = 3.0
     MIN_SERVICE_S = 10.0
     """Shorter 'services' are mis-clicks."""
+    SPREAD_PRIOR = 2.0
+    """The prior mean of (duration / mean)^2: exponential services (squared variation 1), the
+    queue model's assumption before the hall has shown otherwise."""
+    SPREAD_PRIOR_WEIGHT = 20.0
+    SPREAD_DRIFT = 0.01
 
     def __init__(self, priors: Mapping[str, float], default_s: float) -> None:
         self._priors = dict(priors)
         self._default_s = default_s
         self._means: dict[str, _Mean] = {}
+        self._square = _Mean(self.SPREAD_PRIOR)
+
+    @property
+    def variation2(self) -> float:
+        """Squared coefficient of variation of a service (all services pooled), within 0..1.
+
+        Above 1 (a long tail) the queue model keeps the exponential's 1: the residual rule in
+        waits.py is only measured for services less variable than that."""
+        return min(1.0, max(0.0, self._square.value - 1.0))
 
     def mean(self, service: str) -> float:
         """Return the current mean service time of ``service`` in seconds."""
@@ -82,11 +97,15 @@ class ServiceTimes:
         x = min(duration_s / speed_factor, self.OUTLIER_FACTOR * current)
         learned = self._means.setdefault(service, _Mean(current))
         learned.add(x, self.PRIOR_WEIGHT, self.DRIFT)
+        self._square.add((x / current) ** 2, self.SPREAD_PRIOR_WEIGHT, self.SPREAD_DRIFT)
 
     def export(self) -> dict[str, Any]:
-        return {"means": _export(self._means)}
+        return {"means": _export(self._means), "spread2": [self._square.value, self._square.count]}
 
     def restore(self, data: Mapping[str, Any]) -> None:
+        spread = data.get("spread2")
+        self._square = (_Mean(float(spread[0]), int(spread[1])) if isinstance(spread, list) and len(spread) == 2
+                        else _Mean(self.SPREAD_PRIOR))
         if "means" in data:
             self._means = _restore(data["means"])
             return
@@ -109,32 +128,51 @@ class NoShows:
     DRIFT = 0.01
     MAX_COST_S = 600.0
 
+    WAIT_BANDS_S = (300.0, 600.0, 1200.0, 1800.0)
+    """Holders give up the longer they wait: the share is also learned per band of the wait at the
+    call (under 5, 10, 20, 30 min, and longer). On the project's simulator's month-end days it
+    rose from 1.4% under 5 min to 28% at 25-30 min."""
+
     def __init__(self) -> None:
         self._share = _Mean(self.PRIOR_SHARE)
         self._cost = _Mean(self.PRIOR_COST_S)
+        self._by_wait = [_Mean(self.PRIOR_SHARE) for _ in range(len(self.WAIT_BANDS_S) + 1)]
 
     @property
     def share(self) -> float:
         return self._share.value
 
+    def share_after(self, waited_s: float) -> float:
+        """The share of holders absent at a call after waiting ``waited_s``."""
+        return self._by_wait[bisect_right(self.WAIT_BANDS_S, waited_s)].value
+
     @property
     def cost_s(self) -> float:
         return self._cost.value
 
-    def observe(self, *, came: bool, window_time_s: float | None = None) -> None:
-        """Learn from one call's outcome; ``window_time_s`` is called -> no_show for absentees."""
+    def observe(self, *, came: bool, window_time_s: float | None = None, waited_s: float | None = None) -> None:
+        """Learn from one call's outcome; ``window_time_s`` is called -> no_show for absentees,
+        ``waited_s`` the wait before the call, where known."""
         self._share.add(0.0 if came else 1.0, self.PRIOR_WEIGHT, self.DRIFT)
+        if waited_s is not None:
+            self._by_wait[bisect_right(self.WAIT_BANDS_S, waited_s)].add(0.0 if came else 1.0, self.PRIOR_WEIGHT,
+                                                                       self.DRIFT)
         if not came and window_time_s is not None and window_time_s >= 0:
             self._cost.add(min(window_time_s, self.MAX_COST_S), self.PRIOR_WEIGHT, self.DRIFT)
 
     def export(self) -> dict[str, Any]:
-        return {"share": [self._share.value, self._share.count], "cost": [self._cost.value, self._cost.count]}
+        return {"share": [self._share.value, self._share.count], "cost": [self._cost.value, self._cost.count],
+                "by_wait": [[m.value, m.count] for m in self._by_wait]}
 
     def restore(self, data: Mapping[str, Any]) -> None:
         if "share" in data:
             self._share = _Mean(float(data["share"][0]), int(data["share"][1]))
         if "cost" in data:
             self._cost = _Mean(float(data["cost"][0]), int(data["cost"][1]))
+        bands = data.get("by_wait")
+        self._by_wait = ([_Mean(float(v), int(n)) for v, n in bands]
+                         if isinstance(bands, list) and len(bands) == len(self.WAIT_BANDS_S) + 1
+                         else [_Mean(self.PRIOR_SHARE) for _ in range(len(self.WAIT_BANDS_S) + 1)])
 
 
 class WindowSpeeds:
@@ -272,16 +310,27 @@ class Learned:
     ranges: RangeCalibration = field(default_factory=RangeCalibration)
     care_soon: CareSoonCalibration = field(default_factory=CareSoonCalibration)
 
-    def served(self, service: str, window: str | None, duration_s: float) -> None:
-        """Learn from one called -> served (or called -> transferred) duration."""
+    def served(self, service: str, window: str | None, duration_s: float, waited_s: float | None = None) -> None:
+        """Learn from one called -> served (or called -> transferred) duration, after ``waited_s`` of wait."""
         factor = self.window_speeds.factor(window) if window is not None else 1.0
         if window is not None:
             self.window_speeds.observe(window, duration_s, self.service_times.mean(service))
         self.service_times.observe(service, duration_s, factor)
-        self.no_shows.observe(came=True)
+        self.no_shows.observe(came=True, waited_s=waited_s)
 
-    def absent(self, window_time_s: float | None) -> None:
-        self.no_shows.observe(came=False, window_time_s=window_time_s)
+    def absent(self, window_time_s: float | None, waited_s: float | None = None) -> None:
+        self.no_shows.observe(came=False, window_time_s=window_time_s, waited_s=waited_s)
+
+    def absent_ratio(self, cost_s: float, waited_s: float) -> float:
+        """How the window time ``cost_s`` of a ticket (as :meth:`window_cost_s` counts it, at the hall's
+        overall no-show share) changes for one that will have waited ``waited_s`` at its call: below 1
+        where long waits lose holders."""
+        no_shows = self.no_shows
+        p, q, absent = no_shows.share, no_shows.share_after(waited_s), no_shows.cost_s
+        if cost_s <= 0.0 or p >= 1.0:
+            return 1.0
+        service = (cost_s - p * absent) / (1.0 - p)
+        return max(0.0, (1.0 - q) * service + q * absent) / cost_s
 
     def window_cost_s(self, service: str) -> float:
         """Expected window time of one waiting ticket: its service, or the cost of a no-show."""

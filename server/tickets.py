@@ -348,7 +348,7 @@ class Floor:
             self._learn(ticket, at)
         if status is TicketStatus.NO_SHOW and ticket.ended_at is None:
             called = ticket.called_at
-            self.learned.absent((at - called).total_seconds() if called is not None else None)
+            self.learned.absent((at - called).total_seconds() if called is not None else None, _waited_s(ticket))
         self._stop_waiting(ticket, status, changes)
         ticket.ended_at = at
         ticket.changed_at = at if ticket.changed_at is None else max(at, ticket.changed_at)
@@ -360,7 +360,8 @@ class Floor:
         assert ticket.called_at is not None
         if not ticket.learned:
             ticket.learned = True
-            self.learned.served(ticket.service, ticket.window, (at - ticket.called_at).total_seconds())
+            self.learned.served(ticket.service, ticket.window, (at - ticket.called_at).total_seconds(),
+                                _waited_s(ticket))
 
     def _service_from_label(self, label: str) -> str:
         """Guess a service for a ticket called before it was issued, from its prefix."""
@@ -393,3 +394,10 @@ class Floor:
             self._end(self.tickets[window.serving], TicketStatus.SERVED, event.at, changes, learn=False)
         changes.window = window
         self.version += 1
+
+
+def _waited_s(ticket: Ticket) -> float | None:
+    """The wait before the ticket's call (its current wait's): holders give up the longer it is."""
+    if ticket.called_at is None or ticket.waiting_since is None:
+        return None
+    return max(0.0, (ticket.called_at - ticket.waiting_since).total_seconds())

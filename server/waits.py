@@ -50,7 +50,8 @@ class TicketWait(NamedTuple):
     departures: int
     curve: CapacityCurve
     scale: float = 1.0
-    """The estimate over the queue model's: below 1 where today's head-of-line evidence pulled it down."""
+    """The estimate over the queue model's: below 1 where today's head-of-line evidence pulled it
+    down or holders are expected to have given up."""
     spread: float = 1.0
     """The hall's learned range spread: the same calibration for the chance of a late call."""
 
@@ -172,8 +173,12 @@ class QueueModel:
                         free += 1
                     else:
                         busy_costs.append(self.cost(w.serving))
-            # Until a window frees up: the mean of what the busy windows are doing.
-            residual = sum(busy_costs) / len(busy_costs) if busy_costs else self.cost(service)
+            # Until a window frees up: the mean of what the busy windows are doing, over the
+            # capacity. Exact for exponential services; less variable ones free up sooner (the
+            # first of b busy windows: m/(b+1) for fixed services, m/b for exponential ones).
+            busy = len(busy_costs)
+            residual = (sum(busy_costs) / (busy + 1.0 - self.learned.service_times.variation2) if busy_costs
+                        else self.cost(service))
             info = self._service_info[service] = (base, others, free, residual)
         return info
 
@@ -203,7 +208,16 @@ class QueueModel:
         estimate = estimate_wait(work, queued + 1, curve, spread)
         # Head-of-line evidence: the longest wait ahead is about what this ticket's whole wait will be.
         estimate, scale = lean_on_today(estimate, ahead.oldest_s - waited_s, self.trust)
-        return TicketWait(position, estimate, work, queued + 1, curve, scale, spread)
+        given_up = 1.0
+        if queued:
+            # Those ahead will have waited about as long as this ticket when called: the longer,
+            # the more of them are gone (learned per band of wait), and each costs a minute, not a service.
+            queued_work = ahead.work * share
+            ratio = self.learned.absent_ratio(queued_work / queued, estimate.expected_s + waited_s)
+            given_up = (queued_work * ratio + residual) / work
+            estimate = Estimate(int(round(estimate.expected_s * given_up)), int(round(estimate.low_s * given_up)),
+                                int(round(estimate.high_s * given_up)))
+        return TicketWait(position, estimate, work, queued + 1, curve, scale * given_up, spread)
 
     def _base_curve(self, service: str, base: list[float]) -> CapacityCurve:
         """The capacity of the windows serving ``service`` alone: the same for all its tickets."""

@@ -36,6 +36,10 @@ AGREE_RECENCY = 0.8
 """Each older slot of today counts this much less in the plan's agreement with today (~45 min half-life)."""
 AGREE_PRIOR_SLOTS = 1.0
 """Agreement starts as if one slot had agreed: one slot of departure halves the trust."""
+RETURN_S = (60 * 60, 120 * 60)
+"""Without a believed plan, a window closed during the day is expected back between these times
+after it closed, evenly: lunch. The shared traces' lunch closures lasted 77-119 min (14 of them),
+the simulator's 90; every window closed before the last hour came back."""
 
 
 def local_seconds(at: datetime, tz: tzinfo) -> float:
@@ -73,9 +77,21 @@ def _fade_start(totals: list[float]) -> int:
     return (i + 1) * SLOT_S
 
 
-def _believed(planned: list[float], kept: float, trust: float) -> list[float]:
-    """Partly believed: the plan's changes, weighted by trust, on top of today's state kept."""
+def _believed(planned: list[float], kept: float | list[float], trust: float) -> list[float]:
+    """Partly believed: the plan's changes, weighted by trust, on top of today's state kept
+    (per segment: a window away expected back)."""
+    if isinstance(kept, list):
+        return [k + trust * (p - k) for p, k in zip(planned, kept)]
     return [kept + trust * (p - kept) for p in planned]
+
+
+def _returning(closed_at: float, times: list[float], now_s: float) -> list[float]:
+    """The chance a window closed at ``closed_at`` is back, per segment (plan ``times``: now's, then
+    each segment's start), by :data:`RETURN_S`. The first segment is judged at its slot's start, so
+    the answer stays the same all slot long (outlooks are kept per slot)."""
+    first, last = RETURN_S
+    starts = [float(int(now_s // SLOT_S) * SLOT_S), *times[2:]]
+    return [min(1.0, max(0.0, (t - closed_at - first) / (last - first))) for t in starts]
 
 
 def _clock_s(text: str) -> int:
@@ -343,6 +359,11 @@ class WindowPlan:
     def _availability(self, window: str, is_open: bool, now_s: float, starts: list[float],
                       trust: float) -> list[float]:
         kept = 1.0 if is_open else 0.0
+        closed_at = None if is_open or trust >= 1.0 else self._closed_at.get(window)
+        if closed_at is not None and now_s - closed_at >= BREAK_S:
+            # Away longer than a break and the plan not fully believed: today's own evidence is
+            # that the window was staffed today, and windows closed in the day come back.
+            return self._away(window, closed_at, now_s, starts, trust)
         if trust <= 0.0:
             return [kept] * len(starts)
         p_now = self._expected_now(window, now_s)
@@ -365,6 +386,20 @@ class WindowPlan:
                               + p - p_from))
                  for offset, p in zip(starts, planned[1:])]
         return shape if trust >= 1.0 else _believed(shape, kept, trust)
+
+    def _away(self, window: str, closed_at: float, now_s: float, starts: list[float], trust: float) -> list[float]:
+        """A closed window's availability, between its return after lunch and the plan, as believed."""
+        times, slots = self._slots(now_s, starts)
+        back = _returning(closed_at, times, now_s)
+        if trust <= 0.0:
+            return back
+        spans = self._configured.get(window)
+        if spans is not None:
+            planned = [1.0 if any(s <= t < e for s, e in spans) else 0.0 for t in times]
+        else:
+            planned = [self._learned[window][i] for i in slots]
+        shape = [min(1.0, max(0.0, p - planned[0])) for p in planned[1:]]
+        return _believed(shape, back, trust)
 
     def _learned_shape(self, window: str, is_open: bool, slots: tuple[int, ...], trust: float) -> list[float]:
         """A learned window's availability over ``slots`` (now's first), with no break to end, as believed.

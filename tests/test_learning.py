@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -27,6 +28,24 @@ def test_service_mean_divides_out_the_window_speed():
     for _ in range(300):
         times.observe("quick", 300.0, speed_factor=1.5)
     assert times.mean("quick") == pytest.approx(200.0, abs=3)
+
+
+def test_service_variation_starts_exponential_and_learns_steadier_services():
+    """Before any service the variation is the exponential's (1); lognormal services with a
+    coefficient of variation of 0.4 teach 0.16 (within the drift's noise); a snapshot keeps it."""
+    times = ServiceTimes({"quick": 180.0, "standard": 480.0}, default_s=330.0)
+    assert times.variation2 == 1.0
+    rng = random.Random(3)
+    sigma = math.sqrt(math.log(1 + 0.4 ** 2))  # a lognormal of mean 1 and coefficient of variation 0.4
+    for n in range(3000):
+        service, mean = ("quick", 180.0) if n % 3 else ("standard", 480.0)
+        times.observe(service, mean * rng.lognormvariate(-sigma * sigma / 2, sigma))
+    assert times.variation2 == pytest.approx(0.16, abs=0.06)
+    copy = ServiceTimes({"quick": 180.0, "standard": 480.0}, default_s=330.0)
+    copy.restore(times.export())
+    assert copy.variation2 == times.variation2
+    copy.restore({"means": {}})  # a snapshot from before the variation was learned
+    assert copy.variation2 == 1.0
 
 
 def test_old_snapshots_with_sums_and_counts_still_restore():
@@ -94,3 +113,30 @@ def test_care_soon_level_starts_shifted_and_balances_false_alarms_against_misses
     for _ in range(4000):
         cal.observe(flagged=rng.random() < 0.5, late=rng.random() < 0.5)
     assert abs(cal.shift - 2.0) < 1.0
+
+
+def test_no_shows_are_learned_per_band_of_wait_and_shorten_the_work_of_long_queues():
+    """Holders absent for 2% of calls under 5 min of wait and 30% after 25 min: both shares are
+    learned, and a ticket ahead that will have waited 25 min costs less window time than the
+    hall-wide share says; one called at once, a little more. Before any evidence, nothing changes."""
+    learned = Learned(ServiceTimes({"quick": 300.0}, 330.0), NoShows(), WindowSpeeds())
+    cost = learned.window_cost_s("quick")
+    assert learned.absent_ratio(cost, 25 * 60.0) == pytest.approx(1.0)
+    rng = random.Random(2)
+    for n in range(4000):
+        waited, share = (60.0, 0.02) if n % 2 else (25 * 60.0, 0.30)
+        if rng.random() < share:
+            learned.absent(60.0, waited)
+        else:
+            learned.served("quick", None, 300.0, waited)
+    assert learned.no_shows.share_after(60.0) == pytest.approx(0.02, abs=0.02)
+    assert learned.no_shows.share_after(25 * 60.0) == pytest.approx(0.30, abs=0.07)
+    cost = learned.window_cost_s("quick")
+    p = learned.no_shows.share
+    q = learned.no_shows.share_after(25 * 60.0)
+    assert learned.absent_ratio(cost, 25 * 60.0) == pytest.approx(((1 - q) * 300 + q * 60) / cost, rel=0.01)
+    assert learned.absent_ratio(cost, 25 * 60.0) < 0.9 < 1.0 < learned.absent_ratio(cost, 60.0)
+    copy = Learned(ServiceTimes({"quick": 300.0}, 330.0), NoShows(), WindowSpeeds())
+    copy.restore(learned.export())
+    assert copy.no_shows.share_after(25 * 60.0) == q
+    assert p > 0.1

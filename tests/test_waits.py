@@ -106,3 +106,50 @@ def test_a_hall_without_a_plan_leans_on_the_head_of_line_and_configured_hours_le
         share = (bare.expected_s - leaned.expected_s) / (bare.expected_s - 20 * 60)
         t = bare.expected_s
         assert share == pytest.approx((1 - trust / 2) * t / (t + 1800) * (20 * 60) / t, abs=0.005)
+
+
+def test_steady_services_free_a_busy_window_sooner_than_exponential_ones():
+    """Four windows busy, one ticket waiting: its wait is the first of four services to end.
+    Exponential services (a new hall's assumption) end the first after a mean / 4; once the hall
+    has seen services of a fixed length, after a mean / 5 (the first of four equally spread
+    phases)."""
+    hall = make_hall(windows=4)
+    for n in range(5):
+        issue(hall, f"A{n:03}")
+    for n in range(4):
+        hall.receive(ev("ticket.called", T0, ticket=f"A{n:03}", window=str(n + 1)))
+
+    def expected() -> float:
+        return hall._queue_model().queue_waits([WaitingView("A004", "quick")])["A004"].estimate.expected_s
+
+    new_hall = expected()
+    assert new_hall == pytest.approx(hall.learned.window_cost_s("quick") / 4, abs=1)
+    for n in range(1000):
+        hall.learned.served("quick", None, 180.0)
+    hall._model = None  # what was learned changed outside an event
+    assert hall.learned.service_times.variation2 == pytest.approx(0.0, abs=0.01)
+    assert expected() == pytest.approx(hall.learned.window_cost_s("quick") / 5, abs=1)
+
+
+def test_a_hall_that_loses_holders_in_long_waits_tells_a_long_queue_less():
+    """Twelve waiting for one busy window (about half an hour): a hall where a third of those
+    called after a long wait were gone (a minute each, not a service) tells the last less than one
+    that saw the same services and nobody absent."""
+    def queue():
+        hall = make_hall(windows=1)
+        for n in range(13):
+            issue(hall, f"A{n:03}")
+        hall.receive(ev("ticket.called", T0, ticket="A000", window="1"))
+        return hall
+
+    plain, wise = queue(), queue()
+    for n in range(3000):
+        waited = 40 * 60.0 if n % 2 else 60.0
+        plain.learned.served("quick", None, 180.0, waited)
+        if waited > 60.0 and n % 3 == 0:
+            wise.learned.absent(60.0, waited)
+        else:
+            wise.learned.served("quick", None, 180.0, waited)
+    plain._model = wise._model = None  # what was learned changed outside an event
+    assert wise.learned.no_shows.share_after(40 * 60.0) > 0.25
+    assert wise.estimates()["A012"][1].expected_s < 0.85 * plain.estimates()["A012"][1].expected_s

@@ -298,3 +298,50 @@ def test_configured_hours_are_fully_trusted_whatever_today_shows():
     avail = dict(zip(starts, plan.availability("1", True, now, starts)))
     assert avail[0.0] == 1.0 and avail[2 * H] == 0.0 and avail[3 * H] == 1.0
     assert plan.availability("2", True, now, starts) == [1.0] * len(starts)
+
+
+def test_with_no_plan_a_window_closed_in_the_day_is_expected_back_after_lunch():
+    """A first day: windows 3 and 4 close at 12:00. At 12:30 each is expected back evenly between
+    13:00 and 14:00 (RETURN_S after closing), judged at each segment's start; a window closed a
+    moment ago is on a break, not at lunch, and is kept closed as before."""
+    plan = WindowPlan()
+    _today_opens(plan, ("1", "2", "3", "4"))
+    plan.closed("3", 12 * H)
+    now = 12.5 * H
+    assert plan.trust("3", False, now) == 0.0
+    starts = plan.breakpoints(now, 3 * H)
+    avail = dict(zip(starts, plan.availability("3", False, now, starts)))
+    assert [avail[k * 0.25 * H] for k in range(8)] == [0.0, 0.0, 0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
+    plan.closed("4", now - 60)
+    assert plan.availability("4", False, now, starts) == [0.0] * len(starts)
+    # The answer is the same all slot long: the first segment is judged at the slot's start.
+    later = now + 600
+    assert plan.availability("3", False, later, plan.breakpoints(later, 3 * H))[0] == 0.0
+
+
+def test_a_window_away_against_a_half_believed_plan_comes_back_as_far_as_the_plan_is_doubted():
+    """One lunch day (12:00-13:00) learned; today window 3 goes to lunch at 13:00 instead. At 13:30
+    the plan (open, nothing more to change) is believed at its trust, the lunch return (13:00-14:00
+    after closing: 14:00-15:00) at the rest."""
+    plan = WindowPlan()
+    _lunch_days(plan, 1)
+    _today_opens(plan, ("1", "2", "3", "4"))
+    plan.closed("3", 13 * H)
+    now = 13.5 * H
+    trust = plan.trust("3", False, now)
+    assert 0.0 < trust < 0.5
+    starts = plan.breakpoints(now, 3 * H)
+    avail = dict(zip(starts, plan.availability("3", False, now, starts)))
+    assert avail[0.5 * H] == 0.0  # 14:00
+    assert avail[1.0 * H] == pytest.approx((1 - trust) * 0.5)  # 14:30
+    assert avail[1.5 * H] == pytest.approx(1 - trust)  # 15:00
+
+
+def test_configured_hours_are_not_second_guessed_by_the_lunch_return():
+    """A window closed against its configured hours is believed closed: no lunch return."""
+    plan = WindowPlan({"1": [parse_hours("09:00-17:00")]}, windows=["1"])
+    _today_opens(plan, ("1",))
+    plan.closed("1", 12 * H)
+    now = 13.5 * H
+    starts = plan.breakpoints(now, 3 * H)
+    assert plan.availability("1", False, now, starts) == [0.0] * len(starts)
