@@ -40,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: Any) -> int:
     from aiohttp import web
 
+    from signage.sd_notify import Notifier
+
+    from ..web.systemd import systemd_notify
     from .config_file import load_adapter_config
     from .shell import Forwarder, create_adapter_app, default_spool
     from .spool import Spool
@@ -69,5 +72,8 @@ def run(args: Any) -> int:
     print(f"WaitWell adapter {args.kind}: {source} -> {args.server} "
           f"(spool {spool.path}, {len(spool)} waiting)")
     sys.stdout.flush()
+    # Under systemd: ready once listening, and a watchdog ping from the loop that answers the
+    # source (a hung loop leaves the queue system's webhooks unanswered: systemd restarts it).
+    app.cleanup_ctx.append(systemd_notify(Notifier.from_env()))
     web.run_app(app, sock=sockets, print=None, access_log=None)
     return 0

@@ -257,7 +257,7 @@ class Hub:
         self._seen = seen
         self.display.hall_replaced()
         self._update_gauges()
-        self._mark_display_dirty()
+        self.look_again()
 
     def _config_with(self, settings: Any) -> HallConfig:
         if settings is None:
@@ -454,7 +454,7 @@ class Hub:
                 if resync is None:
                     self.fanout.publish_staff(dumps(alert_message(change, alert, tz)))
         self._update_gauges()
-        self._mark_display_dirty()
+        self.look_again()
         for result, reply, _, _ in batch.inputs:
             if not result.done():
                 result.set_result(reply)
@@ -495,7 +495,9 @@ class Hub:
         # As display_state has it: the hall's time, or the server's before the hall has one.
         return self.hall.now or self.now()
 
-    def _mark_display_dirty(self) -> None:
+    def look_again(self) -> None:
+        """Something beside the hall a screen shows may have changed (an extra such as the nearby
+        halls): the broadcaster looks, and sends a display.state only if what screens show changed."""
         self._display_dirty.set()
 
     def _update_gauges(self) -> None:
@@ -520,7 +522,7 @@ class Hub:
                 if self.advance_clock(self.wall_clock()) is None:
                     # Nothing to journal, but a wait that depends on the time of day (the window
                     # plan) may read differently now: the broadcaster looks, and sends only if so.
-                    self._mark_display_dirty()
+                    self.look_again()
             except Exception:  # noqa: BLE001 - the clock must keep ticking
                 log.exception("wall clock tick failed")
             await asyncio.sleep(TICK_INTERVAL_S)

@@ -73,8 +73,7 @@ class NearbyHalls:
                 await self._wake.wait()
                 self._wake.clear()
                 await self._ask(session)
-                # The broadcaster looks again and sends a display.state only if what it shows changed.
-                self.hub._mark_display_dirty()
+                self.hub.look_again()
 
     async def _ask(self, session: aiohttp.ClientSession) -> None:
         try:

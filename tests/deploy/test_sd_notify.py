@@ -89,6 +89,24 @@ def test_serve_says_ready_then_pings_the_watchdog(tmp_path: Path, notify_socket:
     notify_socket.wait_for("STOPPING=1")
 
 
+def test_an_adapter_says_ready_then_pings_the_watchdog(tmp_path: Path, notify_socket: NotifySocket) -> None:
+    """An adapter whose loop hangs holds its source's webhooks unanswered: systemd must restart it."""
+    from tests.adapters.payloads import GENERIC_YAML
+
+    config = tmp_path / "adapter.yaml"
+    config.write_text(GENERIC_YAML)
+    proc = _start(["adapt", "generic", "--config", str(config), "--server", f"http://127.0.0.1:{free_port()}",
+                   "--queue-token", "q", "--listen", f"127.0.0.1:{free_port()}", "--spool",
+                   str(tmp_path / "spool.jsonl")], _env(notify_socket), tmp_path / "adapt.log")
+    try:
+        heard = notify_socket.wait_for("READY=1")
+        notify_socket.wait_for("WATCHDOG=1", times=2)
+        assert heard.index("READY=1") == 0
+    finally:
+        _stop(proc)
+    notify_socket.wait_for("STOPPING=1")
+
+
 def test_display_says_ready_after_its_first_frame_and_pings_from_the_frame_loop(
         tmp_path: Path, notify_socket: NotifySocket) -> None:
     # No server: the screen draws its offline frame and keeps drawing; that is what it pings for.
