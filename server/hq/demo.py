@@ -57,7 +57,7 @@ def run_chain(args: argparse.Namespace, config: HallConfig, children: dict[str, 
     lines = ["halls:"]
     for i, hall_id in enumerate(hall_ids):
         # Distances as a lobby words them: the busy hall's ticker names its calmer neighbours live.
-        others = ", ".join(f"{{id: {h}, distance: 约{800 * abs(i - j)}米}}" for j, h in enumerate(hall_ids) if h != hall_id)
+        others = ", ".join(f"{{id: {h}, distance: {800 * abs(i - j)} m}}" for j, h in enumerate(hall_ids) if h != hall_id)
         lines += [f"  - id: {hall_id}", f"    name: {config.name} {i + 1}号", f"    name_en: {config.name_en} {i + 1}",
                   f"    region: {'east' if i % 2 == 0 else 'west'}", f"    nearby: [{others}]"]
     (data_dir / "hq.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")

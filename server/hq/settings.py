@@ -8,7 +8,7 @@ halls:
     name: 上海南京路营业厅
     name_en: Shanghai Nanjing Rd
     region: east
-    nearby: [sh-002, {id: sh-003, distance: 约800米}]   # a hall id, or one with its distance as shown
+    nearby: [sh-002, {id: sh-003, distance: 800 m}]   # a hall id, or one with its distance as shown (both languages)
 ```
 """
 
@@ -38,7 +38,7 @@ class HallEntry:
     region: str | None = None
     nearby: tuple[str, ...] = ()
     distances: dict[str, str] = field(default_factory=dict)
-    """Per nearby hall id, its distance as the lobby shows it ("约800米"), when HQ.yaml gives one."""
+    """Per nearby hall id, its distance as the lobby shows it ("800 m": the same words in both languages), when HQ.yaml gives one."""
 
 
 @dataclass(frozen=True, slots=True)

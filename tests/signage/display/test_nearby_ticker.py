@@ -22,7 +22,7 @@ from signage.content_files import load_content  # noqa: E402
 from signage.state import parse_state  # noqa: E402
 
 
-NEARBY = [{"name": "建设路营业厅", "name_en": "Jianshe Road Service Hall", "distance": "约800米", "waiting": 3,
+NEARBY = [{"name": "建设路营业厅", "name_en": "Jianshe Road Service Hall", "distance": "800 m", "waiting": 3,
            "expected_wait_s": 420, "as_of": (T0 - timedelta(seconds=40)).isoformat()}]
 
 
@@ -44,8 +44,8 @@ def test_the_busy_ticker_shows_the_live_nearby_hall_not_the_static_ones(pg):
     ticker = screen.view.ticker
     assert ticker.busy and ticker.pages == 2 + len(screen.content.screen.self_service)
     as_of = (T0 - timedelta(seconds=40)).strftime("%H:%M")
-    assert ticker.text == f"附近营业厅：建设路营业厅（约800米）　3 人等候 · 约 7 分钟 · 截至 {as_of}"
-    assert ticker.text_en == f"Nearby: Jianshe Road Service Hall (约800米): 3 waiting · about 7 min · as of {as_of}"
+    assert ticker.text == f"附近营业厅：建设路营业厅（800 m）　3 人等候 · 约 7 分钟 · 截至 {as_of}"
+    assert ticker.text_en == f"Nearby: Jianshe Road Service Hall (800 m): 3 waiting · about 7 min · as of {as_of}"
     # Drawn: the ticker band is the busy amber with text on it, not an empty band.
     band = screen.layout.ticker
     colours = [tuple(screen.surface.get_at((x, y)))[:3] for x in range(band.x, band.right, 2)
