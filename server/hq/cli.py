@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..listen import ListenError, open_listeners, port_number
+from ..web.tokens import write_private
 
 
 __all__ = ["add_arguments", "run"]
@@ -40,12 +41,7 @@ def _token(args: Any, configured: str | None, data_dir: Path) -> tuple[str, bool
     if path.exists():
         return str(json.loads(path.read_text(encoding="utf-8"))["token"]), False
     token = secrets.token_urlsafe(18)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    # Private from its first byte (write-then-chmod left it readable to all for a moment).
-    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as out:
-        out.write(json.dumps({"token": token}))
-    os.replace(tmp, path)
+    write_private(path, json.dumps({"token": token}).encode())
     return token, True
 
 

@@ -19,7 +19,6 @@ import contextlib
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 import time
 from collections.abc import Callable
@@ -41,6 +40,7 @@ from .keys import HUB
 from .pages import STATIC_DIR
 from .routes import queue_or_staff
 from .staff_auth import PinLimiter
+from .tokens import write_private
 from .when import FORECAST
 
 
@@ -84,12 +84,7 @@ class LinkKey:
         """The data dir's secret, created (0600) at first use and kept."""
         path = data_dir / SECRET_FILE
         if not path.exists():
-            data_dir.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(secrets.token_bytes(32))
-            os.replace(tmp, path)
+            write_private(path, secrets.token_bytes(32))
         return cls(hall_id, path.read_bytes())
 
     def _mac(self, day: date, resets: int, label: str) -> bytes:

@@ -58,16 +58,24 @@ def resolve_tokens(config: HallConfig, data_dir: Path, *, queue: str | None = No
             generated.append(name)
         chosen[name] = value
     if generated:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = stored_path.with_suffix(".tmp")
-        # Created 0600: never readable by others, not even between a write and a chmod.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)  # a leftover .tmp keeps its old mode through O_CREAT
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(json.dumps(stored, indent=2))
-        os.replace(tmp, stored_path)
+        write_private(stored_path, json.dumps(stored, indent=2).encode())
     display = os.environ.get("WAITWELL_DISPLAY_TOKEN") or config.display_token
     return Tokens(queue=chosen["queue"], staff=chosen["staff"], display=display, generated=tuple(generated))
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` readable by its owner only (0600), whole or not at all.
+
+    Created 0600: never readable by others, not even between a write and a chmod; its folder
+    is made if missing. Every secret the server or head office keeps on disk goes through here.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a leftover .tmp keeps its old mode through O_CREAT
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    os.replace(tmp, path)
 
 
 def request_token(request: web.Request) -> str | None:
