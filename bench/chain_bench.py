@@ -34,7 +34,7 @@ import aiohttp
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.serverproc import free_port, wait_healthy  # noqa: E402
+from bench.serverproc import cpu_s, free_port, wait_healthy  # noqa: E402
 from server.config import hall_settings  # noqa: E402
 from server.config_file import load_config  # noqa: E402
 from server.simulator.day import simulate_day  # noqa: E402
@@ -45,15 +45,6 @@ TOKEN = "bench"
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
-def cpu_s(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` so far (Linux; 0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:

@@ -25,16 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from display_feed import TZ, FeedServer, sample_state  # noqa: E402
+from serverproc import cpu_s  # noqa: E402
 
 
 REPO = Path(__file__).resolve().parents[1]
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """Return user+system CPU seconds of a process."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
 def rss_mb(pid: int) -> float:
@@ -115,13 +109,13 @@ async def bench(args: argparse.Namespace) -> int:
                 lat[kind].append((shown[seq] - t0) * 1000)
         # Idle: the last banner ends, then only clock, ticker pages and promo changes.
         await asyncio.sleep(args.settle)
-        c0, t0 = cpu_seconds(proc.pid), time.monotonic()
+        c0, t0 = cpu_s(proc.pid), time.monotonic()
         await asyncio.sleep(args.idle)
-        c1, t1 = cpu_seconds(proc.pid), time.monotonic()
+        c1, t1 = cpu_s(proc.pid), time.monotonic()
         idle = 100 * (c1 - c0) / (t1 - t0)
         xcpu = None
         if xvfb is not None:
-            xcpu = cpu_seconds(xvfb.pid)
+            xcpu = cpu_s(xvfb.pid)
         rss = rss_mb(proc.pid)
     finally:
         proc.terminate()

@@ -63,7 +63,7 @@ import aiohttp
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.serverproc import free_port, wait_healthy  # noqa: E402
+from bench.serverproc import cpu_s, free_port, wait_healthy  # noqa: E402
 from server.config_file import load_config  # noqa: E402
 from server.events import parse_event  # noqa: E402
 from server.hall import Hall  # noqa: E402
@@ -91,11 +91,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def machine() -> dict[str, Any]:

@@ -30,19 +30,13 @@ import aiohttp
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.serverproc import free_port, wait_healthy  # noqa: E402
+from bench.serverproc import cpu_s, free_port, wait_healthy  # noqa: E402
 from server.simulator.day import simulate_days  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def cpu_s(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def start_server(data_dir: Path, checkout: Path = REPO) -> tuple[subprocess.Popen[bytes], str]:

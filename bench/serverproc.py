@@ -1,7 +1,8 @@
-"""A real `waitwell serve` for the benchmarks: a free port, and waiting until it answers."""
+"""A real `waitwell serve` for the benchmarks: a free port, waiting until it answers, and its CPU time."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import time
@@ -14,6 +15,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux; 0 once it is gone).
+
+    CPU time is what the benchmarks compare commits by: a busy machine disturbs it far less
+    than the wall clock.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_healthy(url: str, proc: subprocess.Popen[bytes], *, who: str, log: Path | None = None,
