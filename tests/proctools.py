@@ -6,12 +6,13 @@ import contextlib
 import os
 import signal
 import socket
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 
-__all__ = ["Proc", "descendants", "alive", "wait_gone", "kill_all", "port_is_free"]
+__all__ = ["Proc", "descendants", "alive", "wait_gone", "kill_all", "interrupt", "reap", "port_is_free"]
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,24 @@ def kill_all(procs: list[Proc]) -> None:
         if alive(p):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(p.pid, signal.SIGKILL)
+
+
+def interrupt(proc: subprocess.Popen[str], kids: list[Proc], within_s: float) -> str:
+    """Ctrl-C ``proc`` as a person at its terminal would; every one of ``kids`` must be gone within
+    ``within_s``. Returns what ``proc`` printed."""
+    proc.send_signal(signal.SIGINT)
+    left = wait_gone(kids, within_s)
+    assert not left, f"still running {within_s:g} s after Ctrl-C: {[p.cmdline for p in left]}"
+    out, _ = proc.communicate(timeout=5)
+    return out
+
+
+def reap(proc: subprocess.Popen[str], kids: list[Proc]) -> None:
+    """Whatever the test's outcome: ``proc`` and its ``kids`` end, so no test leaves an orphan."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.communicate()
+    kill_all(kids)
 
 
 def port_is_free(port: int) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import signal
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from server.config_file import DEFAULT_CONFIG_PATH, load_config
-from tests.proctools import descendants, kill_all, wait_gone
+from tests.proctools import descendants, interrupt, reap
 from tests.web.test_restart import free_port
 
 
@@ -51,15 +50,9 @@ def test_demo_runs_server_simulator_and_screen_then_stops_on_ctrl_c(tmp_path):
         for part in (" serve ", "server.simulator"):
             assert any(part in k.cmdline and f"--config {DEMO_CONFIG} " in k.cmdline + " " for k in kids), \
                 [k.cmdline for k in kids]
-        proc.send_signal(signal.SIGINT)
-        left = wait_gone(kids, 5.0)
-        assert not left, f"still running 5 s after Ctrl-C: {[p.cmdline for p in left]}"
-        out, _ = proc.communicate(timeout=5)
+        out = interrupt(proc, kids, 5.0)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-        kill_all(kids)
+        reap(proc, kids)
     assert proc.returncode == 0, out
     assert f"http://127.0.0.1:{port}/staff?token=demo-staff" in out
     assert f"  hall config:  {DEMO_CONFIG} (幸福路营业厅 / Xingfu Road Service Hall: 15 windows, 3 services)" in out
