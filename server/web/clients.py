@@ -24,14 +24,15 @@ def parse_proxies(addresses: list[str]) -> frozenset[str]:
     """The trusted proxies' addresses, normalised; ``ValueError`` names one that is not an IP address."""
     out = set()
     for address in addresses:
-        try:
-            out.add(str(ipaddress.ip_address(address.strip())))
-        except ValueError:
-            raise ValueError(f"--trusted-proxy {address!r} is not an IP address") from None
+        normal = _normal(address)
+        if normal is None:
+            raise ValueError(f"--trusted-proxy {address!r} is not an IP address")
+        out.add(normal)
     return frozenset(out)
 
 
 def _normal(address: str) -> str | None:
+    """The address in one spelling (``::1``, never ``0:0::1``), or None if it is not one."""
     try:
         return str(ipaddress.ip_address(address.strip()))
     except ValueError:
